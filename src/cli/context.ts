@@ -1,0 +1,76 @@
+/**
+ * What every command shares: global options, config loading, opening the store with a clean
+ * close on SIGINT/SIGTERM, and error reporting (a message and a meaningful exit code; the stack
+ * only with --debug).
+ */
+import { hostname } from 'node:os';
+import { loadConfig, STORE_VARS, type Config } from '../runtime/config/index.js';
+import { createLogger, type Logger } from '../telemetry/logger.js';
+import type { Db } from '../store/db.js';
+
+export interface GlobalOptions {
+  envFile?: string;
+  debug?: boolean;
+}
+
+/** Exit codes (sysexits.h where one fits); README "Exit codes" lists them. */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 64,
+  data: 65, // bad input data or an incompatible / drifted schema
+  unavailable: 69, // the store cannot be reached
+  internal: 70,
+  tempfail: 75, // held by someone else (lock, lease) or a concurrent write
+  config: 78,
+} as const;
+
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode: number) {
+    super(message);
+  }
+}
+
+export function writeJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+export interface StoreContext {
+  db: Db;
+  config: Pick<Config, 'WARDEN_DATABASE_URL' | 'WARDEN_LOG_LEVEL'>;
+  log: Logger;
+}
+
+/** Opens the configured store for `fn`, closing it on return, error or SIGINT/SIGTERM. */
+export async function withStore<T>(opts: GlobalOptions, command: string, fn: (ctx: StoreContext) => Promise<T>): Promise<T> {
+  const config = loadConfig(opts.envFile, process.env, STORE_VARS);
+  const log = createLogger(config.WARDEN_LOG_LEVEL, 2, { command });
+  const { openDb } = await import('../store/open.js');
+  const db = await openDb(config.WARDEN_DATABASE_URL, { command: `warden ${command} (${hostname()})` });
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= db.close());
+  const onSignal = (signal: NodeJS.Signals) => {
+    log.warn({ event: 'signal_received', signal }, 'closing the store before exit');
+    void close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await fn({ db, config, log });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await close();
+  }
+}
+
+/** Prints an error the way users should see it and returns the exit code. */
+export function reportError(e: unknown, debug: boolean): number {
+  const err = e as Error & { exitCode?: number };
+  const code = typeof err?.exitCode === 'number' ? err.exitCode : EXIT.internal;
+  const known = typeof err?.exitCode === 'number';
+  const msg = known ? err.message : `internal error: ${err?.message ?? String(e)}${debug ? '' : ' (run with --debug for the stack)'}`;
+  process.stderr.write(`warden: ${msg}\n`);
+  if (debug && err?.stack) process.stderr.write(err.stack + '\n');
+  return code;
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * The `warden` CLI. Each command lives in ./commands and loads the store (and later the HTTP
+ * and UI modules) only when it runs, so `--help` and `--version` start instantly.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { EXIT, reportError, type GlobalOptions } from './context.js';
+import { registerInit } from './commands/init.js';
+import { registerMigrate } from './commands/migrate.js';
+
+const pkgPath = fileURLToPath(new URL('../../../package.json', import.meta.url));
+const version = (JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string }).version;
+
+export function buildProgram(): Command {
+  const program = new Command('warden')
+    .description('Warden: a deterministic, governed paper-trading runtime (never places a real order)')
+    .version(version, '-V, --version')
+    .option('--env-file <file>', 'load WARDEN_* variables from this profile (e.g. config/embedded.env); the process environment overrides it')
+    .option('--debug', 'show stack traces on errors')
+    .showHelpAfterError()
+    .exitOverride();
+  const globals = () => program.opts<GlobalOptions>();
+  registerInit(program, globals);
+  registerMigrate(program, globals);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version arrive here with exit code 0; usage errors were already printed.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return reportError(e, Boolean(program.opts<GlobalOptions>().debug));
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,31 @@
+/**
+ * SHA-256 helpers. node:crypto's createHash is pure computation (no I/O, no randomness), so it
+ * is allowed in the kernel; the lint rule forbids the global `crypto` (getRandomValues).
+ */
+import { createHash } from 'node:crypto';
+
+export type Hash = Uint8Array; // always 32 bytes
+
+export const HASH_BYTES = 32;
+export const ZERO_HASH: Hash = new Uint8Array(HASH_BYTES);
+
+export function sha256(...parts: Uint8Array[]): Hash {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return new Uint8Array(h.digest());
+}
+
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+export function fromHex(hex: string): Uint8Array {
+  if (!/^([0-9a-f]{2})*$/.test(hex)) throw new Error(`not lower-case hex: ${JSON.stringify(hex.slice(0, 80))}`);
+  return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

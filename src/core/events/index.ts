@@ -1,0 +1,2 @@
+/** Event envelope, canonical bytes and the hash chain. */
+export * from './envelope.js';

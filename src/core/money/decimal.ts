@@ -1,0 +1,252 @@
+/**
+ * Exact decimal numbers for money and quantities: value = units / 10^scale, units a bigint.
+ *
+ * Why scaled bigint and not a decimal library: add, subtract and multiply are exact with no
+ * precision setting to get wrong (decimal.js silently rounds to its configured significant
+ * digits), values are immutable, the canonical string is trivial, and it is ~13x faster than
+ * decimal.js on the per-bar path (ARCHITECTURE.md section 8). Division and rounding are explicit:
+ * every call names the scale and the rounding mode, so no result is ever rounded by accident.
+ * Tests check every operation against big.js as an oracle (decimal.unit.test.ts).
+ *
+ * Canonical form (what is hashed and stored): no exponent, no '+', no leading zeros, no trailing
+ * fractional zeros, no '-0'. E.g. "0", "-1.5", "70253.25".
+ */
+
+export type RoundingMode =
+  | 'down' // toward zero (truncate): quantities to lot decimals, Kraken's vwap
+  | 'up' // away from zero
+  | 'floor' // toward -infinity
+  | 'ceil' // toward +infinity
+  | 'half_up' // nearest, ties away from zero
+  | 'half_even'; // nearest, ties to even (banker's): fees to quote precision
+
+/** Limits: a decimal never has more than this many fractional digits or total characters. */
+export const DECIMAL_SCALE_MAX = 36;
+export const DECIMAL_TEXT_LENGTH_MAX = 80;
+
+const DECIMAL_RE = /^(-)?(0|[1-9][0-9]*)(?:\.([0-9]+))?$/;
+
+export class DecimalError extends Error {
+  override readonly name = 'DecimalError';
+}
+
+const POW10: bigint[] = [];
+function pow10(n: number): bigint {
+  let p = POW10[n];
+  if (p === undefined) {
+    p = 10n ** BigInt(n);
+    POW10[n] = p;
+  }
+  return p;
+}
+
+function checkScale(scale: number, what: string): void {
+  if (!Number.isInteger(scale) || scale < 0 || scale > DECIMAL_SCALE_MAX) {
+    throw new DecimalError(`${what}: scale must be an integer in 0..${DECIMAL_SCALE_MAX}, got ${scale}`);
+  }
+}
+
+/** Integer division n/d rounded by mode (d != 0). */
+function roundDiv(n: bigint, d: bigint, mode: RoundingMode): bigint {
+  if (d === 0n) throw new DecimalError('division by zero');
+  const q = n / d; // truncates toward zero
+  const r = n % d;
+  if (r === 0n) return q;
+  const negative = n < 0n !== d < 0n;
+  const away = negative ? q - 1n : q + 1n;
+  switch (mode) {
+    case 'down':
+      return q;
+    case 'up':
+      return away;
+    case 'floor':
+      return negative ? away : q;
+    case 'ceil':
+      return negative ? q : away;
+    case 'half_up':
+    case 'half_even': {
+      const twiceR = 2n * (r < 0n ? -r : r);
+      const absD = d < 0n ? -d : d;
+      if (twiceR > absD) return away;
+      if (twiceR < absD) return q;
+      if (mode === 'half_up') return away;
+      return q % 2n === 0n ? q : away;
+    }
+  }
+}
+
+function formatUnits(units: bigint, scale: number): string {
+  const neg = units < 0n;
+  const digits = (neg ? -units : units).toString();
+  if (scale === 0) return (neg ? '-' : '') + digits;
+  const padded = digits.padStart(scale + 1, '0');
+  const cut = padded.length - scale;
+  return `${neg ? '-' : ''}${padded.slice(0, cut)}.${padded.slice(cut)}`;
+}
+
+export class Decimal {
+  private constructor(
+    /** The value times 10^scale. */
+    readonly units: bigint,
+    /** Digits after the point, 0..DECIMAL_SCALE_MAX. */
+    readonly scale: number,
+  ) {}
+
+  static readonly ZERO = new Decimal(0n, 0);
+  static readonly ONE = new Decimal(1n, 0);
+
+  /** Parses a plain decimal string. `what` names the field in the error (e.g. "line 12: close"). */
+  static parse(text: string, what = 'decimal'): Decimal {
+    if (typeof text !== 'string') throw new DecimalError(`${what}: expected a decimal string, got ${typeof text}`);
+    if (text.length > DECIMAL_TEXT_LENGTH_MAX) {
+      throw new DecimalError(`${what}: more than ${DECIMAL_TEXT_LENGTH_MAX} characters`);
+    }
+    const m = DECIMAL_RE.exec(text);
+    if (!m) throw new DecimalError(`${what}: expected a plain decimal like "123.45", got ${JSON.stringify(text)}`);
+    const frac = m[3] ?? '';
+    if (frac.length > DECIMAL_SCALE_MAX) {
+      throw new DecimalError(`${what}: more than ${DECIMAL_SCALE_MAX} fractional digits in ${JSON.stringify(text)}`);
+    }
+    const units = BigInt(m[2] + frac);
+    return new Decimal(m[1] ? -units : units, frac.length);
+  }
+
+  /** units / 10^scale, e.g. Decimal.of(150n, 2) = 1.5. */
+  static of(units: bigint | number, scale = 0): Decimal {
+    checkScale(scale, 'Decimal.of');
+    if (typeof units === 'number') {
+      if (!Number.isSafeInteger(units)) throw new DecimalError(`Decimal.of: ${units} is not a safe integer`);
+      units = BigInt(units);
+    }
+    return new Decimal(units, scale);
+  }
+
+  private aligned(other: Decimal): [bigint, bigint, number] {
+    if (this.scale === other.scale) return [this.units, other.units, this.scale];
+    if (this.scale > other.scale) return [this.units, other.units * pow10(this.scale - other.scale), this.scale];
+    return [this.units * pow10(other.scale - this.scale), other.units, other.scale];
+  }
+
+  add(other: Decimal): Decimal {
+    const [a, b, s] = this.aligned(other);
+    return new Decimal(a + b, s);
+  }
+
+  sub(other: Decimal): Decimal {
+    const [a, b, s] = this.aligned(other);
+    return new Decimal(a - b, s);
+  }
+
+  /** Exact product. Its scale is the sum of scales: round it where the domain says so. */
+  mul(other: Decimal): Decimal {
+    const s = this.scale + other.scale;
+    if (s > DECIMAL_SCALE_MAX) return new Decimal(this.units * other.units, s).normalized().checked('mul');
+    return new Decimal(this.units * other.units, s);
+  }
+
+  /** this / other, rounded to `scale` digits with `mode`. */
+  div(other: Decimal, scale: number, mode: RoundingMode): Decimal {
+    checkScale(scale, 'Decimal.div');
+    if (other.units === 0n) throw new DecimalError('division by zero');
+    const n = this.units * pow10(other.scale + scale);
+    const d = other.units * pow10(this.scale);
+    return new Decimal(roundDiv(n, d, mode), scale);
+  }
+
+  /** Rounds to at most `scale` fractional digits (a no-op if it already has no more). */
+  round(scale: number, mode: RoundingMode): Decimal {
+    checkScale(scale, 'Decimal.round');
+    if (this.scale <= scale) return this;
+    return new Decimal(roundDiv(this.units, pow10(this.scale - scale), mode), scale);
+  }
+
+  neg(): Decimal {
+    return new Decimal(-this.units, this.scale);
+  }
+
+  abs(): Decimal {
+    return this.units < 0n ? this.neg() : this;
+  }
+
+  cmp(other: Decimal): -1 | 0 | 1 {
+    const [a, b] = this.aligned(other);
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+
+  eq(other: Decimal): boolean {
+    return this.cmp(other) === 0;
+  }
+  lt(other: Decimal): boolean {
+    return this.cmp(other) < 0;
+  }
+  lte(other: Decimal): boolean {
+    return this.cmp(other) <= 0;
+  }
+  gt(other: Decimal): boolean {
+    return this.cmp(other) > 0;
+  }
+  gte(other: Decimal): boolean {
+    return this.cmp(other) >= 0;
+  }
+  min(other: Decimal): Decimal {
+    return this.lte(other) ? this : other;
+  }
+  max(other: Decimal): Decimal {
+    return this.gte(other) ? this : other;
+  }
+
+  sign(): -1 | 0 | 1 {
+    return this.units < 0n ? -1 : this.units > 0n ? 1 : 0;
+  }
+  isZero(): boolean {
+    return this.units === 0n;
+  }
+  isNegative(): boolean {
+    return this.units < 0n;
+  }
+  isPositive(): boolean {
+    return this.units > 0n;
+  }
+
+  /** The same value with trailing fractional zeros removed. */
+  normalized(): Decimal {
+    let u = this.units;
+    let s = this.scale;
+    while (s > 0 && u % 10n === 0n) {
+      u /= 10n;
+      s--;
+    }
+    return s === this.scale ? this : new Decimal(u, s);
+  }
+
+  /** Number of fractional digits in the canonical form. */
+  decimalPlaces(): number {
+    return this.normalized().scale;
+  }
+
+  private checked(what: string): Decimal {
+    if (this.scale > DECIMAL_SCALE_MAX) {
+      throw new DecimalError(`${what}: result needs ${this.scale} fractional digits (max ${DECIMAL_SCALE_MAX}); round an operand first`);
+    }
+    return this;
+  }
+
+  /** Canonical string (see the file header). */
+  toString(): string {
+    const n = this.normalized();
+    return formatUnits(n.units, n.scale);
+  }
+
+  /** Fixed number of fractional digits, for display or fixed-width formats. Never rounds: round first. */
+  toFixed(scale: number): string {
+    checkScale(scale, 'Decimal.toFixed');
+    const n = this.normalized();
+    if (n.scale > scale) throw new DecimalError(`toFixed(${scale}): ${n.toString()} has ${n.scale} fractional digits; round it first`);
+    return formatUnits(n.units * pow10(scale - n.scale), scale);
+  }
+
+  /** A float approximation, for indicators and charts only: never for the ledger. */
+  toNumber(): number {
+    return Number(this.toString());
+  }
+}

@@ -1,0 +1,361 @@
+/**
+ * The event store: one hash-chained, append-only stream per book, on either engine.
+ *
+ * Writes go through a writer lease with an epoch (fencing token): acquiring a lease bumps the
+ * epoch, and append checks the caller's epoch against the stream row it locks in the same
+ * transaction, so a writer that lost its lease can never append, however late it wakes up.
+ * Optimistic concurrency on top: the caller states the head seq it built its events on.
+ * Hashes are computed by the kernel (src/core/events) over the canonical bytes; the database
+ * stores those exact bytes and never re-renders them.
+ */
+import { chainEvents, chainHash, checkStreamName, decodeEventBody, GENESIS_PREV_HASH, type NewEvent, type StoredEvent } from '../core/events/index.js';
+import { bytesEqual, sha256, toHex, type Hash } from '../core/canonical/hash.js';
+import { canonicalBytes, type CanonicalValue } from '../core/canonical/index.js';
+import { toBytes, toInt, type Db, type Queryable } from './db.js';
+import { ConcurrencyError, IntegrityError, LeaseError } from './errors.js';
+
+/** Limits (TigerBeetle style: a bound on everything). */
+export const APPEND_EVENTS_MAX = 10_000;
+export const READ_BATCH_SIZE_MAX = 10_000;
+export const LEASE_TTL_MS_MAX = 24 * 3600_000;
+export const SNAPSHOT_DOMAIN_TAG = new TextEncoder().encode('warden.snapshot.v1\u0000');
+export const INBOX_DOMAIN_TAG = new TextEncoder().encode('warden.inbox.v1\u0000');
+
+export interface Lease {
+  readonly stream: string;
+  readonly owner: string;
+  readonly epoch: number;
+}
+
+export interface StreamInfo {
+  stream: string;
+  head_seq: number;
+  head_hash: string;
+  lease_owner: string | null;
+  lease_epoch: number;
+  lease_expires_at: string | null;
+  lease_live: boolean;
+}
+
+export interface Snapshot {
+  stream: string;
+  seq: number;
+  state: CanonicalValue;
+  state_bytes: Uint8Array;
+  state_hash: Hash;
+  head_hash: Hash;
+  kind: string;
+}
+
+export interface InboxCommand {
+  id: number;
+  stream: string;
+  command: string;
+  payload: CanonicalValue;
+  body_hash: Hash;
+  issued_by: string;
+  received_at: string;
+}
+
+export interface VerifyResult {
+  stream: string;
+  events: number;
+  head_seq: number;
+  head_hash: Hash;
+}
+
+const buf = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+function checkTtl(ttl_ms: number): void {
+  if (!Number.isInteger(ttl_ms) || ttl_ms < 1000 || ttl_ms > LEASE_TTL_MS_MAX) {
+    throw new RangeError(`lease ttl_ms must be an integer in 1000..${LEASE_TTL_MS_MAX}, got ${ttl_ms}`);
+  }
+}
+
+export function snapshotStateHash(stateBytes: Uint8Array): Hash {
+  return sha256(SNAPSHOT_DOMAIN_TAG, stateBytes);
+}
+
+export class EventStore {
+  constructor(readonly db: Db) {}
+
+  private async ensureStream(q: Queryable, stream: string): Promise<void> {
+    checkStreamName(stream);
+    await q.query('INSERT INTO streams (stream) VALUES ($1) ON CONFLICT (stream) DO NOTHING', [stream]);
+  }
+
+  /**
+   * Takes the writer lease of `stream` for `owner` (e.g. "host:pid"), bumping the epoch.
+   * Fails with LeaseError naming the holder if another owner holds a live lease.
+   */
+  async acquireLease(stream: string, owner: string, ttl_ms: number): Promise<Lease> {
+    checkTtl(ttl_ms);
+    return this.db.transaction(async (tx) => {
+      await this.ensureStream(tx, stream);
+      const [row] = await tx.query<{ lease_owner: string | null; lease_epoch: unknown; live: boolean }>(
+        `SELECT lease_owner, lease_epoch, (lease_expires_at IS NOT NULL AND lease_expires_at > now()) AS live
+           FROM streams WHERE stream = $1 FOR UPDATE`,
+        [stream],
+      );
+      if (!row) throw new Error(`stream ${stream} vanished`);
+      if (row.lease_owner !== null && row.live && row.lease_owner !== owner) {
+        throw new LeaseError(
+          `stream ${stream} is leased to ${row.lease_owner} (epoch ${toInt(row.lease_epoch, 'lease_epoch')}); ` +
+            'only one writer may run a book: stop the other runtime or wait for its lease to expire',
+          stream, row.lease_owner, toInt(row.lease_epoch, 'lease_epoch'),
+        );
+      }
+      const [next] = await tx.query<{ lease_epoch: unknown }>(
+        `UPDATE streams SET lease_owner = $2, lease_epoch = lease_epoch + 1,
+                lease_expires_at = now() + ($3::bigint * interval '1 millisecond')
+          WHERE stream = $1 RETURNING lease_epoch`,
+        [stream, owner, ttl_ms],
+      );
+      return { stream, owner, epoch: toInt(next?.lease_epoch, 'lease_epoch') };
+    });
+  }
+
+  /** Extends a lease; LeaseError if it was lost (another writer took the stream). */
+  async renewLease(lease: Lease, ttl_ms: number): Promise<void> {
+    checkTtl(ttl_ms);
+    const rows = await this.db.query(
+      `UPDATE streams SET lease_expires_at = now() + ($3::bigint * interval '1 millisecond')
+        WHERE stream = $1 AND lease_epoch = $2 AND lease_owner IS NOT NULL RETURNING stream`,
+      [lease.stream, lease.epoch, ttl_ms],
+    );
+    if (rows.length === 0) await this.throwLeaseLost(this.db, lease);
+  }
+
+  /** Gives the lease up (clean shutdown). A no-op if it was already lost. */
+  async releaseLease(lease: Lease): Promise<void> {
+    await this.db.query(
+      'UPDATE streams SET lease_owner = NULL, lease_expires_at = NULL WHERE stream = $1 AND lease_epoch = $2',
+      [lease.stream, lease.epoch],
+    );
+  }
+
+  private async throwLeaseLost(q: Queryable, lease: Lease): Promise<never> {
+    const [row] = await q.query<{ lease_owner: string | null; lease_epoch: unknown }>(
+      'SELECT lease_owner, lease_epoch FROM streams WHERE stream = $1', [lease.stream],
+    );
+    const current = row ? toInt(row.lease_epoch, 'lease_epoch') : 0;
+    throw new LeaseError(
+      `stale lease on ${lease.stream}: this writer has epoch ${lease.epoch}, the stream is at epoch ${current}` +
+        (row?.lease_owner ? ` held by ${row.lease_owner}` : ' (not held)') + '; nothing was written',
+      lease.stream, row?.lease_owner ?? null, current,
+    );
+  }
+
+  /**
+   * Appends events after `expectedSeq` under `lease`, in one transaction: all or nothing.
+   * Returns the stored events with their seqs and hashes.
+   */
+  async append(lease: Lease, expectedSeq: number, events: readonly NewEvent[]): Promise<StoredEvent[]> {
+    if (events.length === 0) return [];
+    if (events.length > APPEND_EVENTS_MAX) throw new RangeError(`append: ${events.length} events in one call (max ${APPEND_EVENTS_MAX})`);
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.query<{ head_seq: unknown; head_hash: unknown; lease_epoch: unknown; lease_owner: string | null }>(
+        'SELECT head_seq, head_hash, lease_epoch, lease_owner FROM streams WHERE stream = $1 FOR UPDATE',
+        [lease.stream],
+      );
+      if (!row || toInt(row.lease_epoch, 'lease_epoch') !== lease.epoch || row.lease_owner === null) {
+        await this.throwLeaseLost(tx, lease);
+      }
+      const headSeq = toInt(row!.head_seq, 'head_seq');
+      if (headSeq !== expectedSeq) throw new ConcurrencyError(lease.stream, expectedSeq, headSeq);
+      const chained = chainEvents(lease.stream, headSeq, toBytes(row!.head_hash), events);
+      const last = chained[chained.length - 1]!;
+      const inserted = await tx.query<{ n: unknown }>(
+        `WITH ins AS (
+           INSERT INTO events (stream, seq, type, time_ms, body, prev_hash, hash, writer_epoch)
+           SELECT $1, u.seq, u.type, u.time_ms, u.body, u.prev_hash, u.hash, $8
+             FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::bytea[], $6::bytea[], $7::bytea[])
+                  AS u(seq, type, time_ms, body, prev_hash, hash)
+           RETURNING 1)
+         SELECT count(*)::int AS n FROM ins`,
+        [
+          lease.stream,
+          chained.map((e) => e.seq),
+          chained.map((e) => e.type),
+          chained.map((e) => e.time_ms),
+          chained.map((e) => buf(e.body)),
+          chained.map((e) => buf(e.prev_hash)),
+          chained.map((e) => buf(e.hash)),
+          lease.epoch,
+        ],
+      );
+      const n = toInt(inserted[0]?.n, 'inserted');
+      if (n !== chained.length) throw new Error(`append: inserted ${n} of ${chained.length} events`);
+      await tx.query('UPDATE streams SET head_seq = $2, head_hash = $3 WHERE stream = $1', [lease.stream, last.seq, buf(last.hash)]);
+      return chained;
+    });
+  }
+
+  async head(stream: string): Promise<{ seq: number; hash: Hash } | null> {
+    const [row] = await this.db.query<{ head_seq: unknown; head_hash: unknown }>('SELECT head_seq, head_hash FROM streams WHERE stream = $1', [stream]);
+    return row ? { seq: toInt(row.head_seq, 'head_seq'), hash: toBytes(row.head_hash) } : null;
+  }
+
+  async streams(): Promise<StreamInfo[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      `SELECT stream, head_seq, head_hash, lease_owner, lease_epoch, lease_expires_at,
+              (lease_owner IS NOT NULL AND lease_expires_at > now()) AS lease_live
+         FROM streams ORDER BY stream`,
+    );
+    return rows.map((r) => ({
+      stream: String(r.stream),
+      head_seq: toInt(r.head_seq, 'head_seq'),
+      head_hash: toHex(toBytes(r.head_hash)),
+      lease_owner: (r.lease_owner as string | null) ?? null,
+      lease_epoch: toInt(r.lease_epoch, 'lease_epoch'),
+      lease_expires_at: r.lease_expires_at ? new Date(r.lease_expires_at as string).toISOString() : null,
+      lease_live: Boolean(r.lease_live),
+    }));
+  }
+
+  /**
+   * Reads a stream from `fromSeq` in batches of `batchSize` (keyset pagination: memory stays
+   * bounded by one batch however long the stream is).
+   */
+  async *read(stream: string, opts: { fromSeq?: number; toSeq?: number; batchSize?: number } = {}): AsyncGenerator<StoredEvent[]> {
+    const batchSize = opts.batchSize ?? 1000;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > READ_BATCH_SIZE_MAX) {
+      throw new RangeError(`read: batchSize must be 1..${READ_BATCH_SIZE_MAX}, got ${batchSize}`);
+    }
+    let next = opts.fromSeq ?? 1;
+    const to = opts.toSeq ?? Number.MAX_SAFE_INTEGER;
+    while (next <= to) {
+      const rows = await this.db.query<Record<string, unknown>>(
+        `SELECT seq, type, time_ms, body, prev_hash, hash FROM events
+          WHERE stream = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4`,
+        [stream, next, to, batchSize],
+      );
+      if (rows.length === 0) return;
+      const batch = rows.map((r): StoredEvent => {
+        const body = toBytes(r.body);
+        const seq = toInt(r.seq, 'seq');
+        let decoded;
+        try {
+          decoded = decodeEventBody(body);
+        } catch (e) {
+          throw new IntegrityError(`${stream} seq ${seq}: body is not valid canonical JSON (${(e as Error).message})`, stream, seq);
+        }
+        return {
+          stream, seq, type: String(r.type), time_ms: toInt(r.time_ms, 'time_ms'), payload: decoded.payload,
+          body, prev_hash: toBytes(r.prev_hash), hash: toBytes(r.hash),
+        };
+      });
+      yield batch;
+      if (rows.length < batchSize) return;
+      next = batch[batch.length - 1]!.seq + 1;
+    }
+  }
+
+  /**
+   * Reads the whole stream and checks the chain: seqs contiguous from 1, each prev_hash equal to
+   * the previous hash, each hash recomputed from the stored bytes, each body agreeing with its
+   * columns, and the stream head matching the last event. Throws IntegrityError at the first
+   * bad seq. `onProgress` gets the number of events checked so far.
+   */
+  async verify(stream: string, onProgress?: (checked: number) => void, batchSize = 2000): Promise<VerifyResult> {
+    let expectSeq = 1;
+    let prev: Hash = GENESIS_PREV_HASH;
+    for await (const batch of this.read(stream, { batchSize })) {
+      for (const e of batch) {
+        const fail = (why: string): never => {
+          throw new IntegrityError(`${stream} seq ${e.seq}: ${why}`, stream, e.seq);
+        };
+        if (e.seq !== expectSeq) fail(`expected seq ${expectSeq} (gap or reorder in the log)`);
+        if (!bytesEqual(e.prev_hash, prev)) fail(`prev_hash ${toHex(e.prev_hash)} does not link to the previous hash ${toHex(prev)}`);
+        const recomputed = chainHash(prev, e.body);
+        if (!bytesEqual(recomputed, e.hash)) fail(`stored hash ${toHex(e.hash)} != recomputed ${toHex(recomputed)} (body or hash altered)`);
+        const d = decodeEventBody(e.body);
+        if (d.seq !== e.seq || d.stream !== stream || d.type !== e.type || d.time_ms !== e.time_ms) {
+          fail('columns disagree with the hashed body (seq, stream, type or time_ms altered)');
+        }
+        prev = e.hash;
+        expectSeq++;
+      }
+      onProgress?.(expectSeq - 1);
+    }
+    const head = await this.head(stream);
+    const headSeq = expectSeq - 1;
+    if (head && (head.seq !== headSeq || !bytesEqual(head.hash, prev))) {
+      throw new IntegrityError(
+        `${stream}: stream head says seq ${head.seq} hash ${toHex(head.hash)}, the log ends at seq ${headSeq} hash ${toHex(prev)} (events missing at the tail?)`,
+        stream, Math.min(head.seq, headSeq) + 1,
+      );
+    }
+    return { stream, events: headSeq, head_seq: headSeq, head_hash: prev };
+  }
+
+  /** Records a snapshot of `state` at `seq` (the holder of the lease only). */
+  async saveSnapshot(lease: Lease, seq: number, state: CanonicalValue, kind: string): Promise<Snapshot> {
+    const stateBytes = canonicalBytes(state);
+    const stateHash = snapshotStateHash(stateBytes);
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.query<{ lease_epoch: unknown; head_seq: unknown }>('SELECT lease_epoch, head_seq FROM streams WHERE stream = $1 FOR UPDATE', [lease.stream]);
+      if (!row || toInt(row.lease_epoch, 'lease_epoch') !== lease.epoch) await this.throwLeaseLost(tx, lease);
+      if (seq < 0 || seq > toInt(row!.head_seq, 'head_seq')) throw new RangeError(`snapshot at seq ${seq} is beyond the head ${toInt(row!.head_seq, 'head_seq')}`);
+      let headHash: Hash = GENESIS_PREV_HASH;
+      if (seq > 0) {
+        const [ev] = await tx.query<{ hash: unknown }>('SELECT hash FROM events WHERE stream = $1 AND seq = $2', [lease.stream, seq]);
+        if (!ev) throw new IntegrityError(`${lease.stream} seq ${seq}: no such event to snapshot at`, lease.stream, seq);
+        headHash = toBytes(ev.hash);
+      }
+      await tx.query(
+        `INSERT INTO snapshots (stream, seq, state, state_hash, head_hash, kind) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (stream, seq) DO NOTHING`,
+        [lease.stream, seq, buf(stateBytes), buf(stateHash), buf(headHash), kind],
+      );
+      return { stream: lease.stream, seq, state, state_bytes: stateBytes, state_hash: stateHash, head_hash: headHash, kind };
+    });
+  }
+
+  /** The newest snapshot of a stream, with its state hash re-checked on read. */
+  async latestSnapshot(stream: string): Promise<Snapshot | null> {
+    const [r] = await this.db.query<Record<string, unknown>>(
+      'SELECT seq, state, state_hash, head_hash, kind FROM snapshots WHERE stream = $1 ORDER BY seq DESC LIMIT 1', [stream],
+    );
+    if (!r) return null;
+    const seq = toInt(r.seq, 'seq');
+    const stateBytes = toBytes(r.state);
+    const stateHash = toBytes(r.state_hash);
+    if (!bytesEqual(snapshotStateHash(stateBytes), stateHash)) {
+      throw new IntegrityError(`${stream} snapshot at seq ${seq}: state bytes do not match their stored hash`, stream, seq);
+    }
+    const state = JSON.parse(new TextDecoder().decode(stateBytes)) as CanonicalValue;
+    return { stream, seq, state, state_bytes: stateBytes, state_hash: stateHash, head_hash: toBytes(r.head_hash), kind: String(r.kind) };
+  }
+
+  /** Records an operator command in the append-only inbox before anything acts on it. */
+  async inboxAppend(stream: string, command: string, payload: CanonicalValue, issuedBy: string): Promise<number> {
+    checkStreamName(stream);
+    const body = canonicalBytes({ command, payload, stream });
+    const [row] = await this.db.query<{ id: unknown }>(
+      'INSERT INTO inbox (stream, command, body, body_hash, issued_by) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+      [stream, command, buf(body), buf(sha256(INBOX_DOMAIN_TAG, body)), issuedBy],
+    );
+    return toInt(row?.id, 'inbox id');
+  }
+
+  /** Inbox commands of a stream after `afterId`, oldest first, at most `limit`. */
+  async inboxRead(stream: string, afterId = 0, limit = 100): Promise<InboxCommand[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      'SELECT id, command, body, body_hash, issued_by, received_at FROM inbox WHERE stream = $1 AND id > $2 ORDER BY id LIMIT $3',
+      [stream, afterId, Math.min(limit, READ_BATCH_SIZE_MAX)],
+    );
+    return rows.map((r) => {
+      const body = toBytes(r.body);
+      const id = toInt(r.id, 'inbox id');
+      if (!bytesEqual(sha256(INBOX_DOMAIN_TAG, body), toBytes(r.body_hash))) {
+        throw new IntegrityError(`inbox id ${id}: body does not match its hash`, stream, id);
+      }
+      const parsed = JSON.parse(new TextDecoder().decode(body)) as { payload: CanonicalValue };
+      return {
+        id, stream, command: String(r.command), payload: parsed.payload, body_hash: toBytes(r.body_hash),
+        issued_by: String(r.issued_by), received_at: new Date(r.received_at as string).toISOString(),
+      };
+    });
+  }
+}

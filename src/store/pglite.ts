@@ -1,0 +1,83 @@
+/**
+ * Embedded engine: PGlite (Postgres compiled to WASM) in this process.
+ *
+ * Facts designed around: one process per data directory (enforced with a lock file beside it);
+ * no fsync (the store survives a process crash, not a power loss or OS crash: infra docs say
+ * so); start-up takes seconds, so only commands that need the store open it.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+import { checkSchemaName, type Db, type Queryable } from './db.js';
+import { acquireLock, type HeldLock } from './lockfile.js';
+import { StoreUnavailableError } from './errors.js';
+
+export const PGLITE_MEMORY = 'memory:';
+
+function wrapQueryable(q: Pick<PGlite, 'query' | 'exec'>): Queryable {
+  return {
+    async query<R>(sql: string, params?: readonly unknown[]): Promise<R[]> {
+      const res = await q.query<R>(sql, params as unknown[] | undefined);
+      return res.rows;
+    },
+    async exec(sql: string): Promise<void> {
+      await q.exec(sql);
+    },
+  };
+}
+
+/** Wraps an open PGlite instance. search_path is set once: one schema per instance in use. */
+export async function wrapPglite(pg: PGlite, schema: string, description: string, onClose?: () => Promise<void>): Promise<Db> {
+  checkSchemaName(schema);
+  await pg.exec(`SET search_path TO ${schema}`);
+  const base = wrapQueryable(pg);
+  return {
+    engine: 'pglite',
+    schema,
+    description,
+    query: base.query,
+    exec: base.exec,
+    transaction(fn) {
+      return pg.transaction((tx) => fn(wrapQueryable(tx)));
+    },
+    async close() {
+      if (onClose) await onClose();
+    },
+  };
+}
+
+/**
+ * Opens `dir` (created if absent) or an in-memory instance for PGLITE_MEMORY.
+ * `command` is written into the lock file so a second process can name the holder.
+ */
+export async function openPglite(dir: string, schema: string, command: string): Promise<Db> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  let lock: HeldLock | undefined;
+  let pg: PGlite;
+  let description: string;
+  if (dir === PGLITE_MEMORY) {
+    pg = await PGlite.create();
+    description = 'pglite:memory:';
+  } else {
+    const abs = resolve(dir);
+    mkdirSync(dirname(abs), { recursive: true });
+    lock = acquireLock(`${abs}.lock`, command);
+    try {
+      pg = await PGlite.create(abs);
+    } catch (e) {
+      lock.release();
+      throw new StoreUnavailableError(`cannot open the embedded store at ${abs}: ${(e as Error).message}`);
+    }
+    description = `pglite:${dir}`;
+  }
+  let closed = false;
+  return wrapPglite(pg, schema, description, async () => {
+    if (closed) return;
+    closed = true;
+    try {
+      await pg.close();
+    } finally {
+      lock?.release();
+    }
+  });
+}
