@@ -1,0 +1,228 @@
+/** Event store behaviour on both engines: chain, concurrency, fencing, append-only, snapshots, inbox. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { describeEngines } from '../../test/support/engines.js';
+import { chainHash, GENESIS_PREV_HASH, type NewEvent } from '../core/events/index.js';
+import { toHex } from '../core/canonical/hash.js';
+import { ConcurrencyError, IntegrityError, LeaseError } from './errors.js';
+import { EventStore } from './event-store.js';
+import type { Db } from './db.js';
+
+const STREAM = 'book:test';
+const ev = (i: number): NewEvent => ({ type: 'test.tick', time_ms: 1_700_000_000_000 + i * 3_600_000, payload: { i, close: `${42000 + i}.5` } });
+const evs = (from: number, n: number) => Array.from({ length: n }, (_, k) => ev(from + k));
+
+async function countEvents(db: Db): Promise<number> {
+  const [r] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
+  return r!.n;
+}
+
+async function expectSqlError(p: Promise<unknown>, re: RegExp): Promise<void> {
+  await assert.rejects(p, (e: Error) => {
+    assert.match(e.message, re);
+    return true;
+  });
+}
+
+describeEngines('event store', (ctx) => {
+  test('append assigns seqs and chains hashes; read returns the same bytes; verify passes', async () => {
+    const db = await ctx.freshDb();
+    const store = new EventStore(db);
+    const lease = await store.acquireLease(STREAM, 'writer-a', 60_000);
+    const first = await store.append(lease, 0, evs(1, 3));
+    const second = await store.append(lease, 3, evs(4, 2));
+    assert.deepEqual([...first, ...second].map((e) => e.seq), [1, 2, 3, 4, 5]);
+    assert.equal(toHex(first[0]!.prev_hash), toHex(GENESIS_PREV_HASH));
+    assert.equal(toHex(second[0]!.prev_hash), toHex(first[2]!.hash));
+    const read = [];
+    for await (const batch of store.read(STREAM, { batchSize: 2 })) {
+      assert.ok(batch.length <= 2);
+      read.push(...batch);
+    }
+    assert.deepEqual(read.map((e) => toHex(e.hash)), [...first, ...second].map((e) => toHex(e.hash)));
+    assert.deepEqual(read.map((e) => toHex(e.body)), [...first, ...second].map((e) => toHex(e.body)));
+    assert.deepEqual(read[4]!.payload, { i: 5, close: '42005.5' });
+    const v = await store.verify(STREAM);
+    assert.equal(v.head_seq, 5);
+    assert.equal(toHex(v.head_hash), toHex(second[1]!.hash));
+  });
+
+  test('a stale expected seq fails with ConcurrencyError and writes nothing', async () => {
+    const db = await ctx.freshDb();
+    const store = new EventStore(db);
+    const lease = await store.acquireLease(STREAM, 'writer-a', 60_000);
+    await store.append(lease, 0, evs(1, 2));
+    await assert.rejects(store.append(lease, 1, evs(3, 5)), (e: unknown) => {
+      assert.ok(e instanceof ConcurrencyError);
+      assert.equal(e.expectedSeq, 1);
+      assert.equal(e.actualSeq, 2);
+      assert.match(e.message, /expected head seq 1, actual head seq 2/);
+      return true;
+    });
+    assert.equal(await countEvents(db), 2);
+    assert.equal((await store.head(STREAM))!.seq, 2);
+  });
+
+  test('a writer whose lease was taken over (stale epoch) cannot append; nothing is written', async () => {
+    const db = await ctx.freshDb();
+    const store = new EventStore(db);
+    const a = await store.acquireLease(STREAM, 'writer-a', 60_000);
+    await store.append(a, 0, evs(1, 1));
+    // a's lease expires (simulated by the database clock moving past it), b takes over.
+    await db.query("UPDATE streams SET lease_expires_at = now() - interval '1 second' WHERE stream = $1", [STREAM]);
+    const b = await store.acquireLease(STREAM, 'writer-b', 60_000);
+    assert.equal(b.epoch, a.epoch + 1);
+    await assert.rejects(store.append(a, 1, evs(2, 3)), (e: unknown) => {
+      assert.ok(e instanceof LeaseError);
+      assert.match(e.message, new RegExp(`epoch ${a.epoch}.*epoch ${b.epoch} held by writer-b`));
+      return true;
+    });
+    await assert.rejects(store.renewLease(a, 60_000), LeaseError);
+    assert.equal(await countEvents(db), 1);
+    await store.append(b, 1, evs(2, 1));
+    assert.equal(await countEvents(db), 2);
+  });
+
+  test('a live lease held by another owner is refused with the holder named', async () => {
+    const db = await ctx.freshDb();
+    const store = new EventStore(db);
+    await store.acquireLease(STREAM, 'host-1:111', 60_000);
+    await assert.rejects(store.acquireLease(STREAM, 'host-2:222', 60_000), (e: unknown) => {
+      assert.ok(e instanceof LeaseError);
+      assert.equal(e.holder, 'host-1:111');
+      assert.match(e.message, /leased to host-1:111/);
+      return true;
+    });
+  });
+
+  test('a released lease can be taken by the next writer at a higher epoch', async () => {
+    const db = await ctx.freshDb();
+    const store = new EventStore(db);
+    const a = await store.acquireLease(STREAM, 'a', 60_000);
+    await store.releaseLease(a);
+    const b = await store.acquireLease(STREAM, 'b', 60_000);
+    assert.ok(b.epoch > a.epoch);
+    await assert.rejects(store.append(a, 0, evs(1, 1)), LeaseError);
+  });
+
+  test('UPDATE, DELETE and TRUNCATE on events are rejected by the database, even for a superuser', async () => {
+    const db = await ctx.freshDb();
+    const store = new EventStore(db);
+    const lease = await store.acquireLease(STREAM, 'a', 60_000);
+    await store.append(lease, 0, evs(1, 3));
+    await expectSqlError(db.query("UPDATE events SET type = 'x' WHERE seq = 2"), /UPDATE on events is forbidden/);
+    await expectSqlError(db.query('DELETE FROM events WHERE seq = 3'), /DELETE on events is forbidden/);
+    await expectSqlError(db.exec('TRUNCATE events'), /TRUNCATE on events is forbidden/);
+    await store.inboxAppend(STREAM, 'book.pause', {}, 'alice');
+    await expectSqlError(db.query("UPDATE inbox SET command = 'x'"), /UPDATE on inbox is forbidden/);
+    assert.equal(await countEvents(db), 3);
+    await store.verify(STREAM);
+  });
+
+  test('the warden_runtime role has no UPDATE, DELETE or TRUNCATE privilege on history', async () => {
+    const db = await ctx.freshDb();
+    const store = new EventStore(db);
+    const lease = await store.acquireLease(STREAM, 'a', 60_000);
+    await store.append(lease, 0, evs(1, 1));
+    for (const sql of ["UPDATE events SET type = 'x'", 'DELETE FROM events', 'TRUNCATE events', 'DELETE FROM snapshots']) {
+      await expectSqlError(
+        db.transaction(async (tx) => {
+          await tx.query('SET LOCAL ROLE warden_runtime');
+          await tx.exec(sql);
+        }),
+        /permission denied/,
+      );
+    }
+    // ...while it can read and append.
+    const ok = await db.transaction(async (tx) => {
+      await tx.query('SET LOCAL ROLE warden_runtime');
+      return tx.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
+    });
+    assert.equal(ok[0]!.n, 1);
+  });
+
+  test('verify names the exact seq of a body altered around the triggers', async () => {
+    const db = await ctx.freshDb();
+    const store = new EventStore(db);
+    const lease = await store.acquireLease(STREAM, 'a', 60_000);
+    await store.append(lease, 0, evs(1, 10));
+    await db.transaction(async (tx) => {
+      await tx.exec('ALTER TABLE events DISABLE TRIGGER events_no_update');
+      await tx.query(`UPDATE events SET body = convert_to(replace(convert_from(body, 'UTF8'), '42007.5', '42007.6'), 'UTF8') WHERE seq = 7`);
+      await tx.exec('ALTER TABLE events ENABLE TRIGGER events_no_update');
+    });
+    await assert.rejects(store.verify(STREAM), (e: unknown) => {
+      assert.ok(e instanceof IntegrityError);
+      assert.equal(e.seq, 7);
+      return true;
+    });
+  });
+
+  test('verify detects a deleted tail event through the stream head', async () => {
+    const db = await ctx.freshDb();
+    const store = new EventStore(db);
+    const lease = await store.acquireLease(STREAM, 'a', 60_000);
+    await store.append(lease, 0, evs(1, 4));
+    await db.transaction(async (tx) => {
+      await tx.exec('ALTER TABLE events DISABLE TRIGGER events_no_update');
+      await tx.query('DELETE FROM events WHERE seq = 4');
+      await tx.exec('ALTER TABLE events ENABLE TRIGGER events_no_update');
+    });
+    await assert.rejects(store.verify(STREAM), (e: unknown) => e instanceof IntegrityError && e.seq === 4);
+  });
+
+  test('read streams in bounded batches over a long stream', async () => {
+    const db = await ctx.freshDb();
+    const store = new EventStore(db);
+    const lease = await store.acquireLease(STREAM, 'a', 60_000);
+    await store.append(lease, 0, evs(1, 2500));
+    let batches = 0;
+    let n = 0;
+    for await (const b of store.read(STREAM, { fromSeq: 101, batchSize: 1000 })) {
+      batches++;
+      assert.equal(b[0]!.seq, 101 + n);
+      n += b.length;
+    }
+    assert.equal(n, 2400);
+    assert.equal(batches, 3);
+  });
+
+  test('snapshots record state, its hash and the chain head; the latest is returned and checked', async () => {
+    const db = await ctx.freshDb();
+    const store = new EventStore(db);
+    const lease = await store.acquireLease(STREAM, 'a', 60_000);
+    const stored = await store.append(lease, 0, evs(1, 3));
+    await store.saveSnapshot(lease, 2, { cash: '100.5', n: 2 }, 'periodic');
+    await store.saveSnapshot(lease, 3, { cash: '99.25', n: 3 }, 'shutdown');
+    const snap = await store.latestSnapshot(STREAM);
+    assert.equal(snap!.seq, 3);
+    assert.deepEqual(snap!.state, { cash: '99.25', n: 3 });
+    assert.equal(toHex(snap!.head_hash), toHex(stored[2]!.hash));
+    await assert.rejects(store.saveSnapshot(lease, 9, {}, 'periodic'), /beyond the head/);
+    await expectSqlError(db.query("UPDATE snapshots SET kind = 'x'"), /UPDATE on snapshots is forbidden/);
+  });
+
+  test('the inbox is append-only and returns commands in order with their hashes checked', async () => {
+    const db = await ctx.freshDb();
+    const store = new EventStore(db);
+    const a = await store.inboxAppend(STREAM, 'book.pause', { reason: 'maintenance' }, 'alice');
+    const b = await store.inboxAppend(STREAM, 'book.resume', {}, 'alice');
+    assert.ok(b > a);
+    const cmds = await store.inboxRead(STREAM, 0);
+    assert.deepEqual(cmds.map((c) => c.command), ['book.pause', 'book.resume']);
+    assert.deepEqual(cmds[0]!.payload, { reason: 'maintenance' });
+    assert.deepEqual((await store.inboxRead(STREAM, a)).map((c) => c.id), [b]);
+    await expectSqlError(db.query('DELETE FROM inbox'), /DELETE on inbox is forbidden/);
+  });
+
+  test('hashes are the kernel chain over the stored canonical bytes', async () => {
+    const db = await ctx.freshDb();
+    const store = new EventStore(db);
+    const lease = await store.acquireLease(STREAM, 'a', 60_000);
+    const [e1] = await store.append(lease, 0, [ev(1)]);
+    const [row] = await db.query<{ body: Uint8Array; hash: Uint8Array }>('SELECT body, hash FROM events WHERE seq = 1');
+    assert.equal(toHex(chainHash(GENESIS_PREV_HASH, row!.body)), toHex(row!.hash));
+    assert.equal(Buffer.from(row!.body).toString('utf8'), '{"payload":{"close":"42001.5","i":1},"seq":1,"stream":"book:test","time_ms":1700003600000,"type":"test.tick"}');
+    assert.equal(toHex(e1!.hash), toHex(row!.hash));
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * Runs store tests on BOTH engines. Every test gets its own schema, migrated unless asked
+ * otherwise: on PGlite one in-memory instance per test file (start-up costs seconds), on
+ * PostgreSQL a schema in the `test` database (TEST_DATABASE_URL overrides the URL).
+ *
+ * PostgreSQL is required: if it cannot be reached the suite FAILS with the command that starts
+ * it; it never skips (DEVELOPERS.md: in CI a missing PostgreSQL is a failure).
+ * Test connections are superusers (to tamper around triggers); use SET LOCAL ROLE warden_runtime
+ * inside a transaction to act as the runtime. Tests inside one file run one after another (node:test's default), which the shared PGlite
+ * instance relies on (one search_path per instance at a time).
+ */
+import { after, before, describe } from 'node:test';
+import type { PGlite } from '@electric-sql/pglite';
+import type { Db, Engine } from '../../src/store/db.js';
+import { migrate } from '../../src/store/migrations.js';
+import { wrapPglite } from '../../src/store/pglite.js';
+import { openPostgres } from '../../src/store/postgres.js';
+
+export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const ENGINES: readonly Engine[] = ['pglite', 'postgres'];
+
+let counter = 0;
+export function uniqueName(prefix: string): string {
+  counter += 1;
+  return `${prefix}_${process.pid}_${counter}_${Math.floor(Math.random() * 1e6)}`;
+}
+
+/** Fails (never skips) with instructions when PostgreSQL is unreachable. */
+export async function requirePostgres(url = TEST_PG_URL): Promise<void> {
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (e) {
+    throw new Error(
+      `PostgreSQL is required for the store tests and is unreachable at ${url}: ${(e as Error).message}. ` +
+        'Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start' +
+        (process.env.CI ? ' (CI=true: a missing PostgreSQL is a failure)' : ''),
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export interface EngineContext {
+  readonly engine: Engine;
+  /** A new schema of its own, migrated unless { migrated: false }. Closed/dropped after the file. */
+  freshDb(opts?: { migrated?: boolean }): Promise<Db>;
+}
+
+/** describe() the body once per engine, with a context that hands out fresh databases. */
+export function describeEngines(name: string, body: (ctx: EngineContext) => void): void {
+  for (const engine of ENGINES) {
+    describe(`${name} [${engine}]`, () => {
+      let pglite: PGlite | undefined;
+      const opened: Db[] = [];
+      const schemas: string[] = [];
+      before(async () => {
+        if (engine === 'pglite') {
+          const { PGlite } = await import('@electric-sql/pglite');
+          pglite = await PGlite.create();
+        } else {
+          await requirePostgres();
+        }
+      });
+      after(async () => {
+        for (const db of opened.reverse()) await db.close().catch(() => undefined);
+        if (engine === 'postgres' && schemas.length > 0) {
+          const admin = await openPostgres(TEST_PG_URL, 'public');
+          for (const s of schemas) await admin.exec(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+          await admin.close();
+        }
+        await pglite?.close();
+      });
+      const ctx: EngineContext = {
+        engine,
+        async freshDb(opts = {}) {
+          const schema = uniqueName('t');
+          schemas.push(schema);
+          let db: Db;
+          if (engine === 'pglite') {
+            await pglite!.exec(`CREATE SCHEMA ${schema}`);
+            db = await wrapPglite(pglite!, schema, `pglite:memory:(${schema})`);
+          } else {
+            const admin = await openPostgres(TEST_PG_URL, 'public');
+            await admin.exec(`CREATE SCHEMA ${schema}`);
+            await admin.close();
+            db = await openPostgres(TEST_PG_URL, schema);
+          }
+          opened.push(db);
+          if (opts.migrated !== false) await migrate(db);
+          return db;
+        },
+      };
+      body(ctx);
+    });
+  }
+}
