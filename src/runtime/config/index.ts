@@ -31,7 +31,7 @@ export const VARS = {
   WARDEN_DATABASE_URL: {
     schema: z.string().refine((v) => parseStoreUrl(v) !== null),
     meaning: 'where the store lives: the embedded PGlite directory or a PostgreSQL server',
-    expected: 'pglite:<directory> (e.g. pglite:./data/warden.pglite), pglite:memory:, or postgres://user@host:5432/db',
+    expected: 'pglite:<directory> (e.g. pglite:./var/warden.pglite), pglite:memory:, or postgres://user@host:5432/db',
   },
   WARDEN_LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
