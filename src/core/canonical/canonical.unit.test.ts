@@ -1,0 +1,46 @@
+/** RFC 8785 (JCS) behaviour we rely on, and the refusal of values that must never be hashed. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { canonicalJson, CanonicalError } from './index.js';
+import { sha256, toHex } from './hash.js';
+
+test('keys are sorted by UTF-16 code units, whitespace removed (RFC 8785 section 3.2.3)', () => {
+  // Example from RFC 8785 3.2.3 (property sorting), restricted to string values.
+  const input = { '\u20ac': 'Euro Sign', '\r': 'Carriage Return', '\ufb33': 'Hebrew Letter Dalet With Dagesh', '1': 'One', '\ud83d\ude00': 'Emoji: Grinning Face', '\u0080': 'Control', '\u00f6': 'Latin Small Letter O With Diaeresis' };
+  // Read the order from the text: JSON.parse + Object.keys would hoist the integer-like key "1".
+  const text = canonicalJson(input);
+  const order = ['\r', '1', '\u0080', '\u00f6', '\u20ac', '\ud83d\ude00', '\ufb33'].map((k) => text.indexOf(JSON.stringify(k) + ':'));
+  assert.ok(order.every((pos) => pos > 0), `every key present in ${text}`);
+  assert.deepEqual([...order].sort((a, b) => a - b), order);
+  assert.equal(canonicalJson({ b: [1, { d: true, c: null }], a: 'x' }), '{"a":"x","b":[1,{"c":null,"d":true}]}');
+});
+
+test('string escaping follows JSON.stringify (RFC 8785 3.2.2.2)', () => {
+  assert.equal(canonicalJson({ s: '\u000f\n"\\/\u20ac' }), '{"s":"\\u000f\\n\\"\\\\/\u20ac"}');
+});
+
+test('the same value gives the same bytes and hash whatever the key order it was built in', () => {
+  const a = canonicalJson({ x: '1.5', y: { q: 2, p: [3, 'a'] } });
+  const b = canonicalJson({ y: { p: [3, 'a'], q: 2 }, x: '1.5' });
+  assert.equal(a, b);
+  assert.equal(toHex(sha256(new TextEncoder().encode(a))), toHex(sha256(new TextEncoder().encode(b))));
+});
+
+test('floats, unsafe integers and non-JSON values are refused with the path of the field', () => {
+  const cases: [unknown, RegExp][] = [
+    [{ fill: { price: 42000.5 } }, /\$\.fill\.price: number 42000\.5 is not a safe integer/],
+    [{ q: 2 ** 53 }, /\$\.q: number .* not a safe integer/],
+    [{ xs: [1, NaN] }, /\$\.xs\[1\]/],
+    [{ t: new Date(0) }, /\$\.t: object of type Date/],
+    [{ u: undefined }, /\$\.u: undefined is not JSON/],
+    [{ b: 1n }, /\$\.b: bigint is not JSON/],
+    [{ z: -0 }, /negative zero/],
+  ];
+  for (const [value, re] of cases) {
+    assert.throws(() => canonicalJson(value), (e: Error) => e instanceof CanonicalError && re.test(e.message), String(re));
+  }
+});
+
+test('sha256 matches the FIPS 180-2 test vector', () => {
+  assert.equal(toHex(sha256(new TextEncoder().encode('abc'))), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+});

@@ -1,0 +1,85 @@
+/** Decimal against big.js as an independent oracle, plus the canonical form and the limits. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import Big from 'big.js';
+import { Decimal, DecimalError, type RoundingMode } from './decimal.js';
+
+// big.js: 0 down, 1 half_up, 2 half_even, 3 up. floor/ceil are derived from the sign.
+function bigRound(x: Big, dp: number, mode: RoundingMode): string {
+  const neg = x.lt(0);
+  const rm = { down: 0, half_up: 1, half_even: 2, up: 3, floor: neg ? 3 : 0, ceil: neg ? 0 : 3 }[mode] as Big.RoundingMode;
+  return x.round(dp, rm).toFixed();
+}
+
+const decimalText = fc
+  .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 24n }), fc.integer({ min: 0, max: 12 }))
+  .map(([neg, units, scale]) => Decimal.of(neg ? -units : units, scale).toString());
+const modes = fc.constantFrom<RoundingMode>('down', 'up', 'floor', 'ceil', 'half_up', 'half_even');
+const canon = (b: Big) => {
+  const s = b.toFixed();
+  return s === '-0' ? '0' : s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+};
+
+test('add, sub and mul are exact (big.js oracle)', () => {
+  Big.DP = 60;
+  fc.assert(
+    fc.property(decimalText, decimalText, (a, b) => {
+      const x = Decimal.parse(a);
+      const y = Decimal.parse(b);
+      assert.equal(x.add(y).toString(), canon(new Big(a).plus(b)));
+      assert.equal(x.sub(y).toString(), canon(new Big(a).minus(b)));
+      assert.equal(x.mul(y).toString(), canon(new Big(a).times(b)));
+      assert.equal(x.cmp(y), new Big(a).cmp(b));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('round and div follow each rounding mode (big.js oracle)', () => {
+  Big.DP = 80;
+  fc.assert(
+    fc.property(decimalText, decimalText, fc.integer({ min: 0, max: 10 }), modes, (a, b, dp, mode) => {
+      assert.equal(Decimal.parse(a).round(dp, mode).toString(), canon(new Big(bigRound(new Big(a), dp, mode))));
+      if (new Big(b).eq(0)) return;
+      // Exact quotient to 80 places, then rounded: equal to rounding the true quotient unless the
+      // 80-place truncation hides a tie, which cannot happen with these operand sizes.
+      const q = new Big(a).div(b);
+      assert.equal(Decimal.parse(a).div(Decimal.parse(b), dp, mode).toString(), canon(new Big(bigRound(q, dp, mode))));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('rounding modes on the ties and signs that matter for the ledger', () => {
+  const r = (s: string, dp: number, m: RoundingMode) => Decimal.parse(s).round(dp, m).toString();
+  assert.equal(r('2.5', 0, 'half_even'), '2');
+  assert.equal(r('3.5', 0, 'half_even'), '4');
+  assert.equal(r('-2.5', 0, 'half_even'), '-2');
+  assert.equal(r('2.5', 0, 'half_up'), '3');
+  assert.equal(r('-2.5', 0, 'half_up'), '-3');
+  assert.equal(r('0.123456789', 8, 'down'), '0.12345678'); // quantity to lot decimals
+  assert.equal(r('-1.01', 1, 'floor'), '-1.1');
+  assert.equal(r('-1.01', 1, 'ceil'), '-1');
+  assert.equal(r('1.01', 1, 'up'), '1.1');
+});
+
+test('canonical strings: no trailing zeros, no -0, fixed width on request', () => {
+  assert.equal(Decimal.parse('1.500').toString(), '1.5');
+  assert.equal(Decimal.parse('-0.000').toString(), '0');
+  assert.equal(Decimal.parse('0.00000001').toString(), '0.00000001');
+  assert.equal(Decimal.parse('42000').toString(), '42000');
+  assert.equal(Decimal.parse('1.5').toFixed(8), '1.50000000');
+  assert.equal(Decimal.parse('-0.5').toFixed(2), '-0.50');
+  assert.throws(() => Decimal.parse('1.555').toFixed(2), /round it first/);
+  assert.ok(Decimal.parse('1.50').eq(Decimal.parse('1.5')));
+});
+
+test('parse refuses anything that is not a plain decimal, naming the field', () => {
+  for (const bad of ['', '1e5', '+1', '01', '1.', '.5', 'NaN', 'Infinity', ' 1', '1,5', '0x10']) {
+    assert.throws(() => Decimal.parse(bad, 'line 7: close'), (e: Error) => e instanceof DecimalError && e.message.startsWith('line 7: close:'), bad);
+  }
+  assert.throws(() => Decimal.parse('1.' + '1'.repeat(37)), /fractional digits/);
+  assert.throws(() => Decimal.parse('9'.repeat(81)), /characters/);
+  assert.throws(() => Decimal.parse('1').div(Decimal.ZERO, 2, 'down'), /division by zero/);
+});
