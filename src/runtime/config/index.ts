@@ -11,6 +11,7 @@
  */
 import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
+import { BOOK_ID_RE, EXECUTION_PLANES } from '../../core/book/state.js';
 import { parseStoreUrl } from '../../store/open.js';
 import { ConfigError } from './errors.js';
 import { readEnvFile } from './env-file.js';
@@ -38,6 +39,42 @@ export const VARS = {
     meaning: 'the lowest level of structured log lines written',
     expected: 'one of fatal, error, warn, info, debug, trace',
   },
+  // The paper runtime's own variables (F2; infra/RUNTIME_STARTUP_SEQUENCE.md).
+  WARDEN_BOOK: {
+    schema: z.string().regex(BOOK_ID_RE),
+    meaning: 'the book this runtime runs; its event stream is book:<id>',
+    expected: 'lower-case letters, digits, _ . - (1-64 characters, e.g. main)',
+  },
+  WARDEN_EXECUTION_PLANE: {
+    schema: z.enum(EXECUTION_PLANES),
+    meaning: 'where orders go: PAPER (simulated fills) or SHADOW (recorded, never filled); there is no live plane',
+    expected: 'PAPER or SHADOW',
+  },
+  WARDEN_HTTP_HOST: {
+    schema: z.string().refine((v) => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v) || v === '::1'),
+    meaning: 'the loopback address the runtime serves /healthz and /readyz on',
+    expected: 'a loopback address: 127.0.0.1 (any 127.x.x.x) or ::1',
+  },
+  WARDEN_HTTP_PORT: {
+    schema: z.string().regex(/^\d{1,5}$/).transform(Number).refine((n) => n <= 65535),
+    meaning: 'the TCP port of /healthz and /readyz (0 = a free port chosen at start, logged in http_listening)',
+    expected: 'an integer 0..65535',
+  },
+  WARDEN_SNAPSHOT_EVERY_EVENTS: {
+    schema: z.string().regex(/^\d{1,7}$/).transform(Number).refine((n) => n >= 1 && n <= 1_000_000),
+    meaning: 'the runtime writes a state snapshot after this many new events (and always on clean shutdown)',
+    expected: 'an integer 1..1000000',
+  },
+  WARDEN_SNAPSHOT_DIR: {
+    schema: z.string().min(1).max(4096),
+    meaning: 'directory where the runtime also writes each snapshot as a canonical JSON file (an operator copy; the store is the authority)',
+    expected: 'a writable directory path (created if absent), e.g. ./var/snapshots',
+  },
+  WARDEN_LEASE_TTL_MS: {
+    schema: z.string().regex(/^\d{1,9}$/).transform(Number).refine((n) => n >= 3000 && n <= 600_000),
+    meaning: "the book's writer lease lifetime; renewed every third of it; a crashed runtime blocks another for at most this long",
+    expected: 'an integer 3000..600000 (milliseconds)',
+  },
 } as const satisfies Record<string, VarSpec>;
 
 export type VarName = keyof typeof VARS;
@@ -45,6 +82,12 @@ export type Config = { [K in VarName]: z.infer<(typeof VARS)[K]['schema']> };
 
 /** Variables every store-using command needs. */
 export const STORE_VARS: readonly VarName[] = ['WARDEN_DATABASE_URL', 'WARDEN_LOG_LEVEL'];
+
+/** Variables the paper runtime (npm run start:paper) needs: all of its own. */
+export const RUNTIME_VARS = [
+  'WARDEN_DATABASE_URL', 'WARDEN_LOG_LEVEL', 'WARDEN_BOOK', 'WARDEN_EXECUTION_PLANE', 'WARDEN_HTTP_HOST',
+  'WARDEN_HTTP_PORT', 'WARDEN_SNAPSHOT_EVERY_EVENTS', 'WARDEN_SNAPSHOT_DIR', 'WARDEN_LEASE_TTL_MS',
+] as const satisfies readonly VarName[];
 
 const KNOWN = Object.keys(VARS) as VarName[];
 
