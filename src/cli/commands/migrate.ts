@@ -26,7 +26,9 @@ export function registerMigrate(program: Command, globals: () => GlobalOptions):
     .command('status')
     .description('list migrations as applied, pending, checksum_mismatch or unknown_to_this_build; exit 65 unless all are applied')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .action(async (_opts: unknown, cmd: Command) => {
+      // optsWithGlobals: `--json` may have been parsed by the parent `migrate` command.
+      const opts = cmd.optsWithGlobals<{ json?: boolean }>();
       await withStore(globals(), 'migrate status', async ({ db }) => {
         const { migrationStatus } = await import('../../store/migrations.js');
         const status = await migrationStatus(db);
