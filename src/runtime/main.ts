@@ -1,0 +1,213 @@
+/**
+ * The paper runtime's start-up sequence, run loop and shutdown (infra/RUNTIME_STARTUP_SEQUENCE.md).
+ *
+ * Phases, in order, each one log line with its duration: config_validated ->
+ * persistence_connected -> schema_verified -> lease_acquired -> state_restored -> loops_started
+ * -> ready. A failing phase logs startup_failed {phase, reason, exit_code} and the process exits
+ * with that code (78 config, 69 store unavailable, 65 schema/integrity, 75 lock or lease held).
+ * The store and the runner are imported only in the phases that need them, so a config error is
+ * reported in milliseconds.
+ *
+ * Shutdown on SIGTERM/SIGINT: /readyz turns 503, no new input is taken, the step in flight
+ * finishes (a step is one transaction, never half of one), runtime.stopped is recorded, a
+ * snapshot is written, the lease released, the store closed; `shutdown_complete`, exit 0. A second
+ * signal exits at once (130/143): whatever was in flight is rolled back by the database.
+ */
+import { hostname } from 'node:os';
+import { minimalBookKernel, type BookKernel } from '../core/book/index.js';
+import { createLogger, type Logger } from '../telemetry/logger.js';
+import { ConfigError, loadConfig, RUNTIME_VARS, type Config } from './config/index.js';
+import { exitCodeOf, RUNTIME_EXIT } from './exit-codes.js';
+import { PhaseFailure, runPhase } from './phases.js';
+import type { Db } from '../store/db.js';
+import type { EventStore, Lease } from '../store/event-store.js';
+import type { HealthServer } from './health.js';
+import type { BookRunner } from './book-runner.js';
+
+/** The whole clean shutdown must finish within this, or the runtime exits 70 saying so. */
+export const SHUTDOWN_MS_MAX = 20_000;
+
+export interface RuntimeOptions {
+  envFile: string | undefined;
+  env: Record<string, string | undefined>;
+  /** The book's pure decider + state codec; the trading kernel plugs in here later. */
+  kernel?: BookKernel<unknown>;
+}
+
+type RuntimeConfig = Pick<Config, (typeof RUNTIME_VARS)[number]>;
+
+interface Resources {
+  config?: RuntimeConfig;
+  http?: HealthServer;
+  db?: Db;
+  store?: EventStore;
+  lease?: Lease;
+  runner?: BookRunner<unknown>;
+  started: boolean; // runtime.started was written
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    t = setTimeout(() => reject(Object.assign(new Error(`${what} did not finish within ${ms} ms`), { exitCode: RUNTIME_EXIT.internal })), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
+}
+
+/** Runs the runtime until it stops; resolves with the process exit code. */
+export async function runRuntime(opts: RuntimeOptions): Promise<number> {
+  const kernel = opts.kernel ?? (minimalBookKernel as BookKernel<unknown>);
+  let log: Logger = createLogger('info', 1, { component: 'runtime' });
+  const r: Resources = { started: false };
+  const status = { phase: 'starting', ready: false };
+  let stopSignal: NodeJS.Signals | null = null;
+  let wake: (() => void) | null = null;
+  let fatal: { event: string; reason: string; exitCode: number } | null = null;
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopSignal !== null) {
+      log.warn({ event: 'shutdown_forced', signal, first_signal: stopSignal, reason: 'second signal: exiting at once; an uncommitted step is rolled back by the database' });
+      process.exit(signal === 'SIGINT' ? RUNTIME_EXIT.sigint : RUNTIME_EXIT.sigterm);
+    }
+    stopSignal = signal;
+    status.ready = false;
+    log.info({ event: 'shutdown_requested', signal, phase: status.phase });
+    wake?.();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  const closeQuietly = async () => {
+    r.runner?.halt();
+    await r.db?.close().catch(() => undefined);
+    await r.http?.close().catch(() => undefined);
+  };
+
+  try {
+    const config = await runPhase(log, 'config_validated', async () => {
+      const config = loadConfig(opts.envFile, opts.env, RUNTIME_VARS) as RuntimeConfig;
+      log = createLogger(config.WARDEN_LOG_LEVEL, 1, { component: 'runtime', book: config.WARDEN_BOOK });
+      const { checkSnapshotDir } = await import('./snapshot-files.js');
+      try {
+        checkSnapshotDir(config.WARDEN_SNAPSHOT_DIR);
+      } catch (e) {
+        throw new ConfigError([`WARDEN_SNAPSHOT_DIR=${config.WARDEN_SNAPSHOT_DIR} is not a writable directory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
+      }
+      const { startHealth } = await import('./health.js');
+      r.http = await startHealth(config.WARDEN_HTTP_HOST, config.WARDEN_HTTP_PORT, () => status);
+      r.config = config;
+      return {
+        value: config,
+        fields: {
+          stream: `book:${config.WARDEN_BOOK}`, execution_plane: config.WARDEN_EXECUTION_PLANE,
+          engine: config.WARDEN_DATABASE_URL.startsWith('pglite:') ? 'pglite' : 'postgres',
+          http: `${config.WARDEN_HTTP_HOST}:${r.http.port}`, http_port: r.http.port,
+          snapshot_every_events: config.WARDEN_SNAPSHOT_EVERY_EVENTS, lease_ttl_ms: config.WARDEN_LEASE_TTL_MS,
+        },
+      };
+    });
+    status.phase = 'config_validated';
+    const stream = `book:${config.WARDEN_BOOK}`;
+    const owner = `${hostname()}:${process.pid}`;
+    const steps: Array<[import('./phases.js').StartupPhase, () => Promise<{ value: unknown; fields?: Record<string, unknown> }>]> = [
+      ['persistence_connected', async () => {
+        const { openDb } = await import('../store/open.js');
+        r.db = await openDb(config.WARDEN_DATABASE_URL, { command: `warden runtime ${stream} (${owner})` });
+        return { value: null, fields: { store: r.db.description, engine: r.db.engine, ...(r.db.engine === 'pglite' ? { durability: 'no fsync: survives a process crash, not a power loss' } : {}) } };
+      }],
+      ['schema_verified', async () => {
+        const { verifySchema } = await import('../store/migrations.js');
+        return { value: null, fields: { schema_version: await verifySchema(r.db!) } };
+      }],
+      ['lease_acquired', async () => {
+        const { EventStore } = await import('../store/event-store.js');
+        r.store = new EventStore(r.db!);
+        r.lease = await r.store.acquireLease(stream, owner, config.WARDEN_LEASE_TTL_MS);
+        return { value: null, fields: { stream, owner, epoch: r.lease.epoch, ttl_ms: config.WARDEN_LEASE_TTL_MS } };
+      }],
+      ['state_restored', async () => {
+        const { restore } = await import('./restore.js');
+        const { BookRunner } = await import('./book-runner.js');
+        const restored = await restore(r.store!, stream, kernel, (n) => log.warn(n));
+        const view = kernel.view(restored.state);
+        if (view.execution_plane !== null && view.execution_plane !== config.WARDEN_EXECUTION_PLANE) {
+          throw new ConfigError([`WARDEN_EXECUTION_PLANE=${config.WARDEN_EXECUTION_PLANE}, but book ${config.WARDEN_BOOK} was opened on ${view.execution_plane}: a book keeps its plane (use another WARDEN_BOOK)`]);
+        }
+        r.runner = new BookRunner(r.store!, r.lease!, kernel, restored, {
+          log, snapshotEveryEvents: config.WARDEN_SNAPSHOT_EVERY_EVENTS, snapshotDir: config.WARDEN_SNAPSHOT_DIR, leaseTtlMs: config.WARDEN_LEASE_TTL_MS,
+          onFatal: (event, reason, exitCode) => {
+            fatal = { event, reason, exitCode };
+            wake?.();
+          },
+        });
+        return {
+          value: null,
+          fields: {
+            snapshot_seq: restored.snapshot_seq, events_replayed: restored.events_replayed, head_seq: restored.seq, state_hash: restored.state_hash,
+            status: view.status, last_inbox_id: view.last_inbox_id, previous_run_crashed: view.running,
+          },
+        };
+      }],
+      ['loops_started', async () => {
+        const runner = r.runner!;
+        await runner.step({ kind: 'runtime.start', time_ms: Date.now(), book_id: config.WARDEN_BOOK, execution_plane: config.WARDEN_EXECUTION_PLANE, owner, lease_epoch: r.lease!.epoch });
+        r.started = true;
+        const loops = runner.startLoops();
+        return { value: null, fields: { seq: runner.seq, state_hash: runner.stateHash, ...loops } };
+      }],
+      ['ready', async () => {
+        status.ready = true;
+        return { value: null, fields: { startup_ms: Math.round(performance.now()), http_port: r.http!.port, seq: r.runner!.seq, state_hash: r.runner!.stateHash } };
+      }],
+    ];
+    for (const [phase, fn] of steps) {
+      if (stopSignal !== null) break;
+      await runPhase(log, phase, fn);
+      status.phase = phase;
+    }
+  } catch (e) {
+    await closeQuietly();
+    detach(onSignal);
+    return e instanceof PhaseFailure ? e.exitCode : exitCodeOf(e);
+  }
+
+  // Run until a signal or a fatal error.
+  if (stopSignal === null && fatal === null) await new Promise<void>((resolve) => (wake = resolve));
+
+  if (fatal !== null) {
+    const f = fatal as { event: string; reason: string; exitCode: number };
+    status.ready = false;
+    log.error({ event: f.event, reason: f.reason, exit_code: f.exitCode, note: 'stopped writing; restart recovers from the store' });
+    await closeQuietly();
+    detach(onSignal);
+    return f.exitCode;
+  }
+
+  // Clean shutdown.
+  const t0 = performance.now();
+  status.phase = 'stopping';
+  try {
+    await withTimeout((async () => {
+      if (r.runner && r.started) await r.runner.stop(String(stopSignal));
+      else if (r.lease) await r.store!.releaseLease(r.lease);
+      await r.db?.close();
+      await r.http?.close();
+    })(), SHUTDOWN_MS_MAX, 'shutdown');
+  } catch (e) {
+    log.error({ event: 'shutdown_failed', reason: (e as Error).message, exit_code: exitCodeOf(e) });
+    await closeQuietly();
+    detach(onSignal);
+    return exitCodeOf(e);
+  }
+  log.info({
+    event: 'shutdown_complete', signal: stopSignal, duration_ms: Math.round(performance.now() - t0),
+    seq: r.runner?.seq ?? null, state_hash: r.started ? r.runner!.stateHash : null,
+  });
+  detach(onSignal);
+  return RUNTIME_EXIT.ok;
+}
+
+function detach(onSignal: (s: NodeJS.Signals) => void): void {
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+}
