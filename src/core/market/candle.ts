@@ -30,3 +30,10 @@ export interface Candle {
 export function closeTimeMs(c: Pick<Candle, 'open_time_ms' | 'interval_s'>): number {
   return c.open_time_ms + c.interval_s * 1000;
 }
+
+/**
+ * A candle as ingested and stored: the same as Candle except that `count` is null when the
+ * source has no trade count (a generic OHLCV CSV such as Binance.US's). Unknown is kept
+ * unknown rather than invented; candles from Kraken always have a count.
+ */
+export type MarketCandle = Omit<Candle, 'count'> & { readonly count: number | null };
