@@ -37,6 +37,7 @@ export async function requirePostgres(url = TEST_PG_URL): Promise<void> {
       `PostgreSQL is required for the store tests and is unreachable at ${url}: ${(e as Error).message}. ` +
         'Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start' +
         (process.env.CI ? ' (CI=true: a missing PostgreSQL is a failure)' : ''),
+      { cause: e },
     );
   } finally {
     await client.end().catch(() => undefined);
