@@ -9,6 +9,8 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, reportError, type GlobalOptions } from './context.js';
 import { registerInit } from './commands/init.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerData } from './commands/data.js';
 
 const pkgPath = fileURLToPath(new URL('../../../package.json', import.meta.url));
 const version = (JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string }).version;
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   const globals = () => program.opts<GlobalOptions>();
   registerInit(program, globals);
   registerMigrate(program, globals);
+  registerIngest(program, globals);
+  registerData(program, globals);
   return program;
 }
 
