@@ -1,0 +1,198 @@
+/**
+ * The book config (zod): data (symbols, timeframe, source), skills with parameters, sizing,
+ * risk profile (any field overridable), fee schedule, slippage and participation, pair facts,
+ * initial cash. Plain JSON in, a ResolvedBook out (decimals parsed, skills and profile looked
+ * up, parameters validated by each skill's own schema). Amounts are decimal strings, never floats.
+ * The config hash (sha256 of the canonical parsed config) goes into `book.started`.
+ */
+import { z } from 'zod';
+import { canonicalBytes, type CanonicalValue } from '../canonical/index.js';
+import { numText } from '../indicators/index.js';
+import { sha256, toHex } from '../canonical/hash.js';
+import { Decimal } from '../money/decimal.js';
+import { DEFAULT_FEE_SCHEDULE_ID, FEE_SCHEDULES, type FeeSchedule } from '../execution/fees.js';
+import { DEFAULT_PAIRS, type PairSpec } from '../execution/pairs.js';
+import type { ExecutionModel } from '../execution/fills.js';
+import { resolveRiskProfile, riskGate, riskOverridesSchema, type IntentGate, type RiskProfile } from '../risk/index.js';
+import type { SizingConfig } from '../sizing/index.js';
+import { BUILTIN_SKILLS, type Skill } from '../skills/index.js';
+
+const dec = z.string().regex(/^(0|[1-9][0-9]{0,15})(\.[0-9]{1,12})?$/, 'a non-negative decimal string like "10000" or "0.5"');
+const positiveDec = dec.refine((s) => Decimal.parse(s).isPositive(), 'must be > 0');
+const symbol = z.string().regex(/^[A-Z0-9]{2,10}\/[A-Z0-9]{2,10}$/, 'a symbol like "BTC/USD"');
+
+/** Limits on a book. */
+export const BOOK_SYMBOLS_MAX = 50;
+export const BOOK_SKILLS_MAX = 20;
+export const HISTORY_BARS_MAX = 5_000;
+
+const sizingSchema = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('fixed_qty'), qty: positiveDec }),
+  z.strictObject({ mode: z.literal('fixed_notional'), notional: positiveDec }),
+  z.strictObject({ mode: z.literal('pct_equity'), pct: positiveDec.refine((s) => Number(s) <= 100, 'at most 100') }),
+  z.strictObject({ mode: z.literal('vol_target'), risk_pct: positiveDec, atr_mult: positiveDec, pct_equity_max: positiveDec.default('100') }),
+]);
+
+export const bookConfigSchema = z.strictObject({
+  book_id: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/),
+  data: z.strictObject({
+    symbols: z.array(symbol).min(1).max(BOOK_SYMBOLS_MAX),
+    timeframe_s: z.number().int().min(60).max(7 * 86_400),
+    source: z.strictObject({ kind: z.literal('kraken_ohlcvt_csv'), paths: z.record(symbol, z.string().min(1)) }).optional(),
+  }),
+  skills: z.array(z.strictObject({
+    skill: z.string(),
+    version: z.string().default('1'),
+    symbols: z.array(symbol).min(1).max(BOOK_SYMBOLS_MAX),
+    params: z.record(z.string(), z.unknown()).default({}),
+  })).min(1).max(BOOK_SKILLS_MAX),
+  sizing: sizingSchema,
+  risk: z.strictObject({ profile: z.string().default('default@1'), overrides: riskOverridesSchema.default({}) }).default({ profile: 'default@1', overrides: {} }),
+  fees: z.strictObject({ schedule: z.string().default(DEFAULT_FEE_SCHEDULE_ID), maker_pct: dec.optional(), taker_pct: dec.optional() }).default({ schedule: DEFAULT_FEE_SCHEDULE_ID }),
+  execution: z.strictObject({
+    slippage_bps: dec.default('5'),
+    impact_bps_per_volume_pct: dec.default('0'),
+    participation_pct_max: positiveDec.default('10'),
+    market_expire_bars: z.number().int().min(1).max(1000).default(3),
+  }).default({ slippage_bps: '5', impact_bps_per_volume_pct: '0', participation_pct_max: '10', market_expire_bars: 3 }),
+  pairs: z.record(symbol, z.strictObject({
+    pair_decimals: z.number().int().min(0).max(12),
+    lot_decimals: z.number().int().min(0).max(12),
+    ordermin: dec.nullable(),
+    costmin: dec.nullable(),
+    fee_decimals: z.number().int().min(0).max(12),
+  })).default({}),
+  initial_cash: positiveDec,
+});
+export type BookConfigInput = z.input<typeof bookConfigSchema>;
+export type BookConfig = z.output<typeof bookConfigSchema>;
+
+export interface SkillBinding {
+  readonly key: string; // "sma-cross@1"
+  readonly skill: Skill<unknown>;
+  readonly params: unknown;
+  readonly params_json: { readonly [k: string]: string | number | boolean };
+  readonly symbols: readonly string[];
+  readonly warmup_bars: number;
+}
+
+export interface ResolvedBook {
+  readonly config: BookConfig;
+  readonly config_hash: string;
+  readonly symbols: readonly string[];
+  readonly interval_s: number;
+  readonly skills: readonly SkillBinding[];
+  readonly sizing: SizingConfig;
+  readonly profile: RiskProfile;
+  readonly gates: readonly IntentGate[];
+  readonly fees: FeeSchedule;
+  readonly execution: ExecutionModel & { readonly market_expire_bars: number };
+  readonly pairs: Readonly<Record<string, PairSpec>>;
+  readonly initial_cash: Decimal;
+  /** Bars of history kept per symbol: the largest warm-up of its skills, plus one. */
+  readonly window_bars: Readonly<Record<string, number>>;
+}
+
+export class BookConfigError extends Error {
+  override readonly name = 'BookConfigError';
+}
+
+/** A JSON value with every non-integer number rendered as text (canonical JSON takes safe integers only). */
+export function jsonSafe(v: unknown): CanonicalValue {
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : numText(v);
+  if (Array.isArray(v)) return v.map(jsonSafe);
+  if (v !== null && typeof v === 'object') {
+    const o: Record<string, CanonicalValue> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) o[k] = jsonSafe(x);
+    return o;
+  }
+  return v as CanonicalValue;
+}
+
+function zodMessage(e: z.ZodError): string {
+  return e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
+export function resolveBook(input: unknown): ResolvedBook {
+  const parsed = bookConfigSchema.safeParse(input);
+  if (!parsed.success) throw new BookConfigError(`book config: ${zodMessage(parsed.error)}`);
+  const config = parsed.data;
+  const symbols = [...config.data.symbols].sort();
+  if (new Set(symbols).size !== symbols.length) throw new BookConfigError('book config: data.symbols has duplicates');
+  const pairs: Record<string, PairSpec> = {};
+  for (const s of symbols) {
+    const o = config.pairs[s];
+    const p = o === undefined ? DEFAULT_PAIRS[s] : {
+      symbol: s, pair_decimals: o.pair_decimals, lot_decimals: o.lot_decimals, fee_decimals: o.fee_decimals,
+      ordermin: o.ordermin === null ? null : Decimal.parse(o.ordermin), costmin: o.costmin === null ? null : Decimal.parse(o.costmin),
+    };
+    if (p === undefined) throw new BookConfigError(`book config: no pair facts for ${s}; add them under "pairs"`);
+    pairs[s] = p;
+  }
+  const traded = new Map<string, string>();
+  const skills: SkillBinding[] = [];
+  const window: Record<string, number> = {};
+  for (const [i, b] of config.skills.entries()) {
+    const key = `${b.skill}@${b.version}`;
+    const skill = BUILTIN_SKILLS[key] as Skill<unknown> | undefined;
+    if (skill === undefined) throw new BookConfigError(`book config: skills[${i}]: unknown skill ${key} (known: ${Object.keys(BUILTIN_SKILLS).join(', ')})`);
+    if (skill.inputs.timeframes_s !== null && !skill.inputs.timeframes_s.includes(config.data.timeframe_s)) {
+      throw new BookConfigError(`book config: skills[${i}]: ${key} does not support timeframe ${config.data.timeframe_s}s`);
+    }
+    const pr = skill.params.safeParse(b.params);
+    if (!pr.success) throw new BookConfigError(`book config: skills[${i}].params: ${zodMessage(pr.error)}`);
+    const warmup = skill.warmupBars(pr.data);
+    if (warmup > HISTORY_BARS_MAX - 1) throw new BookConfigError(`book config: skills[${i}]: warm-up ${warmup} bars exceeds ${HISTORY_BARS_MAX - 1}`);
+    for (const s of b.symbols) {
+      if (!symbols.includes(s)) throw new BookConfigError(`book config: skills[${i}] trades ${s}, which is not in data.symbols`);
+      const other = traded.get(s);
+      if (other !== undefined) throw new BookConfigError(`book config: ${s} is traded by both ${other} and ${key}; one skill per symbol (positions are per symbol)`);
+      traded.set(s, key);
+      window[s] = Math.max(window[s] ?? 2, warmup + 1);
+    }
+    skills.push({ key, skill, params: pr.data, params_json: jsonSafe(pr.data) as SkillBinding['params_json'], symbols: [...b.symbols].sort(), warmup_bars: warmup });
+  }
+  for (const s of symbols) window[s] ??= 2;
+  const sz = config.sizing;
+  const sizing: SizingConfig =
+    sz.mode === 'fixed_qty' ? { mode: 'fixed_qty', qty: Decimal.parse(sz.qty) }
+      : sz.mode === 'fixed_notional' ? { mode: 'fixed_notional', notional: Decimal.parse(sz.notional) }
+        : sz.mode === 'pct_equity' ? { mode: 'pct_equity', pct: Decimal.parse(sz.pct) }
+          : { mode: 'vol_target', risk_pct: Decimal.parse(sz.risk_pct), atr_mult: Decimal.parse(sz.atr_mult), pct_equity_max: Decimal.parse(sz.pct_equity_max) };
+  let profile: RiskProfile;
+  try {
+    profile = resolveRiskProfile(config.risk.profile, config.risk.overrides);
+  } catch (e) {
+    throw new BookConfigError(`book config: risk: ${(e as Error).message}`);
+  }
+  const base = FEE_SCHEDULES[config.fees.schedule];
+  if (base === undefined) throw new BookConfigError(`book config: unknown fee schedule ${config.fees.schedule} (known: ${Object.keys(FEE_SCHEDULES).join(', ')})`);
+  const fees: FeeSchedule = {
+    id: config.fees.maker_pct !== undefined || config.fees.taker_pct !== undefined ? `${base.id}+custom` : base.id,
+    maker_pct: config.fees.maker_pct !== undefined ? Decimal.parse(config.fees.maker_pct) : base.maker_pct,
+    taker_pct: config.fees.taker_pct !== undefined ? Decimal.parse(config.fees.taker_pct) : base.taker_pct,
+  };
+  const ex = config.execution;
+  if (Decimal.parse(ex.slippage_bps).gte(Decimal.of(1000))) throw new BookConfigError('book config: execution.slippage_bps must be < 1000');
+  if (Number(ex.participation_pct_max) > 100) throw new BookConfigError('book config: execution.participation_pct_max must be <= 100');
+  return {
+    config,
+    config_hash: toHex(sha256(canonicalBytes(jsonSafe(config)))),
+    symbols,
+    interval_s: config.data.timeframe_s,
+    skills,
+    sizing,
+    profile,
+    gates: [riskGate(profile)],
+    fees,
+    execution: {
+      slippage_bps: Decimal.parse(ex.slippage_bps),
+      impact_bps_per_volume_pct: Decimal.parse(ex.impact_bps_per_volume_pct),
+      participation_pct_max: Decimal.parse(ex.participation_pct_max),
+      market_expire_bars: ex.market_expire_bars,
+    },
+    pairs,
+    initial_cash: Decimal.parse(config.initial_cash),
+    window_bars: window,
+  };
+}
