@@ -12,7 +12,7 @@ import { closeTimeMs, type Candle } from '../market/candle.js';
 import { resolveBook, type ResolvedBook } from './config.js';
 import { engineDecider } from './decider.js';
 import type { EngineEvent } from './events.js';
-import { engineStateHash, type EngineState } from './state.js';
+import { engineStateHash, lastCandle, type EngineState } from './state.js';
 import { positionQty } from '../ledger/index.js';
 
 export interface BacktestSummary {
@@ -76,17 +76,15 @@ export function runBacktest(configInput: unknown, candles: readonly Candle[]): B
   if (first === undefined) throw new BacktestError('no candles');
   const events: EngineEvent[] = [];
   let state = decider.initialState();
-  const apply = (es: readonly EngineEvent[]) => {
-    for (const e of es) {
-      events.push(e);
-      state = decider.evolve(state, e);
-    }
+  const apply = (r: { events: readonly EngineEvent[]; state: EngineState }) => {
+    for (const e of r.events) events.push(e);
+    state = r.state;
   };
-  apply(decider.decide({ type: 'start', time_ms: first.time_ms - book.interval_s * 1000 }, state));
+  apply(decider.step({ type: 'start', time_ms: first.time_ms - book.interval_s * 1000 }, state));
   const equities: number[] = [];
   let exposed = 0;
   for (const t of ticks) {
-    apply(decider.decide({ type: 'bar_closed', time_ms: t.time_ms, candles: t.candles }, state));
+    apply(decider.step({ type: 'bar_closed', time_ms: t.time_ms, candles: t.candles }, state));
     equities.push(state.equity.toNumber());
     if (Object.keys(state.ledger.lots).length > 0) exposed++;
   }
@@ -120,8 +118,7 @@ function summarize(book: ResolvedBook, events: readonly EngineEvent[], state: En
   const cash = state.ledger.cash;
   let equity = cash;
   for (const sym of Object.keys(state.ledger.lots)) {
-    const h = state.history[sym];
-    const last = h?.candles[h.candles.length - 1];
+    const last = lastCandle(state.history.get(sym));
     if (last !== undefined) equity = equity.add(positionQty(state.ledger, sym).mul(last.close));
   }
   return {

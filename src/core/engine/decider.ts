@@ -26,7 +26,7 @@ import { numText } from '../indicators/index.js';
 import type { SignalDraft } from '../skills/types.js';
 import type { ResolvedBook, SkillBinding } from './config.js';
 import { EngineCommandError, type EngineCommand, type EngineEvent, type EngineEventType } from './events.js';
-import { evolveEngine, initialEngineState, type EngineState, type WorkingOrder } from './state.js';
+import { evolveEngine, historyLength, initialEngineState, lastBars, lastCandle, type EngineState, type WorkingOrder } from './state.js';
 
 const HUNDRED = Decimal.of(100);
 
@@ -40,8 +40,7 @@ function equityOf(s: EngineState): { equity: Decimal; positions: { symbol: strin
   const positions = [];
   for (const symbol of Object.keys(s.ledger.lots).sort()) {
     const qty = positionQty(s.ledger, symbol);
-    const h = s.history[symbol];
-    const last = h?.candles[h.candles.length - 1];
+    const last = lastCandle(s.history.get(symbol));
     if (last === undefined) throw new EngineCommandError(`position in ${symbol} without a price`);
     const value = qty.mul(last.close);
     equity = equity.add(value);
@@ -51,8 +50,7 @@ function equityOf(s: EngineState): { equity: Decimal; positions: { symbol: strin
 }
 
 function lastClose(s: EngineState, symbol: string): Decimal | null {
-  const h = s.history[symbol];
-  return h?.candles[h.candles.length - 1]?.close ?? null;
+  return lastCandle(s.history.get(symbol))?.close ?? null;
 }
 
 function checkInvariants(s: EngineState): void {
@@ -62,12 +60,26 @@ function checkInvariants(s: EngineState): void {
   }
 }
 
-export function engineDecider(book: ResolvedBook): Decider<EngineCommand, EngineState, EngineEvent> {
+export interface EngineDecider extends Decider<EngineCommand, EngineState, EngineEvent> {
+  /** decide + fold in one pass (the state decide() built while deciding; equal to folding its events). */
+  readonly step: (cmd: EngineCommand, state: EngineState) => { events: EngineEvent[]; state: EngineState };
+}
+
+export function engineDecider(book: ResolvedBook): EngineDecider {
   const intervalMs = book.interval_s * 1000;
   const bindingOf: Record<string, SkillBinding> = {};
   for (const b of book.skills) for (const sym of b.symbols) bindingOf[sym] = b;
 
   function decide(cmd: EngineCommand, state: EngineState): EngineEvent[] {
+    return step(cmd, state).events;
+  }
+
+  function step(cmd: EngineCommand, state: EngineState): { events: EngineEvent[]; state: EngineState } {
+    const r = stepInner(cmd, state);
+    return r;
+  }
+
+  function stepInner(cmd: EngineCommand, state: EngineState): { events: EngineEvent[]; state: EngineState } {
     const out: EngineEvent[] = [];
     let s = state;
     const emit = (type: EngineEventType, payload: CanonicalValue, time_ms = cmd.time_ms) => {
@@ -83,7 +95,7 @@ export function engineDecider(book: ResolvedBook): Decider<EngineCommand, Engine
       if (s.started) throw new EngineCommandError('book already started');
       emit('book.started', { book_id: book.config.book_id, config_hash: book.config_hash, initial_cash: book.initial_cash.toString(), window_bars: book.window_bars });
       emitLedger(planDeposit(s.ledger, book.initial_cash, 'initial_cash'));
-      return out;
+      return { events: out, state: s };
     }
     if (!s.started) throw new EngineCommandError(`${cmd.type} before start`);
 
@@ -153,14 +165,14 @@ export function engineDecider(book: ResolvedBook): Decider<EngineCommand, Engine
 
     if (cmd.type === 'pause') {
       if (!s.paused) emit('book.paused', { reason: cmd.reason });
-      return out;
+      return { events: out, state: s };
     }
     if (cmd.type === 'resume') {
       const payload: Record<string, CanonicalValue> = { reason: cmd.reason };
       if (cmd.rebase_peak) payload.rebased_peak = s.equity.toString();
       emit('book.resumed', payload);
       if (cmd.rebase_peak && s.tier !== 'normal') emit('risk.tier_changed', { from: s.tier, to: 'normal', drawdown_pct: '0' });
-      return out;
+      return { events: out, state: s };
     }
     if (cmd.type === 'flatten') {
       for (const symbol of Object.keys(s.ledger.lots).sort()) {
@@ -168,7 +180,7 @@ export function engineDecider(book: ResolvedBook): Decider<EngineCommand, Engine
         cancelWorking(symbol, 'operator_flatten');
         marketSell(symbol, positionQty(s.ledger, symbol), null, false);
       }
-      return out;
+      return { events: out, state: s };
     }
 
     // ---- bar_closed ----
@@ -261,8 +273,8 @@ export function engineDecider(book: ResolvedBook): Decider<EngineCommand, Engine
       for (const symbol of Object.keys(bySymbol)) {
         const b = bindingOf[symbol];
         if (b === undefined) continue;
-        const h = s.history[symbol];
-        if (h === undefined || h.bars.length < b.warmup_bars) continue;
+        const h = s.history.get(symbol);
+        if (h === undefined || historyLength(h) < b.warmup_bars) continue;
         const pair = book.pairs[symbol] as PairSpec;
         const memKey = `${b.key}|${symbol}`;
         const memory = s.memory[memKey] ?? null;
@@ -274,18 +286,18 @@ export function engineDecider(book: ResolvedBook): Decider<EngineCommand, Engine
           avgEntry = basis.div(qtyHeld, pair.pair_decimals + 4, 'half_even');
         }
         const decision = b.skill.evaluate({
-          symbol, params: b.params, bars: h.bars.length > b.warmup_bars ? h.bars.slice(h.bars.length - b.warmup_bars) : h.bars,
+          symbol, params: b.params, bars: lastBars(h, b.warmup_bars),
           position_qty: qtyHeld, avg_entry: avgEntry, memory,
           pending_buy: s.orders.some((o) => o.symbol === symbol && o.side === 'buy'),
           pending_sell: s.orders.some((o) => o.symbol === symbol && o.side === 'sell'),
         });
         if (decision.signals.length > SIGNALS_PER_SKILL_TICK_MAX) throw new EngineCommandError(`${b.key} emitted ${decision.signals.length} signals (max ${SIGNALS_PER_SKILL_TICK_MAX})`);
-        if (canonicalJson(decision.memory ?? null) !== canonicalJson(memory)) emit('skill.memory_set', { skill: b.key, symbol, memory: decision.memory as CanonicalValue });
+        if (decision.memory !== memory && canonicalJson(decision.memory ?? null) !== canonicalJson(memory)) emit('skill.memory_set', { skill: b.key, symbol, memory: decision.memory as CanonicalValue });
         for (const sig of decision.signals) handleSignal(sig, b, symbol, pair);
       }
     }
     checkInvariants(s);
-    return out;
+    return { events: out, state: s };
 
     function handleSignal(sig: SignalDraft, b: SkillBinding, symbol: string, pair: PairSpec): void {
       const signalId = `S${s.seq.signal + 1}`;
@@ -326,6 +338,7 @@ export function engineDecider(book: ResolvedBook): Decider<EngineCommand, Engine
 
   return {
     decide,
+    step,
     evolve: evolveEngine,
     initialState: initialEngineState,
   };

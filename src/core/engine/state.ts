@@ -34,9 +34,54 @@ export interface WorkingOrder {
   readonly placed_ms: number;
 }
 
+/**
+ * A symbol's bar window: the view [start, end) of append-only backing arrays. Appending at the
+ * tip pushes in place (states that end earlier never see it: their `end` bounds their view);
+ * appending behind the tip copies. So evolve stays pure and amortized O(1) per bar.
+ */
 export interface History {
-  readonly candles: readonly Candle[];
-  readonly bars: readonly SkillBar[];
+  readonly candles: Candle[];
+  readonly bars: SkillBar[];
+  readonly start: number;
+  readonly end: number;
+}
+
+export function historyCandles(h: History | undefined): readonly Candle[] {
+  return h === undefined ? [] : h.candles.slice(h.start, h.end);
+}
+export function historyLength(h: History | undefined): number {
+  return h === undefined ? 0 : h.end - h.start;
+}
+export function lastCandle(h: History | undefined): Candle | undefined {
+  return h === undefined || h.end === h.start ? undefined : h.candles[h.end - 1];
+}
+/** The last n bars (n <= length). */
+export function lastBars(h: History, n: number): SkillBar[] {
+  return h.bars.slice(h.end - n, h.end);
+}
+
+function appendBar(h: History | undefined, c: Candle, bar: SkillBar, window: number): History {
+  let candles: Candle[];
+  let bars: SkillBar[];
+  let start: number;
+  let end: number;
+  if (h !== undefined && h.candles.length === h.end && h.start < 4 * window) {
+    candles = h.candles;
+    bars = h.bars;
+    start = h.start;
+    end = h.end;
+  } else {
+    const from = h === undefined ? 0 : Math.max(h.start, h.end - window);
+    candles = h === undefined ? [] : h.candles.slice(from, h.end);
+    bars = h === undefined ? [] : h.bars.slice(from, h.end);
+    start = 0;
+    end = candles.length;
+  }
+  candles.push(c);
+  bars.push(bar);
+  end += 1;
+  if (end - start > window) start = end - window;
+  return { candles, bars, start, end };
 }
 
 export interface EngineState {
@@ -45,7 +90,7 @@ export interface EngineState {
   readonly config_hash: string;
   readonly time_ms: number;
   readonly window_bars: Readonly<Record<string, number>>;
-  readonly history: Readonly<Record<string, History>>;
+  readonly history: ReadonlyMap<string, History>;
   readonly ledger: LedgerState;
   /** Working orders in placement order. */
   readonly orders: readonly WorkingOrder[];
@@ -62,7 +107,7 @@ export interface EngineState {
 
 export function initialEngineState(): EngineState {
   return {
-    started: false, book_id: '', config_hash: '', time_ms: 0, window_bars: {}, history: {}, ledger: emptyLedger(), orders: [],
+    started: false, book_id: '', config_hash: '', time_ms: 0, window_bars: {}, history: new Map(), ledger: emptyLedger(), orders: [],
     memory: {}, equity: Decimal.ZERO, peak_equity: Decimal.ZERO, tier: 'normal', cooldown_until_ms: 0, paused: false,
     seq: { signal: 0, intent: 0, order: 0, fill: 0 }, bars: 0, fills: 0,
   };
@@ -85,16 +130,17 @@ export function evolveEngine(s: EngineState, e: EngineEvent): EngineState {
       return { ...s, started: true, book_id: p.book_id as string, config_hash: p.config_hash as string, window_bars: p.window_bars as Record<string, number>, time_ms: e.time_ms };
     case 'bar.closed': {
       const c = candleFromPayload(p);
-      const h = s.history[c.symbol] ?? { candles: [], bars: [] };
-      const n = s.window_bars[c.symbol] ?? 2;
-      const drop = h.candles.length + 1 > n ? 1 : 0;
       const bar: SkillBar = { open_time_ms: c.open_time_ms, open: c.open.toNumber(), high: c.high.toNumber(), low: c.low.toNumber(), close: c.close.toNumber(), volume: c.volume.toNumber() };
-      const candles = h.candles.slice(drop);
-      candles.push(c);
-      const bars = h.bars.slice(drop);
-      bars.push(bar);
-      const orders = s.orders.some((o) => o.symbol === c.symbol) ? s.orders.map((o) => (o.symbol === c.symbol ? { ...o, bars_seen: o.bars_seen + 1 } : o)) : s.orders;
-      return { ...s, time_ms: e.time_ms, history: { ...s.history, [c.symbol]: { candles, bars } }, orders, bars: s.bars + 1 };
+      const history = new Map(s.history);
+      history.set(c.symbol, appendBar(s.history.get(c.symbol), c, bar, s.window_bars[c.symbol] ?? 2));
+      let orders = s.orders;
+      for (const o of s.orders) {
+        if (o.symbol === c.symbol) {
+          orders = s.orders.map((x) => (x.symbol === c.symbol ? { ...x, bars_seen: x.bars_seen + 1 } : x));
+          break;
+        }
+      }
+      return { ...s, time_ms: e.time_ms, history, orders, bars: s.bars + 1 };
     }
     case 'signal.emitted':
       return { ...s, seq: { ...s.seq, signal: s.seq.signal + 1 } };
@@ -149,8 +195,8 @@ const ds = (d: Decimal | null): string | null => (d === null ? null : d.toString
 /** The canonical form of the state (everything that influences future decisions). */
 export function engineStateCanonical(s: EngineState): CanonicalValue {
   const history: Record<string, CanonicalValue> = {};
-  for (const k of Object.keys(s.history).sort()) {
-    history[k] = (s.history[k] as History).candles.map((c) => [c.open_time_ms, c.open.toString(), c.high.toString(), c.low.toString(), c.close.toString(), c.volume.toString(), c.count]);
+  for (const k of [...s.history.keys()].sort()) {
+    history[k] = historyCandles(s.history.get(k)).map((c) => [c.open_time_ms, c.open.toString(), c.high.toString(), c.low.toString(), c.close.toString(), c.volume.toString(), c.count]);
   }
   const lots: Record<string, CanonicalValue> = {};
   for (const [k, v] of Object.entries(s.ledger.lots)) lots[k] = v.map((l) => ({ lot_id: l.lot_id, qty: l.qty.toString(), price: l.price.toString(), fee: l.fee.toString(), opened_ms: l.opened_ms }));
