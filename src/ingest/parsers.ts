@@ -30,13 +30,32 @@ function fail(rule: Violation['rule'], where: string, message: string): never {
   throw new FieldError({ rule, where, message });
 }
 
+const EXP_RE = /^(-?)(\d+)(?:\.(\d+))?[eE]([+-]?\d{1,2})$/;
+
+/**
+ * Exact expansion of exponent notation ("1E+1" -> "10", "2.1E+2" -> "210", "5e-3" -> "0.005"):
+ * Kraken's own hourly XBTUSD file writes some volumes this way (e.g. line 17: 1E+1).
+ */
+export function expandExponent(text: string): string | null {
+  const m = EXP_RE.exec(text);
+  if (!m) return null;
+  const digits = m[2]! + (m[3] ?? '');
+  const point = m[2]!.length + Number(m[4]); // position of the point in `digits`
+  let out: string;
+  if (point <= 0) out = '0.' + '0'.repeat(-point) + digits;
+  else if (point >= digits.length) out = digits + '0'.repeat(point - digits.length);
+  else out = digits.slice(0, point) + '.' + digits.slice(point);
+  out = out.replace(/^0+(?=\d)/, '');
+  return (m[1] ?? '') + out;
+}
+
 /** A decimal field; NaN/Inf is its own rule, anything else not a plain decimal is schema. */
 export function decimalField(text: string | undefined, field: string, where: string): Decimal {
   if (text === undefined) fail('schema', where, `${field}: missing`);
   const t = text.trim();
   if (NON_FINITE_RE.test(t)) fail('finite', where, `${field} is ${JSON.stringify(t)}: prices and volumes must be finite numbers`);
   try {
-    return Decimal.parse(t, field);
+    return Decimal.parse(expandExponent(t) ?? t, field);
   } catch (e) {
     fail('schema', where, (e as Error).message);
   }

@@ -1,0 +1,49 @@
+/** Parsers: exponent expansion (checked against big.js), field errors naming line and rule, symbols. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import Big from 'big.js';
+import fc from 'fast-check';
+import { Decimal } from '../core/money/decimal.js';
+import { canonicalSymbol } from '../core/market/symbols.js';
+import { expandExponent, parseKrakenOhlcvtLine, parseRestTradeRow, secondsTextToUs } from './parsers.js';
+
+test('exponent notation expands exactly (big.js as the oracle), incl. the 1E+1 volumes of Kraken hourly XBTUSD', () => {
+  Big.NE = -50; Big.PE = 50; // big.js prints plain notation in this range
+  fc.assert(fc.property(fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: -12, max: 12 }), (units, frac, exp) => {
+    const s = String(units);
+    const mant = frac > 0 && s.length > frac ? `${s.slice(0, -frac)}.${s.slice(-frac)}` : s;
+    const text = `${mant}E${exp >= 0 ? '+' : ''}${exp}`;
+    assert.equal(Decimal.parse(expandExponent(text)!).toString(), Decimal.parse(new Big(text).toFixed()).toString(), text);
+  }));
+  assert.equal(expandExponent('1E+1'), '10');
+  assert.equal(expandExponent('12.5'), null);
+});
+
+test('a bad field is a violation naming where, the field and the rule', () => {
+  const nan = parseKrakenOhlcvtLine('1672531200,16528.7,NaN,16505.2,16519.3,96.6,803', 'f.csv:7', 'BTC/USD', 3600);
+  assert.deepEqual(nan.ok ? null : [nan.violation.rule, nan.violation.where], ['finite', 'f.csv:7']);
+  assert.match(nan.ok ? '' : nan.violation.message, /^high is "NaN"/);
+  const short = parseKrakenOhlcvtLine('1672531200,16528.7', 'f.csv:8', 'BTC/USD', 3600);
+  assert.match(short.ok ? '' : short.violation.message, /expected 7 comma-separated fields/);
+  const inf = parseKrakenOhlcvtLine('1672531200,16528.7,Infinity,16505.2,16519.3,96.6,803', 'f.csv:9', 'BTC/USD', 3600);
+  assert.equal(inf.ok ? null : inf.violation.rule, 'finite');
+});
+
+test('REST trade rows of both shapes (6 and 7 elements) parse; times keep their microseconds', () => {
+  const six = parseRestTradeRow(['19089.80000', '0.00100000', 1607183031.6367, 's', 'l', ''], 'p');
+  const seven = parseRestTradeRow(['105433.60000', '0.00027625', 1762795433.9717445, 'b', 'l', '', 10218208], 'p');
+  assert.ok(six.ok && seven.ok);
+  assert.equal(six.value.time_us, 1607183031636700);
+  assert.equal(seven.value.time_us, 1762795433971744);
+  assert.equal(seven.value.price.toString(), '105433.6');
+  assert.equal(secondsTextToUs('1762795433', 'x'), 1762795433000000);
+});
+
+test('every Kraken spelling of a pair maps to one canonical symbol', () => {
+  for (const p of ['XBTUSD', 'XXBTZUSD', 'XBT/USD', 'BTC/USD', 'btcusd', 'BTC-USD']) assert.equal(canonicalSymbol(p), 'BTC/USD', p);
+  for (const p of ['ETHUSD', 'XETHZUSD', 'ETH/USD']) assert.equal(canonicalSymbol(p), 'ETH/USD', p);
+  assert.equal(canonicalSymbol('XBTUSDT'), 'BTC/USDT');
+  assert.equal(canonicalSymbol('XBTUSDC'), 'BTC/USDC');
+  assert.equal(canonicalSymbol('XDGUSD'), 'DOGE/USD');
+  assert.throws(() => canonicalSymbol('FOOBAR'), /cannot tell base from quote/);
+});
