@@ -41,9 +41,13 @@ test('hashing with node:crypto createHash stays allowed in src/core', async () =
   assert.deepEqual(ids, []);
 });
 
-test('the committed src/core tree has no violation', async () => {
+test('the committed src/core tree has no purity violation', async () => {
+  // Only the purity rules: general style findings are the lint step's business.
+  const purity = new Set(['no-restricted-globals', 'no-restricted-properties', 'no-restricted-imports']);
   const results = await eslint.lintFiles(['src/core/**/*.ts']);
-  const problems = results.flatMap((r) => r.messages.map((m) => `${r.filePath}:${m.line} ${m.ruleId}: ${m.message}`));
+  const problems = results.flatMap((r) =>
+    r.messages.filter((m) => m.ruleId === null || purity.has(m.ruleId)).map((m) => `${r.filePath}:${m.line} ${m.ruleId}: ${m.message}`),
+  );
   assert.ok(results.length > 5, 'src/core files were linted');
   assert.deepEqual(problems, []);
 });
