@@ -15,9 +15,11 @@
  *   buy during cooldown         -> deny  cooldown_active
  *   buy of a new asset at max   -> deny  open_positions_max
  *   buy in reduced tier         -> resize tier_reduced_size (qty x reduced_size_factor)
- *   buy beyond asset/total cap  -> resize asset_exposure_cap / total_exposure_cap to the room left
  *   buy costing more than free cash (cash - reserved for working buys), fees and slippage
- *                               -> deny  would_need_leverage (spot only: never borrow, never resize into it)
+ *                               -> deny  would_need_leverage (spot only: an order sized beyond the cash
+ *                                  is a sizing error, so it is refused, not quietly shrunk)
+ *   buy beyond asset/total cap  -> resize asset_exposure_cap / total_exposure_cap to the room left
+ *                                  (deny when no room)
  *   below pair minimum qty/cost -> deny  below_min_qty / below_min_cost
  */
 import { Decimal } from '../money/decimal.js';
@@ -108,6 +110,10 @@ export function riskGate(profile: RiskProfile): IntentGate {
         reasons.push({ code: 'tier_reduced_size', detail: `qty x ${profile.reduced_size_factor.toString()}: ${qty.toString()} -> ${reduced.toString()}` });
         qty = reduced;
       }
+      const need = qty.mul(intent.unit_cost);
+      if (need.gt(view.free_cash)) {
+        return deny('would_need_leverage', `needs ${need.toString()} incl. fees and slippage, free cash ${view.free_cash.toString()}`);
+      }
       const value = qty.mul(intent.ref_price);
       const assetNow = view.exposure[intent.symbol] ?? Decimal.ZERO;
       let totalNow = Decimal.ZERO;
@@ -122,10 +128,6 @@ export function riskGate(profile: RiskProfile): IntentGate {
         const fitted = room.div(intent.unit_cost, pair.lot_decimals, 'down');
         reasons.push({ code, detail: `qty ${qty.toString()} -> ${fitted.toString()} to stay within the cap (room ${room.toString()})` });
         qty = fitted;
-      }
-      const need = qty.mul(intent.unit_cost);
-      if (need.gt(view.free_cash)) {
-        return deny('would_need_leverage', `needs ${need.toString()} incl. fees and slippage, free cash ${view.free_cash.toString()}`);
       }
       const why = belowMinimum(pair, qty, intent.ref_price);
       if (why !== null) return deny(why, `qty ${qty.toString()} at ${intent.ref_price.toString()} is below the minimum of ${pair.symbol}`);
