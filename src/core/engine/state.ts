@@ -123,11 +123,27 @@ function candleFromPayload(p: Record<string, CanonicalValue>): Candle {
 
 const dnull = (v: CanonicalValue | undefined): Decimal | null => (typeof v === 'string' ? Decimal.parse(v) : null);
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** A fresh copy with every field listed (one object shape: cheaper than spreading in the hot path). */
+function clone(s: EngineState): Mutable<EngineState> {
+  return {
+    started: s.started, book_id: s.book_id, config_hash: s.config_hash, time_ms: s.time_ms, window_bars: s.window_bars, history: s.history,
+    ledger: s.ledger, orders: s.orders, memory: s.memory, equity: s.equity, peak_equity: s.peak_equity, tier: s.tier,
+    cooldown_until_ms: s.cooldown_until_ms, paused: s.paused, seq: s.seq, bars: s.bars, fills: s.fills,
+  };
+}
+
+/** clone(s) with a few fields replaced. */
+function put<K extends keyof EngineState>(s: EngineState, patch: Pick<EngineState, K>): EngineState {
+  return Object.assign(clone(s), patch);
+}
+
 export function evolveEngine(s: EngineState, e: EngineEvent): EngineState {
   const p = e.payload as Record<string, CanonicalValue>;
   switch (e.type) {
     case 'book.started':
-      return { ...s, started: true, book_id: p.book_id as string, config_hash: p.config_hash as string, window_bars: p.window_bars as Record<string, number>, time_ms: e.time_ms };
+      return put(s, { started: true, book_id: p.book_id as string, config_hash: p.config_hash as string, window_bars: p.window_bars as Record<string, number>, time_ms: e.time_ms });
     case 'bar.closed': {
       const c = candleFromPayload(p);
       const bar: SkillBar = { open_time_ms: c.open_time_ms, open: c.open.toNumber(), high: c.high.toNumber(), low: c.low.toNumber(), close: c.close.toNumber(), volume: c.volume.toNumber() };
@@ -140,14 +156,14 @@ export function evolveEngine(s: EngineState, e: EngineEvent): EngineState {
           break;
         }
       }
-      return { ...s, time_ms: e.time_ms, history, orders, bars: s.bars + 1 };
+      return put(s, { time_ms: e.time_ms, history, orders, bars: s.bars + 1 });
     }
     case 'signal.emitted':
-      return { ...s, seq: { ...s.seq, signal: s.seq.signal + 1 } };
+      return put(s, { seq: { ...s.seq, signal: s.seq.signal + 1 } });
     case 'intent.created':
-      return { ...s, seq: { ...s.seq, intent: s.seq.intent + 1 } };
+      return put(s, { seq: { ...s.seq, intent: s.seq.intent + 1 } });
     case 'skill.memory_set':
-      return { ...s, memory: { ...s.memory, [`${p.skill as string}|${p.symbol as string}`]: p.memory as SkillMemory } };
+      return put(s, { memory: { ...s.memory, [`${p.skill as string}|${p.symbol as string}`]: p.memory as SkillMemory } });
     case 'order.placed': {
       const qty = Decimal.parse(p.qty as string);
       const o: WorkingOrder = {
@@ -155,34 +171,34 @@ export function evolveEngine(s: EngineState, e: EngineEvent): EngineState {
         qty, remaining: qty, limit_price: dnull(p.limit_price), stop_price: dnull(p.stop_price), triggered: false,
         unit_cost: Decimal.parse(p.unit_cost as string), ref_price: Decimal.parse(p.ref_price as string), expire_bars: p.expire_bars as number, bars_seen: 0, placed_ms: e.time_ms,
       };
-      return { ...s, orders: [...s.orders, o], seq: { ...s.seq, order: s.seq.order + 1 } };
+      return put(s, { orders: [...s.orders, o], seq: { ...s.seq, order: s.seq.order + 1 } });
     }
     case 'order.triggered':
-      return { ...s, orders: s.orders.map((o) => (o.order_id === p.order_id ? { ...o, triggered: true } : o)) };
+      return put(s, { orders: s.orders.map((o) => (o.order_id === p.order_id ? { ...o, triggered: true } : o)) });
     case 'fill.executed': {
       const qty = Decimal.parse(p.qty as string);
-      return {
-        ...s, fills: s.fills + 1, seq: { ...s.seq, fill: s.seq.fill + 1 },
+      return put(s, {
+        fills: s.fills + 1, seq: { ...s.seq, fill: s.seq.fill + 1 },
         orders: s.orders.map((o) => (o.order_id === p.order_id ? { ...o, remaining: o.remaining.sub(qty) } : o)),
-      };
+      });
     }
     case 'order.closed':
-      return { ...s, orders: s.orders.filter((o) => o.order_id !== p.order_id) };
+      return put(s, { orders: s.orders.filter((o) => o.order_id !== p.order_id) });
     case 'cash.posted':
     case 'lot.opened':
     case 'lot.consumed':
     case 'trade.closed':
-      return { ...s, ledger: applyLedgerEvent(s.ledger, e as unknown as LedgerEvent) };
+      return put(s, { ledger: applyLedgerEvent(s.ledger, e as unknown as LedgerEvent) });
     case 'mark.recorded':
-      return { ...s, equity: Decimal.parse(p.equity as string), peak_equity: Decimal.parse(p.peak_equity as string) };
+      return put(s, { equity: Decimal.parse(p.equity as string), peak_equity: Decimal.parse(p.peak_equity as string) });
     case 'risk.tier_changed':
-      return { ...s, tier: p.to as Tier };
+      return put(s, { tier: p.to as Tier });
     case 'risk.cooldown_started':
-      return { ...s, cooldown_until_ms: p.until_ms as number };
+      return put(s, { cooldown_until_ms: p.until_ms as number });
     case 'book.paused':
-      return { ...s, paused: true };
+      return put(s, { paused: true });
     case 'book.resumed':
-      return { ...s, paused: false, peak_equity: p.rebased_peak === undefined ? s.peak_equity : Decimal.parse(p.rebased_peak as string) };
+      return put(s, { paused: false, peak_equity: p.rebased_peak === undefined ? s.peak_equity : Decimal.parse(p.rebased_peak as string) });
     default:
       return s; // risk.decided and other records change no state
   }

@@ -5,13 +5,12 @@
  * and must be canonical and hashable; an indicator object's hidden buffers are neither. Every
  * value here depends only on the window it is given (a skill's declared warm-up), so a runtime
  * that starts with the last `warmup_bars` candles makes the same decisions as a backtest that ran
- * from the beginning. Wilder-smoothed RSI and ATR come from `trading-signals` (a maintained
- * library; a fresh instance per call, fed the window oldest first); SMA and Donchian are plain
- * sums/extremes, checked against the library in index.unit.test.ts. bench/kernel-indicators.ts
- * measures both. Indicator math is float (deterministic on one Node version); money never is.
+ * from the beginning. The maintained library `trading-signals` is the reference: every function
+ * here is checked against it on every bar of real data (index.unit.test.ts; RSI and ATR bit for
+ * bit). It is not called on the hot path because, re-fed a window each tick, it is ~10x slower
+ * than these few lines (bench/kernel.ts prints both). Indicator math is float (deterministic on
+ * one Node version); money never is.
  */
-import { ATR, RSI } from 'trading-signals';
-
 export interface Hlc {
   readonly high: number;
   readonly low: number;
@@ -50,24 +49,64 @@ export function donchian(bars: readonly Hlc[], period: number, end = bars.length
   return { upper, lower };
 }
 
-/** Wilder ATR over the whole window given (trading-signals). null until period bars. */
+/**
+ * Wilder smoothing exactly as trading-signals' WSMA computes it (same float operations in the
+ * same order, so results are bit-identical; the unit test checks this on real data): the first
+ * value is the mean of the first `period` inputs, then r = (x - r) * (1 / period) + r.
+ */
+class Wilder {
+  private sum = 0;
+  private count = 0;
+  private readonly k: number;
+  value: number | null = null;
+  constructor(private readonly period: number) {
+    this.k = 1 / period;
+  }
+  push(x: number): void {
+    if (this.value !== null) {
+      this.value = (x - this.value) * this.k + this.value;
+      return;
+    }
+    this.sum += x;
+    this.count += 1;
+    if (this.count === this.period) this.value = this.sum / this.period;
+  }
+}
+
+/** Wilder ATR over the whole window given. null until `period` bars. */
 export function atr(bars: readonly Hlc[], period: number): number | null {
   checkPeriod(period, 'atr');
   if (bars.length < period) return null;
-  const ind = new ATR(period);
-  let out: number | null = null;
-  for (const b of bars) out = ind.update({ high: b.high, low: b.low, close: b.close }, false);
-  return out;
+  const w = new Wilder(period);
+  let prevClose: number | undefined;
+  for (const b of bars) {
+    const hl = b.high - b.low;
+    w.push(prevClose === undefined ? hl : Math.max(hl, Math.abs(b.high - prevClose), Math.abs(b.low - prevClose)));
+    prevClose = b.close;
+  }
+  return w.value;
 }
 
-/** Wilder RSI over the whole window given (trading-signals). null until period + 1 closes. */
+/** Wilder RSI over the whole window given. null until period + 1 closes. */
 export function rsi(closes: readonly number[], period: number): number | null {
   checkPeriod(period, 'rsi');
   if (closes.length <= period) return null;
-  const ind = new RSI(period);
-  let out: number | null = null;
-  for (const c of closes) out = ind.update(c, false);
-  return out;
+  const gain = new Wilder(period);
+  const loss = new Wilder(period);
+  for (let i = 1; i < closes.length; i++) {
+    const c = closes[i] as number;
+    const p = closes[i - 1] as number;
+    if (c > p) {
+      loss.push(0);
+      gain.push(c - p);
+    } else {
+      loss.push(p - c);
+      gain.push(0);
+    }
+  }
+  if (gain.value === null || loss.value === null) return null;
+  if (loss.value === 0) return 100;
+  return 100 - 100 / (gain.value / loss.value + 1);
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DonchianChannels, SMA } from 'trading-signals';
+import { ATR, DonchianChannels, RSI, SMA } from 'trading-signals';
 import { loadKrakenCsv, BTC_HOURLY } from '../../../test/support/candles-csv.js';
 import { atr, donchian, numText, rsi, sma } from './index.js';
 
@@ -39,6 +39,28 @@ test('sma and donchian equal trading-signals on every bar of 2022 (real BTC/USD 
     const mine = donchian(bars, 20, i + 1);
     if (d === null) assert.equal(mine, null);
     else assert.deepEqual(mine, { upper: d.upper, lower: d.lower });
+  }
+});
+
+test('rsi and atr are bit-identical to trading-signals over real 2022 windows (the library is the oracle)', () => {
+  for (let end = 200; end <= closes.length; end += 97) {
+    const lr = new RSI(14);
+    const la = new ATR(14);
+    let er: number | null = null;
+    let ea: number | null = null;
+    for (let i = end - 150; i < end; i++) {
+      er = lr.update(closes[i] as number, false);
+      ea = la.update(bars[i] as { high: number; low: number; close: number }, false);
+    }
+    assert.equal(rsi(closes.slice(end - 150, end), 14), er);
+    assert.equal(atr(bars.slice(end - 150, end), 14), ea);
+  }
+  // warm-up edges agree too
+  const r = new RSI(5);
+  const a = new ATR(5);
+  for (let i = 0; i < 8; i++) {
+    assert.equal(rsi(closes.slice(0, i + 1), 5), r.update(closes[i] as number, false), `rsi at ${i}`);
+    assert.equal(atr(bars.slice(0, i + 1), 5), a.update(bars[i] as { high: number; low: number; close: number }, false), `atr at ${i}`);
   }
 });
 
