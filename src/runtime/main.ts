@@ -166,6 +166,8 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
       status.phase = phase;
     }
   } catch (e) {
+    // Give the lease back so the next attempt is not blocked for a ttl; nothing more is written.
+    if (r.lease) await withTimeout(r.store!.releaseLease(r.lease), 5_000, 'lease release').catch(() => undefined);
     await closeQuietly();
     detach(onSignal);
     return e instanceof PhaseFailure ? e.exitCode : exitCodeOf(e);
