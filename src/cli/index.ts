@@ -11,6 +11,7 @@ import { registerInit } from './commands/init.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerData } from './commands/data.js';
+import { registerBacktest } from './commands/backtest.js';
 
 const pkgPath = fileURLToPath(new URL('../../../package.json', import.meta.url));
 const version = (JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string }).version;
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerMigrate(program, globals);
   registerIngest(program, globals);
   registerData(program, globals);
+  registerBacktest(program, globals);
   return program;
 }
 
