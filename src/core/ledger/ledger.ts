@@ -105,7 +105,7 @@ export function planFill(s: LedgerState, f: LedgerFill, feeDecimals: number): Le
     out.push(cashLine(line++, 'buy_cost', cost.neg(), cash, f.fill_id));
     if (!f.fee.isZero()) {
       cash = cash.sub(f.fee);
-      out.push(cashLine(line++, 'fee', f.fee.neg(), cash, f.fill_id));
+      out.push(cashLine(line, 'fee', f.fee.neg(), cash, f.fill_id));
     }
     if (cash.isNegative()) throw new LedgerError(`fill ${f.fill_id}: buy would take cash below zero (${cash.toString()})`);
     const open = s.lots[f.symbol] ?? [];
@@ -127,7 +127,7 @@ export function planFill(s: LedgerState, f: LedgerFill, feeDecimals: number): Le
   out.push(cashLine(line++, 'sell_proceeds', cost, cash, f.fill_id));
   if (!f.fee.isZero()) {
     cash = cash.sub(f.fee);
-    out.push(cashLine(line++, 'fee', f.fee.neg(), cash, f.fill_id));
+    out.push(cashLine(line, 'fee', f.fee.neg(), cash, f.fill_id));
   }
   let left = f.qty;
   let exitFeeLeft = f.fee;
