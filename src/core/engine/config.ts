@@ -10,7 +10,7 @@ import { canonicalBytes, type CanonicalValue } from '../canonical/index.js';
 import { numText } from '../indicators/index.js';
 import { sha256, toHex } from '../canonical/hash.js';
 import { Decimal } from '../money/decimal.js';
-import { DEFAULT_FEE_SCHEDULE_ID, FEE_SCHEDULES, type FeeSchedule } from '../execution/fees.js';
+import { DEFAULT_FEE_SCHEDULE_ID, FEE_TABLES, feeScheduleAt, type FeeSchedule } from '../execution/fees.js';
 import { DEFAULT_PAIRS, type PairSpec } from '../execution/pairs.js';
 import type { ExecutionModel } from '../execution/fills.js';
 import { resolveRiskProfile, riskGate, riskOverridesSchema, type IntentGate, type RiskProfile } from '../risk/index.js';
@@ -48,7 +48,13 @@ export const bookConfigSchema = z.strictObject({
   })).min(1).max(BOOK_SKILLS_MAX),
   sizing: sizingSchema,
   risk: z.strictObject({ profile: z.string().default('default@1'), overrides: riskOverridesSchema.default({}) }).default({ profile: 'default@1', overrides: {} }),
-  fees: z.strictObject({ schedule: z.string().default(DEFAULT_FEE_SCHEDULE_ID), maker_pct: dec.optional(), taker_pct: dec.optional() }).default({ schedule: DEFAULT_FEE_SCHEDULE_ID }),
+  fees: z.strictObject({
+    schedule: z.string().default(DEFAULT_FEE_SCHEDULE_ID),
+    /** 30-day traded volume (USD) that selects the tier; 0 = the lowest tier. */
+    volume_30d: dec.default('0'),
+    maker_pct: dec.refine((x) => Number(x) <= 5, 'at most 5 (%)').optional(),
+    taker_pct: dec.refine((x) => Number(x) <= 5, 'at most 5 (%)').optional(),
+  }).default({ schedule: DEFAULT_FEE_SCHEDULE_ID, volume_30d: '0' }),
   execution: z.strictObject({
     slippage_bps: dec.default('5'),
     impact_bps_per_volume_pct: dec.default('0'),
@@ -165,8 +171,8 @@ export function resolveBook(input: unknown): ResolvedBook {
   } catch (e) {
     throw new BookConfigError(`book config: risk: ${(e as Error).message}`);
   }
-  const base = FEE_SCHEDULES[config.fees.schedule];
-  if (base === undefined) throw new BookConfigError(`book config: unknown fee schedule ${config.fees.schedule} (known: ${Object.keys(FEE_SCHEDULES).join(', ')})`);
+  const base = feeScheduleAt(config.fees.schedule, Decimal.parse(config.fees.volume_30d));
+  if (base === null) throw new BookConfigError(`book config: unknown fee schedule ${config.fees.schedule} (known: ${Object.keys(FEE_TABLES).join(', ')})`);
   const fees: FeeSchedule = {
     id: config.fees.maker_pct !== undefined || config.fees.taker_pct !== undefined ? `${base.id}+custom` : base.id,
     maker_pct: config.fees.maker_pct !== undefined ? Decimal.parse(config.fees.maker_pct) : base.maker_pct,

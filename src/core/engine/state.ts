@@ -146,7 +146,8 @@ export function evolveEngine(s: EngineState, e: EngineEvent): EngineState {
       return put(s, { started: true, book_id: p.book_id as string, config_hash: p.config_hash as string, window_bars: p.window_bars as Record<string, number>, time_ms: e.time_ms });
     case 'bar.closed': {
       const c = candleFromPayload(p);
-      const bar: SkillBar = { open_time_ms: c.open_time_ms, open: c.open.toNumber(), high: c.high.toNumber(), low: c.low.toNumber(), close: c.close.toNumber(), volume: c.volume.toNumber() };
+      // the payload strings are the canonical decimal text, so Number() of them equals Decimal.toNumber()
+      const bar: SkillBar = { open_time_ms: c.open_time_ms, open: Number(p.open), high: Number(p.high), low: Number(p.low), close: Number(p.close), volume: Number(p.volume) };
       const history = new Map(s.history);
       history.set(c.symbol, appendBar(s.history.get(c.symbol), c, bar, s.window_bars[c.symbol] ?? 2));
       let orders = s.orders;

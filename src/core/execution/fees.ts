@@ -1,25 +1,54 @@
 /**
- * Fee schedules (maker/taker, percent per trade) and the fee of a fill.
+ * Fee schedules (maker/taker, percent per trade, by 30-day volume tier) and the fee of a fill.
  *
- * Governed default: Kraken's lowest tier as recorded in 2025-11 (taker 0.40 %, maker 0.25 %;
- * nautilus_http_asset_pairs.json). The 2020-10-27 payload says 0.26 / 0.16; we default to the
- * newer and higher one because it is what a new account pays today and because an optimistic fee
- * flatters every backtest (capital preservation first). Both are named schedules; any custom
- * maker/taker pair can be configured.
+ * Governed default: Kraken's schedule as recorded in 2025-11 (nautilus_http_asset_pairs.json),
+ * lowest tier: taker 0.40 %, maker 0.25 %. The 2020-10-27 payload (noobit AssetPairs) starts at
+ * 0.26 / 0.16. We default to the newer and higher one because it is what a new account pays today
+ * and because an optimistic fee flatters every backtest (capital preservation first). A book picks
+ * a schedule, its 30-day volume (which selects the tier; default 0 = the lowest tier) and may
+ * override maker_pct / taker_pct outright.
  */
 import { Decimal } from '../money/decimal.js';
 
+export interface FeeTierRow {
+  readonly volume_from: Decimal;
+  readonly maker_pct: Decimal;
+  readonly taker_pct: Decimal;
+}
+
 export interface FeeSchedule {
+  /** e.g. "kraken_2025@0": the schedule and the volume tier it was resolved at. */
   readonly id: string;
   readonly maker_pct: Decimal;
   readonly taker_pct: Decimal;
 }
 
-export const FEE_SCHEDULES: Readonly<Record<string, FeeSchedule>> = {
-  kraken_2025_tier0: { id: 'kraken_2025_tier0', maker_pct: Decimal.parse('0.25'), taker_pct: Decimal.parse('0.40') },
-  kraken_2020_tier0: { id: 'kraken_2020_tier0', maker_pct: Decimal.parse('0.16'), taker_pct: Decimal.parse('0.26') },
+function table(rows: [string, string, string][]): FeeTierRow[] {
+  return rows.map(([v, t, m]) => ({ volume_from: Decimal.parse(v), taker_pct: Decimal.parse(t), maker_pct: Decimal.parse(m) }));
+}
+
+/** [30-day volume from (USD), taker %, maker %], as in the recorded AssetPairs payloads. */
+export const FEE_TABLES: Readonly<Record<string, readonly FeeTierRow[]>> = {
+  kraken_2025: table([
+    ['0', '0.40', '0.25'], ['10000', '0.35', '0.20'], ['50000', '0.24', '0.14'], ['100000', '0.22', '0.12'], ['250000', '0.20', '0.10'],
+    ['500000', '0.18', '0.08'], ['1000000', '0.16', '0.06'], ['2500000', '0.14', '0.04'], ['5000000', '0.12', '0.02'], ['10000000', '0.10', '0'],
+  ]),
+  kraken_2020: table([
+    ['0', '0.26', '0.16'], ['50000', '0.24', '0.14'], ['100000', '0.22', '0.12'], ['250000', '0.20', '0.10'], ['500000', '0.18', '0.08'],
+    ['1000000', '0.16', '0.06'], ['2500000', '0.14', '0.04'], ['5000000', '0.12', '0.02'], ['10000000', '0.10', '0'],
+  ]),
 };
-export const DEFAULT_FEE_SCHEDULE_ID = 'kraken_2025_tier0';
+export const DEFAULT_FEE_SCHEDULE_ID = 'kraken_2025';
+
+/** The tier of `schedule` that applies at a 30-day volume: the last whose threshold is <= volume. */
+export function feeScheduleAt(schedule: string, volume30d: Decimal): FeeSchedule | null {
+  const rows = FEE_TABLES[schedule];
+  if (rows === undefined) return null;
+  let found: FeeTierRow | undefined;
+  for (const r of rows) if (r.volume_from.lte(volume30d)) found = r;
+  if (found === undefined) return null;
+  return { id: `${schedule}@${found.volume_from.toString()}`, maker_pct: found.maker_pct, taker_pct: found.taker_pct };
+}
 
 export type Liquidity = 'maker' | 'taker';
 
