@@ -1,7 +1,8 @@
 /**
  * `warden backtest` as a user runs it: a book config naming the real Kraken 2023-Q1 hourly
  * BTC/USD file, run through the CLI process. Its JSON summary must equal runBacktest over the same
- * candles read by an independent loader; a bad config exits 78 naming the field.
+ * candles read by an independent loader; the same book reading its candles from the store (after
+ * migrate + ingest of that file) gives the same summary; a bad config exits 78 naming the field.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BTC_2023Q1_HOURLY, loadKrakenCsv } from '../../../test/support/candles-csv.js';
 import { runBacktest } from '../../core/engine/index.js';
+import { cleanEnv, runCli } from '../../../test/support/cli.js';
 
 const cli = fileURLToPath(new URL('../index.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'warden-backtest-'));
@@ -52,4 +54,23 @@ test('warden backtest refuses a bad config with exit 78 and names the field', ()
   const u = run(['--config', unknown]);
   assert.equal(u.status, 78);
   assert.match(u.stderr, /unknown skill nope@1/);
+});
+
+test('warden backtest reads the same candles from the store after migrate + ingest (embedded PGlite)', () => {
+  const env = cleanEnv({ WARDEN_DATABASE_URL: `pglite:${join(dir, 'store.pglite')}`, WARDEN_LOG_LEVEL: 'warn' });
+  assert.equal(runCli(['migrate'], env).code, 0);
+  const ing = runCli(['ingest', BTC_2023Q1_HOURLY], env);
+  assert.equal(ing.code, 0, ing.stderr);
+  const fromCsv = join(dir, 'csv.json');
+  const fromStore = join(dir, 'store.json');
+  writeFileSync(fromCsv, JSON.stringify(book));
+  writeFileSync(fromStore, JSON.stringify({ ...book, data: { ...book.data, source: { kind: 'store' } } }));
+  const a = runCli(['backtest', '--config', fromCsv, '--json'], env);
+  const b = runCli(['backtest', '--config', fromStore, '--json'], env);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  const sa = (JSON.parse(a.stdout) as { summary: { fingerprint: string; bars: number } }).summary;
+  const sb = (JSON.parse(b.stdout) as { summary: { fingerprint: string; bars: number } }).summary;
+  assert.equal(sb.bars, 2160);
+  assert.equal(sb.fingerprint, sa.fingerprint);
 });

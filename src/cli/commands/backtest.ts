@@ -1,14 +1,15 @@
 /**
  * `warden backtest --config BOOK.json [--from ISO] [--to ISO] [--json]`: runs the pure trading
  * kernel (core/engine runBacktest) over historical candles, in memory, and prints the summary.
- * Candles come through an injected CandleSource; the default reads the Kraken OHLCVT CSV files
- * named in the config (data.source.paths, relative to the config file) with the ingestion
- * module's line parser. No store is opened, so the command starts fast.
+ * Candles come through an injected CandleSource, chosen by the config's data.source: Kraken
+ * OHLCVT CSV files (paths relative to the config file, read with the ingestion module's line
+ * parser; no store is opened, so the command starts fast) or `{"kind": "store"}`: the accepted
+ * candles in the configured store (CandleStore.loadCandles; needs --env-file or WARDEN_* vars).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { CliError, EXIT, writeJson, type GlobalOptions } from '../context.js';
+import { CliError, EXIT, withStore, writeJson, type GlobalOptions } from '../context.js';
 import type { Candle } from '../../core/market/candle.js';
 
 /** Loads the candles of one series in [from_ms, to_ms) (bar open times). */
@@ -61,7 +62,7 @@ export interface BacktestCliOptions {
   json?: boolean;
 }
 
-export async function backtestCommand(opts: BacktestCliOptions, source?: CandleSource): Promise<void> {
+export async function backtestCommand(opts: BacktestCliOptions, globals: GlobalOptions, source?: CandleSource): Promise<void> {
   const { runBacktest, resolveBook, BookConfigError } = await import('../../core/engine/index.js');
   let raw: unknown;
   try {
@@ -78,9 +79,24 @@ export async function backtestCommand(opts: BacktestCliOptions, source?: CandleS
   }
   const from = parseTime(opts.from, '--from');
   const to = parseTime(opts.to, '--to');
-  const src = source ?? csvCandleSource(book.config.data.source?.paths ?? {}, dirname(resolve(opts.config)));
-  const candles: Candle[] = [];
-  for (const symbol of book.symbols) candles.push(...(await src({ symbol, interval_s: book.interval_s, from_ms: from, to_ms: to })));
+  const cfgSource = book.config.data.source;
+  const load = async (src: CandleSource) => {
+    const out: Candle[] = [];
+    for (const symbol of book.symbols) out.push(...(await src({ symbol, interval_s: book.interval_s, from_ms: from, to_ms: to })));
+    return out;
+  };
+  let candles: Candle[];
+  if (source !== undefined) candles = await load(source);
+  else if (cfgSource?.kind === 'store') {
+    candles = await withStore(globals, 'backtest', async ({ db }) => {
+      const { verifySchema } = await import('../../store/migrations.js');
+      await verifySchema(db);
+      const { CandleStore } = await import('../../store/candle-store.js');
+      const store = new CandleStore(db);
+      return load((q) => store.loadCandles(q.symbol, q.interval_s, q.from_ms ?? 0, q.to_ms ?? Number.MAX_SAFE_INTEGER));
+    });
+  } else if (cfgSource?.kind === 'kraken_ohlcvt_csv') candles = await load(csvCandleSource(cfgSource.paths, dirname(resolve(opts.config))));
+  else throw new CliError('config: data.source is missing (kraken_ohlcvt_csv with paths, or store)', EXIT.config);
   if (candles.length === 0) throw new CliError('no candles in the requested range', EXIT.data);
   const r = runBacktest(raw, candles);
   const s = r.summary;
@@ -97,7 +113,7 @@ export async function backtestCommand(opts: BacktestCliOptions, source?: CandleS
   for (const [k, v] of rows) process.stdout.write(`${k.padEnd(22)} ${v}\n`);
 }
 
-export function registerBacktest(program: Command, _globals: () => GlobalOptions): void {
+export function registerBacktest(program: Command, globals: () => GlobalOptions): void {
   program
     .command('backtest')
     .description('run a book config over historical candles with the deterministic kernel (in memory; never places an order)')
@@ -106,6 +122,6 @@ export function registerBacktest(program: Command, _globals: () => GlobalOptions
     .option('--to <date>', 'end (exclusive) of bar open times, UTC')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: BacktestCliOptions) => {
-      await backtestCommand(opts);
+      await backtestCommand(opts, globals());
     });
 }

@@ -38,7 +38,11 @@ export const bookConfigSchema = z.strictObject({
   data: z.strictObject({
     symbols: z.array(symbol).min(1).max(BOOK_SYMBOLS_MAX),
     timeframe_s: z.number().int().min(60).max(7 * 86_400),
-    source: z.strictObject({ kind: z.literal('kraken_ohlcvt_csv'), paths: z.record(symbol, z.string().min(1)) }).optional(),
+    /** Where the CLI reads candles (the engine itself takes candles): Kraken OHLCVT CSV files, or the store. */
+    source: z.discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('kraken_ohlcvt_csv'), paths: z.record(symbol, z.string().min(1)) }),
+      z.strictObject({ kind: z.literal('store') }),
+    ]).optional(),
   }),
   skills: z.array(z.strictObject({
     skill: z.string(),
