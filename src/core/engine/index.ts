@@ -4,3 +4,4 @@ export * from './events.js';
 export * from './state.js';
 export * from './decider.js';
 export * from './backtest.js';
+export * from './codec.js';

@@ -205,6 +205,7 @@ export function evolveEngine(s: EngineState, e: EngineEvent): EngineState {
   }
 }
 
+export const ENGINE_STATE_VERSION = 1;
 export const ENGINE_STATE_DOMAIN_TAG: Uint8Array = new TextEncoder().encode('warden.engine.state.v1\u0000');
 
 const ds = (d: Decimal | null): string | null => (d === null ? null : d.toString());
@@ -212,7 +213,9 @@ const ds = (d: Decimal | null): string | null => (d === null ? null : d.toString
 /** The canonical form of the state (everything that influences future decisions). */
 export function engineStateCanonical(s: EngineState): CanonicalValue {
   const history: Record<string, CanonicalValue> = {};
+  const intervals: Record<string, CanonicalValue> = {};
   for (const k of [...s.history.keys()].sort()) {
+    intervals[k] = lastCandle(s.history.get(k))?.interval_s ?? 0;
     history[k] = historyCandles(s.history.get(k)).map((c) => [c.open_time_ms, c.open.toString(), c.high.toString(), c.low.toString(), c.close.toString(), c.volume.toString(), c.count]);
   }
   const lots: Record<string, CanonicalValue> = {};
@@ -221,7 +224,7 @@ export function engineStateCanonical(s: EngineState): CanonicalValue {
   for (const [k, c] of Object.entries(s.ledger.campaigns)) campaigns[k] = { trade_id: c.trade_id, opened_ms: c.opened_ms, qty_bought: c.qty_bought.toString(), realized: c.realized.toString(), fees: c.fees.toString() };
   const L = s.ledger;
   return {
-    v: 1, started: s.started, book_id: s.book_id, config_hash: s.config_hash, time_ms: s.time_ms, window_bars: s.window_bars, history,
+    v: ENGINE_STATE_VERSION, started: s.started, book_id: s.book_id, config_hash: s.config_hash, time_ms: s.time_ms, window_bars: s.window_bars, history, interval_s: intervals,
     ledger: {
       cash: L.cash.toString(), deposits: L.deposits.toString(), lots, campaigns, realized_total: L.realized_total.toString(), fees_total: L.fees_total.toString(),
       trades_closed: L.trades_closed, next_line: L.next_line, next_lot: L.next_lot, next_trade: L.next_trade,
