@@ -102,6 +102,8 @@ export function decodeEngineState(value: CanonicalValue): EngineState {
       ref_price: dec(o.ref_price, `${at}.ref_price`), expire_bars: int(o.expire_bars, `${at}.expire_bars`), bars_seen: int(o.bars_seen, `${at}.bars_seen`), placed_ms: int(o.placed_ms, `${at}.placed_ms`),
     };
   });
+  const positions: Record<string, Decimal> = {};
+  for (const [k, q] of Object.entries(obj(v.positions, 'positions'))) positions[k] = dec(q, `positions.${k}`);
   const tier = str(v.tier, 'tier');
   if (!(TIERS as readonly string[]).includes(tier)) throw new EngineStateCodecError(`tier: ${tier}`);
   const seq = obj(v.seq, 'seq');
@@ -109,7 +111,7 @@ export function decodeEngineState(value: CanonicalValue): EngineState {
   for (const [k, n] of Object.entries(obj(v.window_bars, 'window_bars'))) windows[k] = int(n, `window_bars.${k}`);
   return {
     started: bool(v.started, 'started'), book_id: str(v.book_id, 'book_id'), config_hash: str(v.config_hash, 'config_hash'), time_ms: int(v.time_ms, 'time_ms'),
-    window_bars: windows, history, ledger, orders, memory: obj(v.memory, 'memory') as Record<string, SkillMemory>,
+    window_bars: windows, history, ledger, positions, orders, memory: obj(v.memory, 'memory') as Record<string, SkillMemory>,
     equity: dec(v.equity, 'equity'), peak_equity: dec(v.peak_equity, 'peak_equity'), tier: tier as Tier, cooldown_until_ms: int(v.cooldown_until_ms, 'cooldown_until_ms'),
     paused: bool(v.paused, 'paused'), seq: { signal: int(seq.signal, 'seq.signal'), intent: int(seq.intent, 'seq.intent'), order: int(seq.order, 'seq.order'), fill: int(seq.fill, 'seq.fill') },
     bars: int(v.bars, 'bars'), fills: int(v.fills, 'fills'),

@@ -55,6 +55,13 @@ function lastClose(s: EngineState, symbol: string): Decimal | null {
 
 function checkInvariants(s: EngineState): void {
   checkLedger(s.ledger);
+  const symbols = new Set([...Object.keys(s.positions), ...Object.keys(s.ledger.lots)]);
+  for (const sym of symbols) {
+    const fromFills = s.positions[sym] ?? Decimal.ZERO;
+    const fromLots = positionQty(s.ledger, sym);
+    if (!fromFills.eq(fromLots)) throw new EngineCommandError(`invariant: ${sym} position ${fromFills.toString()} from fills != ${fromLots.toString()} in lots`);
+    if (fromFills.isNegative()) throw new EngineCommandError(`invariant: ${sym} position ${fromFills.toString()} < 0`);
+  }
   for (const o of s.orders) {
     if (o.remaining.isNegative() || o.remaining.gt(o.qty)) throw new EngineCommandError(`invariant: order ${o.order_id} remaining ${o.remaining.toString()} out of 0..${o.qty.toString()}`);
   }

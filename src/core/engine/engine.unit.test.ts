@@ -129,3 +129,16 @@ test('operator commands: pause stops skills, flatten sells everything at the nex
   assert.equal(P(res.events[0]).rebased_peak, next.state.equity.toString());
   assert.throws(() => d.step({ type: 'bar_closed', time_ms: (bars[6] as Candle).open_time_ms + H, candles: [bars[6] as Candle] }, res.state), /not after/);
 });
+
+test('the per-tick invariant check fires on a corrupted state (fills and lots disagree) and nothing is returned', () => {
+  const d = engineDecider(resolveBook(config()));
+  const bars = candles([20000, 20000, 20050, 20000, 20100, 20200, 20300]);
+  let s = d.step({ type: 'start', time_ms: T0 }, d.initialState()).state;
+  for (const c of bars.slice(0, 6)) s = d.step({ type: 'bar_closed', time_ms: c.open_time_ms + H, candles: [c] }, s).state;
+  assert.ok(Object.keys(s.positions).length === 1);
+  const corrupted = { ...s, positions: { 'BTC/USD': (s.positions['BTC/USD'] as Decimal).add(Decimal.parse('0.00000001')) } };
+  const next = bars[6] as Candle;
+  assert.throws(() => d.step({ type: 'bar_closed', time_ms: next.open_time_ms + H, candles: [next] }, corrupted), /invariant: BTC\/USD position/);
+  const noCash = { ...s, ledger: { ...s.ledger, cash: s.ledger.cash.add(Decimal.ONE) } };
+  assert.throws(() => d.step({ type: 'bar_closed', time_ms: next.open_time_ms + H, candles: [next] }, noCash), /invariant: cash \+ open cost basis/);
+});

@@ -92,6 +92,8 @@ export interface EngineState {
   readonly window_bars: Readonly<Record<string, number>>;
   readonly history: ReadonlyMap<string, History>;
   readonly ledger: LedgerState;
+  /** Quantity held per symbol as the execution side sees it (sum of fills); must equal the ledger's lots. */
+  readonly positions: Readonly<Record<string, Decimal>>;
   /** Working orders in placement order. */
   readonly orders: readonly WorkingOrder[];
   readonly memory: Readonly<Record<string, SkillMemory>>;
@@ -107,7 +109,7 @@ export interface EngineState {
 
 export function initialEngineState(): EngineState {
   return {
-    started: false, book_id: '', config_hash: '', time_ms: 0, window_bars: {}, history: new Map(), ledger: emptyLedger(), orders: [],
+    started: false, book_id: '', config_hash: '', time_ms: 0, window_bars: {}, history: new Map(), ledger: emptyLedger(), positions: {}, orders: [],
     memory: {}, equity: Decimal.ZERO, peak_equity: Decimal.ZERO, tier: 'normal', cooldown_until_ms: 0, paused: false,
     seq: { signal: 0, intent: 0, order: 0, fill: 0 }, bars: 0, fills: 0,
   };
@@ -129,7 +131,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 function clone(s: EngineState): Mutable<EngineState> {
   return {
     started: s.started, book_id: s.book_id, config_hash: s.config_hash, time_ms: s.time_ms, window_bars: s.window_bars, history: s.history,
-    ledger: s.ledger, orders: s.orders, memory: s.memory, equity: s.equity, peak_equity: s.peak_equity, tier: s.tier,
+    ledger: s.ledger, positions: s.positions, orders: s.orders, memory: s.memory, equity: s.equity, peak_equity: s.peak_equity, tier: s.tier,
     cooldown_until_ms: s.cooldown_until_ms, paused: s.paused, seq: s.seq, bars: s.bars, fills: s.fills,
   };
 }
@@ -178,8 +180,14 @@ export function evolveEngine(s: EngineState, e: EngineEvent): EngineState {
       return put(s, { orders: s.orders.map((o) => (o.order_id === p.order_id ? { ...o, triggered: true } : o)) });
     case 'fill.executed': {
       const qty = Decimal.parse(p.qty as string);
+      const sym = p.symbol as string;
+      const held = s.positions[sym] ?? Decimal.ZERO;
+      const now = p.side === 'buy' ? held.add(qty) : held.sub(qty);
+      const positions = { ...s.positions };
+      if (now.isZero()) delete positions[sym];
+      else positions[sym] = now;
       return put(s, {
-        fills: s.fills + 1, seq: { ...s.seq, fill: s.seq.fill + 1 },
+        positions, fills: s.fills + 1, seq: { ...s.seq, fill: s.seq.fill + 1 },
         orders: s.orders.map((o) => (o.order_id === p.order_id ? { ...o, remaining: o.remaining.sub(qty) } : o)),
       });
     }
@@ -223,8 +231,10 @@ export function engineStateCanonical(s: EngineState): CanonicalValue {
   const campaigns: Record<string, CanonicalValue> = {};
   for (const [k, c] of Object.entries(s.ledger.campaigns)) campaigns[k] = { trade_id: c.trade_id, opened_ms: c.opened_ms, qty_bought: c.qty_bought.toString(), realized: c.realized.toString(), fees: c.fees.toString() };
   const L = s.ledger;
+  const positions: Record<string, CanonicalValue> = {};
+  for (const k of Object.keys(s.positions).sort()) positions[k] = (s.positions[k] as Decimal).toString();
   return {
-    v: ENGINE_STATE_VERSION, started: s.started, book_id: s.book_id, config_hash: s.config_hash, time_ms: s.time_ms, window_bars: s.window_bars, history, interval_s: intervals,
+    v: ENGINE_STATE_VERSION, positions, started: s.started, book_id: s.book_id, config_hash: s.config_hash, time_ms: s.time_ms, window_bars: s.window_bars, history, interval_s: intervals,
     ledger: {
       cash: L.cash.toString(), deposits: L.deposits.toString(), lots, campaigns, realized_total: L.realized_total.toString(), fees_total: L.fees_total.toString(),
       trades_closed: L.trades_closed, next_line: L.next_line, next_lot: L.next_lot, next_trade: L.next_trade,
