@@ -44,3 +44,14 @@ test('floats, unsafe integers and non-JSON values are refused with the path of t
 test('sha256 matches the FIPS 180-2 test vector', () => {
   assert.equal(toHex(sha256(new TextEncoder().encode('abc'))), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
 });
+
+test('the hand-written encoder equals the canonicalize library (RFC 8785) on random JSON values', async () => {
+  const { default: canonicalize } = await import('canonicalize');
+  const fc = (await import('fast-check')).default;
+  const key = fc.oneof(fc.string(), fc.constantFrom('', '1', '10', '\r', '\u0080', '\u20ac', '\ud83d\ude00', '\ufb33', 'a', 'A', '__proto_'));
+  const leaf = fc.oneof(fc.constant(null), fc.boolean(), fc.maxSafeInteger().filter((n) => !Object.is(n, -0)), fc.string(), fc.string({ unit: 'binary' }));
+  const { value } = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('value'), { maxLength: 5 }), fc.dictionary(key, tie('value'), { maxKeys: 6 })),
+  }));
+  fc.assert(fc.property(value, (v) => assert.equal(canonicalJson(v), canonicalize(v))), { numRuns: 3000 });
+});
