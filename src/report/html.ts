@@ -1,0 +1,179 @@
+/**
+ * Renders the backtest report as ONE self-contained HTML page: CSS, the lightweight-charts
+ * standalone build and the chart data are inlined, so the page opens from file:// with no
+ * network at all. Every figure in the page is the exact decimal text of the run's summary and
+ * events; the charts alone plot floats (Number() of that text). The output depends only on its
+ * inputs (no clock): the same run renders byte-identical HTML.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { formatUtc } from '../core/market/time.js';
+import type { ReportModel, ReportTrade } from './model.js';
+import { ReportError } from './model.js';
+
+/** The figures of a run's summary the page shows (BacktestSummary satisfies it). */
+export interface ReportSummary {
+  readonly bars: number;
+  readonly fills: number;
+  readonly trades_closed: number;
+  readonly trades_open: number;
+  readonly net_pnl: string;
+  readonly fees: string;
+  readonly final_cash: string;
+  readonly final_equity: string;
+  readonly max_drawdown_pct: string;
+  readonly sharpe: string;
+  readonly exposure_pct: string;
+  readonly fingerprint: string;
+  readonly state_hash: string;
+}
+
+export interface ReportMeta {
+  readonly book_id: string;
+  readonly config_hash: string;
+  readonly initial_cash: string;
+  readonly symbols: readonly string[];
+  /** Where the events live if the run was persisted (a stream name), else null. */
+  readonly stream: string | null;
+}
+
+const LIB_FILE = 'dist/lightweight-charts.standalone.production.js';
+let libCache: string | undefined;
+
+/** The lightweight-charts standalone build (defines window.LightweightCharts), read from node_modules. */
+export function chartLibrarySource(): string {
+  if (libCache !== undefined) return libCache;
+  const require = createRequire(import.meta.url);
+  let file: string;
+  try {
+    file = join(dirname(require.resolve('lightweight-charts/package.json')), LIB_FILE);
+  } catch (e) {
+    throw new ReportError(`the report needs the lightweight-charts package (npm ci): ${(e as Error).message}`);
+  }
+  const src = readFileSync(file, 'utf8');
+  if (/<\/script/i.test(src)) throw new ReportError(`${file} contains "</script": it cannot be inlined safely`);
+  libCache = src;
+  return src;
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}
+
+/** JSON safe inside <script>: no "<" can close the element. */
+function scriptJson(v: unknown): string {
+  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+const utc = (ms: number): string => formatUtc(ms).replace('T', ' ').replace(/:00Z$/, 'Z');
+const signClass = (d: string): string => (d.startsWith('-') ? 'neg' : d === '0' ? '' : 'pos');
+
+function tradeRow(t: ReportTrade, i: number): string {
+  return `<tr><td>${i + 1}</td><td>${escapeHtml(t.trade_id)}</td><td>${utc(t.entry_ms)}</td><td>${utc(t.exit_ms)}</td><td>${escapeHtml(t.symbol)}</td>` +
+    `<td class="num">${t.qty}</td><td class="num">${t.entry_price}</td><td class="num">${t.exit_price}</td>` +
+    `<td class="num ${signClass(t.pnl)}">${t.pnl}</td><td class="num">${t.fees}</td><td>${escapeHtml(t.skill)}</td></tr>`;
+}
+
+const CSS = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2430;background:#f6f7f9}
+main{max-width:1200px;margin:0 auto;padding:20px 24px 48px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px}
+.sub{color:#5b6575;font-size:12.5px;word-break:break-all}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px;margin-top:16px}
+.fig{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:8px 12px}
+.fig .k{color:#5b6575;font-size:12px}.fig .v{font-size:16px;font-variant-numeric:tabular-nums;word-break:break-all}
+.chart{background:#fff;border:1px solid #dde1e7;border-radius:6px;height:320px}
+.chart.small{height:200px}
+table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #dde1e7;font-size:13px}
+th,td{padding:5px 8px;border-bottom:1px solid #eceff3;text-align:left;white-space:nowrap}
+th{background:#eef1f5;position:sticky;top:0}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+.pos{color:#0a7a3d}.neg{color:#b42318}
+.scroll{max-height:560px;overflow:auto;border-radius:6px}
+.note{color:#5b6575;font-size:12px;margin-top:6px}
+`;
+
+const INIT_JS = `
+(function(){
+  var data = JSON.parse(document.getElementById('report-data').textContent);
+  var LC = window.LightweightCharts;
+  function mk(id, color, area){
+    var el = document.getElementById(id);
+    var chart = LC.createChart(el, {width: el.clientWidth, height: el.clientHeight, layout:{background:{color:'#ffffff'}, textColor:'#1d2430', attributionLogo:false},
+      grid:{vertLines:{color:'#f0f2f5'}, horzLines:{color:'#f0f2f5'}}, timeScale:{timeVisible:true, secondsVisible:false, minBarSpacing:0.0001}, rightPriceScale:{borderVisible:false}});
+    var s = area ? chart.addSeries(LC.AreaSeries, {lineColor:color, topColor:'rgba(180,35,24,0.05)', bottomColor:'rgba(180,35,24,0.35)', lineWidth:1, invertFilledArea:false})
+                 : chart.addSeries(LC.LineSeries, {color:color, lineWidth:2});
+    return {chart: chart, series: s};
+  }
+  var eq = mk('equity-chart', '#1f5fbf', false);
+  eq.series.setData(data.equity.map(function(p){ return {time: p[0], value: Number(p[1])}; }));
+  eq.chart.timeScale().fitContent();
+  var dd = mk('drawdown-chart', '#b42318', true);
+  dd.series.setData(data.drawdown.map(function(p){ return {time: p[0], value: -Number(p[1])}; }));
+  dd.chart.timeScale().fitContent();
+  window.addEventListener('resize', function(){
+    [['equity-chart', eq], ['drawdown-chart', dd]].forEach(function(x){ var el = document.getElementById(x[0]); x[1].chart.resize(el.clientWidth, el.clientHeight); x[1].chart.timeScale().fitContent(); });
+  });
+  document.body.setAttribute('data-charts', 'ready');
+})();
+`;
+
+/** The whole page. */
+export function renderReportHtml(meta: ReportMeta, summary: ReportSummary, model: ReportModel): string {
+  const first = model.equity[0];
+  const last = model.equity[model.equity.length - 1];
+  const period = first && last ? `${utc(first.time_ms)} to ${utc(last.time_ms)} (bar closes)` : 'no bars';
+  const figures: [string, string][] = [
+    ['initial cash', meta.initial_cash], ['final equity', summary.final_equity], ['net P&L', summary.net_pnl], ['fees', summary.fees],
+    ['final cash', summary.final_cash], ['max drawdown %', summary.max_drawdown_pct], ['sharpe (annualized)', summary.sharpe],
+    ['exposure %', summary.exposure_pct], ['bars', String(summary.bars)], ['fills', String(summary.fills)],
+    ['trades closed', String(summary.trades_closed)], ['trades open', String(summary.trades_open)],
+  ];
+  const data = {
+    equity: model.equity.map((p) => [Math.floor(p.time_ms / 1000), p.value]),
+    drawdown: model.drawdown.map((p) => [Math.floor(p.time_ms / 1000), p.value]),
+  };
+  const skills = model.skills.map((s) =>
+    `<tr><td>${escapeHtml(s.skill)}</td><td class="num">${s.trades}</td><td class="num">${s.wins}</td><td class="num">${s.win_rate_pct}</td>` +
+    `<td class="num ${signClass(s.net_pnl)}">${s.net_pnl}</td><td class="num">${s.fees}</td></tr>`).join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<title>Warden backtest: ${escapeHtml(meta.book_id)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+<h1>Backtest: ${escapeHtml(meta.book_id)}</h1>
+<div class="sub">${escapeHtml(meta.symbols.join(', '))} &middot; ${escapeHtml(period)} &middot; simulated (paper): no order was placed</div>
+<div class="sub">config ${escapeHtml(meta.config_hash)} &middot; fingerprint ${escapeHtml(summary.fingerprint)} &middot; state hash ${escapeHtml(summary.state_hash)}${meta.stream === null ? '' : ` &middot; stream ${escapeHtml(meta.stream)}`}</div>
+<section class="grid" id="summary">
+${figures.map(([k, v]) => `<div class="fig"><div class="k">${escapeHtml(k)}</div><div class="v">${escapeHtml(v)}</div></div>`).join('\n')}
+</section>
+<h2>Equity</h2>
+<div class="chart" id="equity-chart"></div>
+<h2>Drawdown from peak (%)</h2>
+<div class="chart small" id="drawdown-chart"></div>
+<h2>Per skill</h2>
+<table id="skills"><thead><tr><th>skill</th><th class="num">trades</th><th class="num">wins</th><th class="num">win rate %</th><th class="num">net P&amp;L</th><th class="num">fees</th></tr></thead>
+<tbody>
+${skills}
+</tbody></table>
+<div class="note">A trade is flat to flat; it belongs to the skill whose signal opened it. P&amp;L is net of entry and exit fees; a win is a trade with P&amp;L &gt; 0.</div>
+<h2>Closed trades (${model.trades.length})</h2>
+<div class="scroll"><table id="trades"><thead><tr><th>#</th><th>trade</th><th>entry (UTC)</th><th>exit (UTC)</th><th>symbol</th><th class="num">qty</th><th class="num">entry price</th><th class="num">exit price</th><th class="num">P&amp;L</th><th class="num">fees</th><th>skill</th></tr></thead>
+<tbody>
+${model.trades.map(tradeRow).join('\n')}
+</tbody></table></div>
+<div class="note">Entry and exit prices are quantity-weighted averages of the trade's fills (rounded half-even to 8 decimals); quantities, P&amp;L and fees are exact.</div>
+</main>
+<script type="application/json" id="report-data">${scriptJson(data)}</script>
+<script>${chartLibrarySource()}</script>
+<script>${INIT_JS}</script>
+</body>
+</html>
+`;
+}

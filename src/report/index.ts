@@ -1,0 +1,34 @@
+/**
+ * Backtest reports: `renderBacktestReport(run)` -> a self-contained HTML page (no network) with
+ * the summary figures, equity and drawdown charts, a per-skill breakdown and every closed trade,
+ * all derived from the run's events and summary. `writeBacktestReport(file, run)` writes it,
+ * creating the folder. Used by `warden backtest --report` and `warden quickstart`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { NewEvent } from '../core/events/envelope.js';
+import { renderReportHtml, type ReportMeta, type ReportSummary } from './html.js';
+import { buildReportModel } from './model.js';
+
+export { buildReportModel, skillBreakdown, ReportError, OPERATOR_SKILL, AVG_PRICE_SCALE, WIN_RATE_SCALE } from './model.js';
+export type { ReportModel, ReportTrade, ReportSkill, ReportPoint } from './model.js';
+export { renderReportHtml, chartLibrarySource, escapeHtml } from './html.js';
+export type { ReportMeta, ReportSummary } from './html.js';
+
+export interface ReportRun {
+  readonly meta: ReportMeta;
+  readonly summary: ReportSummary;
+  readonly events: readonly NewEvent[];
+}
+
+export function renderBacktestReport(run: ReportRun): string {
+  return renderReportHtml(run.meta, run.summary, buildReportModel(run.events));
+}
+
+/** Writes the report to `file` (its folder is created) and returns the absolute path. */
+export function writeBacktestReport(file: string, run: ReportRun): string {
+  const path = resolve(file);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, renderBacktestReport(run));
+  return path;
+}

@@ -1,0 +1,171 @@
+/**
+ * The backtest report's data, derived from a run's engine events only (what the log says, not
+ * what the engine's state happens to hold): closed trades with entry/exit time, quantity,
+ * quantity-weighted entry and exit prices, net P&L and fees, attributed to the skill whose signal
+ * opened the trade (fill -> order -> intent -> signal); a per-skill breakdown; the equity and
+ * drawdown series from `mark.recorded`. Money stays exact decimal text; average prices and win
+ * rates are rounded half-even to a stated scale. Floats appear only in the chart series.
+ */
+import { Decimal } from '../core/money/decimal.js';
+import type { CanonicalValue } from '../core/canonical/index.js';
+import type { NewEvent } from '../core/events/envelope.js';
+
+/** Digits of the quantity-weighted average entry/exit prices and of the win rate (percent). */
+export const AVG_PRICE_SCALE = 8;
+export const WIN_RATE_SCALE = 2;
+/** A trade opened by an operator command (flatten), not by a skill's signal. */
+export const OPERATOR_SKILL = 'operator';
+
+export interface ReportTrade {
+  readonly trade_id: string;
+  readonly symbol: string;
+  readonly skill: string;
+  readonly entry_ms: number;
+  readonly exit_ms: number;
+  readonly qty: string;
+  readonly entry_price: string;
+  readonly exit_price: string;
+  /** Net of entry and exit fees (the ledger's realized P&L). */
+  readonly pnl: string;
+  readonly fees: string;
+}
+
+export interface ReportSkill {
+  readonly skill: string;
+  readonly trades: number;
+  readonly wins: number;
+  /** wins / trades in percent, half-even to WIN_RATE_SCALE digits ("0.00" with no trades). */
+  readonly win_rate_pct: string;
+  readonly net_pnl: string;
+  readonly fees: string;
+}
+
+export interface ReportPoint {
+  /** Bar close time, ms since epoch (UTC). */
+  readonly time_ms: number;
+  /** The exact decimal text from the event. */
+  readonly value: string;
+}
+
+export interface ReportModel {
+  readonly trades: readonly ReportTrade[];
+  readonly skills: readonly ReportSkill[];
+  readonly equity: readonly ReportPoint[];
+  /** Drawdown from the equity peak, percent (>= 0). */
+  readonly drawdown: readonly ReportPoint[];
+}
+
+export class ReportError extends Error {
+  override readonly name = 'ReportError';
+}
+
+type Payload = Record<string, CanonicalValue>;
+
+interface Leg {
+  qty: Decimal;
+  notional: Decimal;
+}
+
+const str = (p: Payload, k: string, type: string): string => {
+  const v = p[k];
+  if (typeof v !== 'string') throw new ReportError(`${type} event without a string ${k}`);
+  return v;
+};
+
+function avgPrice(leg: Leg | undefined, what: string): string {
+  if (leg === undefined || leg.qty.isZero()) throw new ReportError(`${what}: no quantity to average a price over`);
+  return leg.notional.div(leg.qty, AVG_PRICE_SCALE, 'half_even').normalized().toString();
+}
+
+/** Builds the report model from a run's events, in log order. */
+export function buildReportModel(events: readonly NewEvent[]): ReportModel {
+  const skillOfSignal = new Map<string, string>();
+  const signalOfIntent = new Map<string, string | null>();
+  const intentOfOrder = new Map<string, string>();
+  const orderOfFill = new Map<string, string>();
+  const tradeOfLot = new Map<string, string>();
+  const skillOfTrade = new Map<string, string>();
+  const entries = new Map<string, Leg>();
+  const exits = new Map<string, Leg>();
+  const trades: ReportTrade[] = [];
+  const equity: ReportPoint[] = [];
+  const drawdown: ReportPoint[] = [];
+  const skillOfFill = (fill: string): string => {
+    const order = orderOfFill.get(fill);
+    const intent = order === undefined ? undefined : intentOfOrder.get(order);
+    if (intent === undefined) throw new ReportError(`fill ${fill}: no order/intent recorded before it`);
+    const signal = signalOfIntent.get(intent);
+    if (signal === null || signal === undefined) return OPERATOR_SKILL;
+    const skill = skillOfSignal.get(signal);
+    if (skill === undefined) throw new ReportError(`signal ${signal}: not recorded before its intent`);
+    return skill;
+  };
+  for (const e of events) {
+    const p = e.payload as Payload;
+    switch (e.type) {
+      case 'signal.emitted':
+        skillOfSignal.set(str(p, 'signal_id', e.type), str(p, 'skill', e.type));
+        break;
+      case 'intent.created':
+        signalOfIntent.set(str(p, 'intent_id', e.type), typeof p.signal_id === 'string' ? p.signal_id : null);
+        break;
+      case 'order.placed':
+        intentOfOrder.set(str(p, 'order_id', e.type), str(p, 'intent_id', e.type));
+        break;
+      case 'fill.executed':
+        orderOfFill.set(str(p, 'fill_id', e.type), str(p, 'order_id', e.type));
+        break;
+      case 'lot.opened': {
+        const trade = str(p, 'trade_id', e.type);
+        tradeOfLot.set(str(p, 'lot_id', e.type), trade);
+        if (!skillOfTrade.has(trade)) skillOfTrade.set(trade, skillOfFill(str(p, 'fill_id', e.type)));
+        const qty = Decimal.parse(str(p, 'qty', e.type));
+        const leg = entries.get(trade) ?? { qty: Decimal.ZERO, notional: Decimal.ZERO };
+        entries.set(trade, { qty: leg.qty.add(qty), notional: leg.notional.add(qty.mul(Decimal.parse(str(p, 'price', e.type)))) });
+        break;
+      }
+      case 'lot.consumed': {
+        const lot = str(p, 'lot_id', e.type);
+        const trade = tradeOfLot.get(lot);
+        if (trade === undefined) throw new ReportError(`lot ${lot} consumed before it was opened`);
+        const qty = Decimal.parse(str(p, 'qty', e.type));
+        const leg = exits.get(trade) ?? { qty: Decimal.ZERO, notional: Decimal.ZERO };
+        exits.set(trade, { qty: leg.qty.add(qty), notional: leg.notional.add(qty.mul(Decimal.parse(str(p, 'exit_price', e.type)))) });
+        break;
+      }
+      case 'trade.closed': {
+        const id = str(p, 'trade_id', e.type);
+        trades.push({
+          trade_id: id, symbol: str(p, 'symbol', e.type), skill: skillOfTrade.get(id) ?? OPERATOR_SKILL,
+          entry_ms: p.opened_ms as number, exit_ms: p.closed_ms as number, qty: str(p, 'qty_bought', e.type),
+          entry_price: avgPrice(entries.get(id), `trade ${id} entry`), exit_price: avgPrice(exits.get(id), `trade ${id} exit`),
+          pnl: str(p, 'realized_pnl', e.type), fees: str(p, 'fees', e.type),
+        });
+        break;
+      }
+      case 'mark.recorded':
+        equity.push({ time_ms: e.time_ms, value: str(p, 'equity', e.type) });
+        drawdown.push({ time_ms: e.time_ms, value: str(p, 'drawdown_pct', e.type) });
+        break;
+      default:
+        break;
+    }
+  }
+  return { trades, skills: skillBreakdown(trades, [...new Set(skillOfSignal.values())]), equity, drawdown };
+}
+
+/** Per skill (every skill that signalled, plus any that closed a trade), sorted by name. */
+export function skillBreakdown(trades: readonly ReportTrade[], signalled: readonly string[]): ReportSkill[] {
+  const acc = new Map<string, { trades: number; wins: number; pnl: Decimal; fees: Decimal }>();
+  for (const s of signalled) acc.set(s, { trades: 0, wins: 0, pnl: Decimal.ZERO, fees: Decimal.ZERO });
+  for (const t of trades) {
+    const a = acc.get(t.skill) ?? { trades: 0, wins: 0, pnl: Decimal.ZERO, fees: Decimal.ZERO };
+    const pnl = Decimal.parse(t.pnl);
+    acc.set(t.skill, { trades: a.trades + 1, wins: a.wins + (pnl.isPositive() ? 1 : 0), pnl: a.pnl.add(pnl), fees: a.fees.add(Decimal.parse(t.fees)) });
+  }
+  return [...acc.keys()].sort().map((skill) => {
+    const a = acc.get(skill) as { trades: number; wins: number; pnl: Decimal; fees: Decimal };
+    const rate = a.trades === 0 ? Decimal.ZERO : Decimal.of(a.wins * 100).div(Decimal.of(a.trades), WIN_RATE_SCALE, 'half_even');
+    return { skill, trades: a.trades, wins: a.wins, win_rate_pct: rate.toFixed(WIN_RATE_SCALE), net_pnl: a.pnl.toString(), fees: a.fees.toString() };
+  });
+}
