@@ -265,7 +265,11 @@ export class EventStore {
         const fail = (why: string): never => {
           throw new IntegrityError(`${stream} seq ${e.seq}: ${why}`, stream, e.seq);
         };
-        if (e.seq !== expectSeq) fail(`expected seq ${expectSeq} (gap or reorder in the log)`);
+        if (e.seq !== expectSeq) {
+          // Name the first seq that is not where it should be: the missing one for a gap.
+          const at = Math.min(e.seq, expectSeq);
+          throw new IntegrityError(`${stream} seq ${at}: expected seq ${expectSeq} next, found seq ${e.seq} (event missing or out of order)`, stream, at);
+        }
         if (!bytesEqual(e.prev_hash, prev)) fail(`prev_hash ${toHex(e.prev_hash)} does not link to the previous hash ${toHex(prev)}`);
         const recomputed = chainHash(prev, e.body);
         if (!bytesEqual(recomputed, e.hash)) fail(`stored hash ${toHex(e.hash)} != recomputed ${toHex(recomputed)} (body or hash altered)`);
