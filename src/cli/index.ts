@@ -12,6 +12,7 @@ import { registerMigrate } from './commands/migrate.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerData } from './commands/data.js';
 import { registerBacktest } from './commands/backtest.js';
+import { registerReplay } from './commands/replay.js';
 
 const pkgPath = fileURLToPath(new URL('../../../package.json', import.meta.url));
 const version = (JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string }).version;
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerIngest(program, globals);
   registerData(program, globals);
   registerBacktest(program, globals);
+  registerReplay(program, globals);
   return program;
 }
 

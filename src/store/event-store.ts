@@ -18,6 +18,7 @@ import { ConcurrencyError, IntegrityError, LeaseError } from './errors.js';
 export const APPEND_EVENTS_MAX = 10_000;
 export const READ_BATCH_SIZE_MAX = 10_000;
 export const LEASE_TTL_MS_MAX = 24 * 3600_000;
+export const SNAPSHOTS_LISTED_MAX = 100_000;
 export const SNAPSHOT_DOMAIN_TAG = new TextEncoder().encode('warden.snapshot.v1\u0000');
 export const INBOX_DOMAIN_TAG = new TextEncoder().encode('warden.inbox.v1\u0000');
 
@@ -257,7 +258,13 @@ export class EventStore {
    * columns, and the stream head matching the last event. Throws IntegrityError at the first
    * bad seq. `onProgress` gets the number of events checked so far.
    */
-  async verify(stream: string, onProgress?: (checked: number) => void, batchSize = 2000): Promise<VerifyResult> {
+  async verify(
+    stream: string,
+    onProgress?: (checked: number) => void,
+    batchSize = 2000,
+    /** Called with each event once its link and hash are checked, in order (replay folds here). */
+    onEvent?: (e: StoredEvent) => void,
+  ): Promise<VerifyResult> {
     let expectSeq = 1;
     let prev: Hash = GENESIS_PREV_HASH;
     for await (const batch of this.read(stream, { batchSize })) {
@@ -277,6 +284,7 @@ export class EventStore {
         if (d.seq !== e.seq || d.stream !== stream || d.type !== e.type || d.time_ms !== e.time_ms) {
           fail('columns disagree with the hashed body (seq, stream, type or time_ms altered)');
         }
+        onEvent?.(e);
         prev = e.hash;
         expectSeq++;
       }
@@ -330,6 +338,22 @@ export class EventStore {
     }
     const state = JSON.parse(new TextDecoder().decode(stateBytes)) as CanonicalValue;
     return { stream, seq, state, state_bytes: stateBytes, state_hash: stateHash, head_hash: toBytes(r.head_hash), kind: String(r.kind) };
+  }
+
+  /** Every snapshot of a stream, oldest first (at most SNAPSHOTS_LISTED_MAX), state hashes re-checked. */
+  async snapshots(stream: string): Promise<Omit<Snapshot, 'state'>[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      'SELECT seq, state, state_hash, head_hash, kind FROM snapshots WHERE stream = $1 ORDER BY seq LIMIT $2', [stream, SNAPSHOTS_LISTED_MAX],
+    );
+    return rows.map((r) => {
+      const seq = toInt(r.seq, 'seq');
+      const stateBytes = toBytes(r.state);
+      const stateHash = toBytes(r.state_hash);
+      if (!bytesEqual(snapshotStateHash(stateBytes), stateHash)) {
+        throw new IntegrityError(`${stream} snapshot at seq ${seq}: state bytes do not match their stored hash`, stream, seq);
+      }
+      return { stream, seq, state_bytes: stateBytes, state_hash: stateHash, head_hash: toBytes(r.head_hash), kind: String(r.kind) };
+    });
   }
 
   /** Records an operator command in the append-only inbox before anything acts on it. */

@@ -1,0 +1,2 @@
+/** Replay: rebuild and verify stored streams (re-execution joins as the runtime feeds the kernel). */
+export * from './verify.js';
