@@ -2,12 +2,13 @@
  * `warden backtest` as a user runs it: a book config naming the real Kraken 2023-Q1 hourly
  * BTC/USD file, run through the CLI process. Its JSON summary must equal runBacktest over the same
  * candles read by an independent loader; the same book reading its candles from the store (after
- * migrate + ingest of that file) gives the same summary; a bad config exits 78 naming the field.
+ * migrate + ingest of that file) gives the same summary; a bad config exits 78 naming the field;
+ * --persist gives the in-memory fingerprint and state hash, idempotently, and --report writes the page.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,4 +74,36 @@ test('warden backtest reads the same candles from the store after migrate + inge
   const sb = (JSON.parse(b.stdout) as { summary: { fingerprint: string; bars: number } }).summary;
   assert.equal(sb.bars, 2160);
   assert.equal(sb.fingerprint, sa.fingerprint);
+});
+
+test('warden backtest --persist stores the run (same fingerprint and state hash as in memory), idempotently; --report writes the page', () => {
+  const env = cleanEnv({ WARDEN_DATABASE_URL: `pglite:${join(dir, 'persist.pglite')}`, WARDEN_LOG_LEVEL: 'warn' });
+  assert.equal(runCli(['migrate'], env).code, 0);
+  const file = join(dir, 'persist.json');
+  writeFileSync(file, JSON.stringify(book));
+  const mem = runCli(['backtest', '--config', file, '--json'], env);
+  assert.equal(mem.code, 0, mem.stderr);
+  const m = JSON.parse(mem.stdout) as { summary: { fingerprint: string; state_hash: string }; persisted: null };
+  assert.equal(m.persisted, null);
+  const html = join(dir, 'reports', 'persist.html');
+  type Out = { summary: { fingerprint: string; state_hash: string }; persisted: { stream: string; status: string; events: number; appended: number; fingerprint: string; state_hash: string }; report: string };
+  const first = runCli(['backtest', '--config', file, '--persist', '--report', html, '--json'], env);
+  assert.equal(first.code, 0, first.stderr);
+  const a = JSON.parse(first.stdout) as Out;
+  assert.equal(a.summary.fingerprint, m.summary.fingerprint);
+  assert.equal(a.summary.state_hash, m.summary.state_hash);
+  assert.equal(a.persisted.fingerprint, m.summary.fingerprint);
+  assert.equal(a.persisted.state_hash, m.summary.state_hash);
+  assert.equal(a.persisted.status, 'persisted');
+  assert.equal(a.persisted.appended, a.persisted.events);
+  assert.equal(a.report, html);
+  const page = readFileSync(html, 'utf8');
+  assert.ok(page.includes(m.summary.fingerprint) && page.includes(a.persisted.stream));
+  const second = runCli(['backtest', '--config', file, '--persist'], env);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, new RegExp(`persisted\\s+${a.persisted.stream}: ${a.persisted.events} events \\(already stored, nothing appended\\)`));
+  const init = runCli(['init', '--json'], env);
+  assert.equal(init.code, 0, init.stderr);
+  const streams = (JSON.parse(init.stdout) as { streams: { stream: string; verified_events: number }[] }).streams;
+  assert.deepEqual(streams.map((s) => [s.stream, s.verified_events]), [[a.persisted.stream, a.persisted.events]]);
 });
