@@ -96,7 +96,11 @@ test('Dockerfile: stage 1 npm ci, npm test, npm run build; stage 2 production in
   assert.match(stage2, /COPY --from=build \S+\/dist\/src \.\/dist\/src/);
   assert.match(stage2, /COPY --from=build \S+\/migrations \.\/migrations/);
   assert.match(stage2, /^USER (?!root)\S+$/m);
-  assert.match(stage2, /^CMD \["npm", "run", "start:paper"\]$/m);
+  // CMD is npm run start:paper's exact command, without npm (which does not forward SIGTERM).
+  const script = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts['start:paper'];
+  const cmd = /^CMD (\[.*\])$/m.exec(stage2);
+  assert.ok(cmd, 'CMD in exec form');
+  assert.equal((JSON.parse(cmd[1]!) as string[]).join(' '), script);
   assert.doesNotMatch(stage2, /npm test|devDependencies|COPY \. /);
 });
 
