@@ -189,6 +189,17 @@ describe('paper runtime process: failures before the store', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  test('WARDEN_LOG_LEVEL=debug adds the stack to startup_failed; config_validated is logged at the configured level', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-rt-'));
+    const p = runtime(runtimeVars('postgres://postgres@127.0.0.1:1/warden', join(dir, 'snapshots'), { WARDEN_LOG_LEVEL: 'debug' }));
+    assert.equal(await p.exit, 69);
+    assert.match(String(p.lines.find((l) => l.event === 'startup_failed')!.stack), /StoreUnavailableError/);
+    const q = runtime(runtimeVars('postgres://postgres@127.0.0.1:1/warden', join(dir, 'snapshots'), { WARDEN_LOG_LEVEL: 'error' }));
+    assert.equal(await q.exit, 69);
+    assert.deepEqual(q.lines.map((l) => l.event), ['startup_failed']);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   test('an unknown argument: exit 64 with the usage', async () => {
     const q = spawn(process.execPath, [RUNTIME_JS, '--live'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';

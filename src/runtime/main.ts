@@ -84,7 +84,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   };
 
   try {
-    const config = await runPhase(log, 'config_validated', async () => {
+    const config = await runPhase(() => log, 'config_validated', async () => {
       const config = loadConfig(opts.envFile, opts.env, RUNTIME_VARS) as RuntimeConfig;
       log = createLogger(config.WARDEN_LOG_LEVEL, 1, { component: 'runtime', book: config.WARDEN_BOOK });
       const { checkSnapshotDir } = await import('./snapshot-files.js');

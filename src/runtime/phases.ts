@@ -26,26 +26,27 @@ export class PhaseFailure extends Error {
 
 /** Runs one phase: fn returns the extra fields for the phase's log line along with its value. */
 export async function runPhase<T>(
-  log: Logger,
+  logger: Logger | (() => Logger),
   phase: StartupPhase,
   fn: () => Promise<{ value: T; fields?: Record<string, unknown> }>,
 ): Promise<T> {
   const t0 = performance.now();
+  const log = () => (typeof logger === 'function' ? logger() : logger); // the phase may replace the logger
   try {
     const { value, fields } = await fn();
-    log.info({ event: phase, phase, duration_ms: Math.round(performance.now() - t0), ...fields });
+    log().info({ event: phase, phase, duration_ms: Math.round(performance.now() - t0), ...fields });
     return value;
   } catch (e) {
     const exitCode = exitCodeOf(e);
     const err = e as Error;
-    log.error({
+    log().error({
       event: 'startup_failed',
       phase,
       reason: err?.message ?? String(e),
       error: err?.name,
       exit_code: exitCode,
       duration_ms: Math.round(performance.now() - t0),
-      ...(log.isLevelEnabled('debug') && err?.stack ? { stack: err.stack } : {}),
+      ...(log().isLevelEnabled('debug') && err?.stack ? { stack: err.stack } : {}),
     });
     throw new PhaseFailure(phase, e, exitCode);
   }
