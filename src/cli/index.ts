@@ -12,6 +12,7 @@ import { registerMigrate } from './commands/migrate.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerData } from './commands/data.js';
 import { registerBacktest } from './commands/backtest.js';
+import { registerQuickstart } from './commands/quickstart.js';
 import { registerReplay } from './commands/replay.js';
 import { registerBook } from './commands/book.js';
 
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerIngest(program, globals);
   registerData(program, globals);
   registerBacktest(program, globals);
+  registerQuickstart(program, globals);
   registerReplay(program, globals);
   registerBook(program, globals);
   return program;
