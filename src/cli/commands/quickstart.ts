@@ -51,7 +51,7 @@ export async function quickstartCommand(opts: QuickstartOptions, globals: Global
         if (e instanceof BatchRejectedError) throw new CliError(`${d.file}: ${e.report.status}: ${e.report.violations.map((v) => `${v.where}: ${v.message}`).join('; ')}`, EXIT.data);
         throw e;
       }
-      log.info({ event: 'ingest_batch', file: d.file, status: r.status, accepted: r.accepted });
+      log.debug({ event: 'ingest_batch', file: d.file, status: r.status, accepted: r.accepted });
       ingested.push({ file: relative(ROOT, d.file), symbol: r.symbol, status: r.status, accepted: r.accepted, duplicates: r.duplicates, held_back: r.held_back });
       say(`ingest ${relative(ROOT, d.file)}: ${r.symbol} ${r.status}, ${r.accepted} new candles${r.status === 'already_ingested' ? ' (already in the store)' : ''}`);
     }
