@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runBacktest } from '../core/engine/index.js';
 import { loadKrakenCsv } from '../../test/support/candles-csv.js';
+import { BUNDLED_DATA_DIR } from '../../test/support/market-data.js';
 import { writeBacktestReport } from './index.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -41,8 +42,8 @@ test('the HTML report renders its charts and every trade in chromium, offline, w
     sizing: { mode: 'pct_equity', pct: '25' }, initial_cash: '10000',
   };
   const candles = [
-    ...loadKrakenCsv('data/kraken/XBTUSD_60.csv', 'BTC/USD', 3600, { fromMs: FROM, toMs: TO }),
-    ...loadKrakenCsv('data/kraken/ETHUSD_60.csv', 'ETH/USD', 3600, { fromMs: FROM, toMs: TO }),
+    ...loadKrakenCsv(join(BUNDLED_DATA_DIR, 'kraken', 'XBTUSD_60.csv'), 'BTC/USD', 3600, { fromMs: FROM, toMs: TO }),
+    ...loadKrakenCsv(join(BUNDLED_DATA_DIR, 'kraken', 'ETHUSD_60.csv'), 'ETH/USD', 3600, { fromMs: FROM, toMs: TO }),
   ];
   const r = runBacktest(book, candles);
   assert.ok(r.summary.trades_closed >= 10, `the run should close some trades (got ${r.summary.trades_closed})`);

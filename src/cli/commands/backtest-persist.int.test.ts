@@ -8,8 +8,10 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describeEngines } from '../../../test/support/engines.js';
 import { loadKrakenCsv } from '../../../test/support/candles-csv.js';
+import { BUNDLED_DATA_DIR } from '../../../test/support/market-data.js';
 import { runBacktest, type BacktestResult } from '../../core/engine/index.js';
 import { bytesEqual } from '../../core/canonical/hash.js';
 import { chainEvents, GENESIS_PREV_HASH } from '../../core/events/index.js';
@@ -26,8 +28,8 @@ const book = {
 let run: BacktestResult | undefined;
 function theRun(): BacktestResult {
   run ??= runBacktest(book, [
-    ...loadKrakenCsv('data/kraken/XBTUSD_60.csv', 'BTC/USD', 3600, { fromMs: FROM, toMs: TO }),
-    ...loadKrakenCsv('data/kraken/ETHUSD_60.csv', 'ETH/USD', 3600, { fromMs: FROM, toMs: TO }),
+    ...loadKrakenCsv(join(BUNDLED_DATA_DIR, 'kraken', 'XBTUSD_60.csv'), 'BTC/USD', 3600, { fromMs: FROM, toMs: TO }),
+    ...loadKrakenCsv(join(BUNDLED_DATA_DIR, 'kraken', 'ETHUSD_60.csv'), 'ETH/USD', 3600, { fromMs: FROM, toMs: TO }),
   ]);
   return run;
 }
