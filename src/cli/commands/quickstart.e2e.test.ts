@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,8 +34,9 @@ function quickstart(cwd: string): Out {
   return JSON.parse(r.stdout) as Out;
 }
 
-test('warden quickstart works from a clean directory and again on the second run, with the summary of the same files in memory', () => {
+test('warden quickstart works from a clean directory and again on the second run, with the summary of the same files in memory', (t) => {
   const cwd = mkdtempSync(join(tmpdir(), 'warden-quickstart-'));
+  t.after(() => rmSync(cwd, { recursive: true, force: true })); // ~130 MB of store
   const first = quickstart(cwd);
   assert.equal(first.store, 'pglite:./var/warden.pglite');
   assert.deepEqual(first.ingested.map((i) => [i.symbol, i.status, i.accepted, i.held_back]), [['BTC/USD', 'accepted', 70252, 1], ['ETH/USD', 'accepted', 63568, 0]]);
