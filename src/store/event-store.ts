@@ -66,6 +66,11 @@ export interface VerifyResult {
 }
 
 const buf = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+/** A bytea column selected as encode(col, 'hex'). */
+const hexBytes = (v: unknown): Uint8Array => {
+  if (typeof v !== 'string') throw new Error(`expected hex text for a bytea column, got ${typeof v}`);
+  return Buffer.from(v, 'hex');
+};
 
 function checkTtl(ttl_ms: number): void {
   if (!Number.isInteger(ttl_ms) || ttl_ms < 1000 || ttl_ms > LEASE_TTL_MS_MAX) {
@@ -227,13 +232,14 @@ export class EventStore {
     const to = opts.toSeq ?? Number.MAX_SAFE_INTEGER;
     while (next <= to) {
       const rows = await this.db.query<Record<string, unknown>>(
-        `SELECT seq, type, time_ms, body, prev_hash, hash FROM events
+        // bytea travels as hex text: PGlite's own bytea decoding is ~3x slower than Buffer's hex.
+        `SELECT seq, type, time_ms, encode(body, 'hex') AS body, encode(prev_hash, 'hex') AS prev_hash, encode(hash, 'hex') AS hash FROM events
           WHERE stream = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4`,
         [stream, next, to, batchSize],
       );
       if (rows.length === 0) return;
       const batch = rows.map((r): StoredEvent => {
-        const body = toBytes(r.body);
+        const body = hexBytes(r.body);
         const seq = toInt(r.seq, 'seq');
         let decoded;
         try {
@@ -243,7 +249,7 @@ export class EventStore {
         }
         return {
           stream, seq, type: String(r.type), time_ms: toInt(r.time_ms, 'time_ms'), payload: decoded.payload,
-          body, prev_hash: toBytes(r.prev_hash), hash: toBytes(r.hash),
+          body, prev_hash: hexBytes(r.prev_hash), hash: hexBytes(r.hash),
         };
       });
       yield batch;
