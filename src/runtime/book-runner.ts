@@ -7,8 +7,17 @@
  * writing and is reported through onFatal (the caller logs and exits); restart recovers, and by
  * determinism recomputes the same events. Read-only failures (an inbox poll, a lease renewal) are
  * logged and retried, but a lease not renewed for a whole ttl counts as lost.
+ *
+ * Market loop (kernels with a market feed): reads the store's accepted candles that close after
+ * the last tick the state processed, groups them by close time and applies ONE tick per step (one
+ * transaction: never half a tick), in order; then polls for new candles every
+ * MARKET_POLL_INTERVAL_MS. A tick T is fed only once every symbol of the book has a stored candle
+ * closing at or after T (a symbol's missing hour then reads as no bar, as in the backtest). The
+ * position is derived from the state alone, so a restart continues exactly after the last
+ * committed tick: no duplicate, no skipped tick.
  */
-import type { BookKernel, RuntimeCommand } from '../core/book/index.js';
+import type { BookKernel, MarketFeed, RuntimeCommand } from '../core/book/index.js';
+import { closeTimeMs, type Candle } from '../core/market/candle.js';
 import { stateHashHex } from '../core/book/index.js';
 import { toHex, type Hash } from '../core/canonical/hash.js';
 import type { EventStore, Lease } from '../store/event-store.js';
@@ -20,6 +29,12 @@ import { writeSnapshotFile } from './snapshot-files.js';
 
 export const INBOX_POLL_INTERVAL_MS = 250;
 export const INBOX_BATCH_MAX = 100;
+export const MARKET_POLL_INTERVAL_MS = 500;
+/** Candles read per symbol per round (a round feeds the complete ticks among them, then reads again). */
+export const MARKET_READ_BATCH = 500;
+
+/** Reads candles of one series: from_open_ms <= open_time_ms < to_open_ms, oldest first, at most `limit`. */
+export type CandleReader = (symbol: string, interval_s: number, from_open_ms: number, limit: number) => Promise<Candle[]>;
 
 export interface RunnerOptions {
   log: Logger;
@@ -41,6 +56,8 @@ export class BookRunner<S> {
   private stopping = false;
   private timers: NodeJS.Timeout[] = [];
   private lastRenewOkMs = Date.now();
+  private ticksFed = 0;
+  private fedSinceCaughtUp = -1; // -1: caught-up not yet logged in this run
 
   constructor(
     private readonly store: EventStore,
@@ -197,6 +214,78 @@ export class BookRunner<S> {
       if (this.seq !== this.lastSnapshotSeq) await this.writeSnapshot('shutdown');
     });
     await this.store.releaseLease(this.lease);
+  }
+
+  /** Starts the market loop (after startLoops); the first round runs at once. */
+  startMarket(feed: MarketFeed<S>, read: CandleReader): { market_poll_interval_ms: number; symbols: readonly string[]; interval_s: number; last_tick_ms: number | null } {
+    this.scheduleMarket(feed, read, 0);
+    return { market_poll_interval_ms: MARKET_POLL_INTERVAL_MS, symbols: feed.symbols, interval_s: feed.interval_s, last_tick_ms: feed.lastTickMs(this.state) };
+  }
+
+  private scheduleMarket(feed: MarketFeed<S>, read: CandleReader, delay: number): void {
+    if (this.failed || this.stopping) return;
+    const t = setTimeout(() => {
+      this.timers = this.timers.filter((x) => x !== t);
+      void this.marketRound(feed, read).then(
+        (fed) => this.scheduleMarket(feed, read, fed > 0 ? 0 : MARKET_POLL_INTERVAL_MS),
+        (e: unknown) => {
+          if (this.failed || this.stopping) return;
+          this.opts.log.warn({ event: 'market_poll_failed', reason: (e as Error).message });
+          this.scheduleMarket(feed, read, MARKET_POLL_INTERVAL_MS);
+        },
+      );
+    }, delay);
+    this.timers.push(t);
+  }
+
+  /** The complete ticks after the state's last tick, in order (read outside any step: reads only). */
+  private async readyTicks(feed: MarketFeed<S>, read: CandleReader): Promise<{ time_ms: number; candles: Candle[] }[]> {
+    const intervalMs = feed.interval_s * 1000;
+    const last = feed.lastTickMs(this.state);
+    const from = last === null ? 0 : last - intervalMs + 1; // close > last  <=>  open > last - interval
+    const byTime = new Map<number, Candle[]>();
+    let watermark = Number.MAX_SAFE_INTEGER;
+    for (const symbol of feed.symbols) {
+      const candles = await read(symbol, feed.interval_s, from, MARKET_READ_BATCH);
+      const top = candles.length > 0 ? closeTimeMs(candles[candles.length - 1]!) : (last ?? 0);
+      watermark = Math.min(watermark, top);
+      for (const c of candles) {
+        const t = closeTimeMs(c);
+        const list = byTime.get(t);
+        if (list === undefined) byTime.set(t, [c]);
+        else list.push(c);
+      }
+    }
+    return [...byTime.keys()].filter((t) => t <= watermark && (last === null || t > last)).sort((a, b) => a - b).map((t) => ({ time_ms: t, candles: byTime.get(t)! }));
+  }
+
+  /** One round: feeds every ready tick, one step each; returns how many were fed. */
+  private async marketRound(feed: MarketFeed<S>, read: CandleReader): Promise<number> {
+    if (this.failed || this.stopping) return 0;
+    const ticks = await this.readyTicks(feed, read);
+    let fed = 0;
+    for (const t of ticks) {
+      if (this.failed || this.stopping) return fed;
+      try {
+        await this.serial(async () => {
+          // re-checked inside the step: the state may have moved since the read
+          const last = feed.lastTickMs(this.state);
+          if (this.failed || this.stopping || (last !== null && t.time_ms <= last)) return;
+          await this.applyStep({ kind: 'market.tick', time_ms: t.time_ms, candles: t.candles });
+          fed++;
+        });
+      } catch (e) {
+        if (!this.failed) this.fail('runtime_failed', `market tick at ${new Date(t.time_ms).toISOString()} (${t.time_ms}) failed, nothing of it was written: ${(e as Error).message}`, exitCodeOf(e));
+        return fed;
+      }
+    }
+    this.ticksFed += fed;
+    if (fed === 0 && this.fedSinceCaughtUp !== 0) {
+      const last = feed.lastTickMs(this.state);
+      this.opts.log.info({ event: 'market_caught_up', last_tick_ms: last, last_tick: last === null ? null : new Date(last).toISOString(), ticks_fed: this.ticksFed, seq: this.seq, state_hash: this.stateHash });
+      this.fedSinceCaughtUp = 0;
+    } else if (fed > 0) this.fedSinceCaughtUp = fed;
+    return fed;
   }
 
   /** Stops the loops without writing (fatal path or a forced exit). */

@@ -16,7 +16,7 @@
 import { hostname } from 'node:os';
 import { minimalBookKernel, type BookKernel } from '../core/book/index.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
-import { ConfigError, loadConfig, RUNTIME_VARS, type Config } from './config/index.js';
+import { ConfigError, loadConfig, RUNTIME_OPTIONAL_VARS, RUNTIME_VARS, type Config } from './config/index.js';
 import { exitCodeOf, RUNTIME_EXIT } from './exit-codes.js';
 import { PhaseFailure, runPhase } from './phases.js';
 import type { Db } from '../store/db.js';
@@ -30,11 +30,32 @@ export const SHUTDOWN_MS_MAX = 20_000;
 export interface RuntimeOptions {
   envFile: string | undefined;
   env: Record<string, string | undefined>;
-  /** The book's pure decider + state codec; the trading kernel plugs in here later. */
+  /** The book's pure decider + state codec (overrides WARDEN_BOOK_CONFIG; tests). */
   kernel?: BookKernel<unknown>;
 }
 
-type RuntimeConfig = Pick<Config, (typeof RUNTIME_VARS)[number]>;
+type RuntimeConfig = Pick<Config, (typeof RUNTIME_VARS)[number]> & Partial<Pick<Config, (typeof RUNTIME_OPTIONAL_VARS)[number]>>;
+
+/** Reads WARDEN_BOOK_CONFIG into the trading kernel; every problem is a ConfigError naming the file. */
+async function tradingKernelFrom(path: string, bookId: string): Promise<{ kernel: BookKernel<unknown>; config_hash: string }> {
+  const { readFileSync } = await import('node:fs');
+  const { resolveBook, tradingBookKernel } = await import('../core/engine/index.js');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError([`WARDEN_BOOK_CONFIG=${path} cannot be read as JSON: ${(e as Error).message}`]);
+  }
+  let book;
+  try {
+    book = resolveBook(raw);
+  } catch (e) {
+    throw new ConfigError([`WARDEN_BOOK_CONFIG=${path} is not a valid book config: ${(e as Error).message}`]);
+  }
+  if (book.config.data.source?.kind !== 'store') throw new ConfigError([`WARDEN_BOOK_CONFIG=${path}: data.source must be {"kind": "store"} (the runtime trades the store's accepted candles)`]);
+  if (book.config.book_id !== bookId) throw new ConfigError([`WARDEN_BOOK_CONFIG=${path} is for book ${book.config.book_id}, but WARDEN_BOOK=${bookId}`]);
+  return { kernel: tradingBookKernel(book) as unknown as BookKernel<unknown>, config_hash: book.config_hash };
+}
 
 interface Resources {
   config?: RuntimeConfig;
@@ -56,7 +77,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 /** Runs the runtime until it stops; resolves with the process exit code. */
 export async function runRuntime(opts: RuntimeOptions): Promise<number> {
-  const kernel = opts.kernel ?? (minimalBookKernel as BookKernel<unknown>);
+  let kernel = opts.kernel ?? (minimalBookKernel as BookKernel<unknown>);
   let log: Logger = createLogger('info', 1, { component: 'runtime' });
   const r: Resources = { started: false };
   const status = { phase: 'starting', ready: false };
@@ -87,6 +108,12 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
     const config = await runPhase(() => log, 'config_validated', async () => {
       const config = loadConfig(opts.envFile, opts.env, RUNTIME_VARS) as RuntimeConfig;
       log = createLogger(config.WARDEN_LOG_LEVEL, 1, { component: 'runtime', book: config.WARDEN_BOOK });
+      let configHash: string | null = null;
+      if (opts.kernel === undefined && config.WARDEN_BOOK_CONFIG !== undefined) {
+        const t = await tradingKernelFrom(config.WARDEN_BOOK_CONFIG, config.WARDEN_BOOK);
+        kernel = t.kernel;
+        configHash = t.config_hash;
+      }
       const { checkSnapshotDir } = await import('./snapshot-files.js');
       try {
         checkSnapshotDir(config.WARDEN_SNAPSHOT_DIR);
@@ -103,6 +130,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
           engine: config.WARDEN_DATABASE_URL.startsWith('pglite:') ? 'pglite' : 'postgres',
           http: `${config.WARDEN_HTTP_HOST}:${r.http.port}`, http_port: r.http.port,
           snapshot_every_events: config.WARDEN_SNAPSHOT_EVERY_EVENTS, lease_ttl_ms: config.WARDEN_LEASE_TTL_MS,
+          kernel: kernel.market ? 'trading' : 'minimal', codec: kernel.codec.name, book_config: config.WARDEN_BOOK_CONFIG ?? null, config_hash: configHash,
         },
       };
     });
@@ -133,6 +161,10 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
         if (view.execution_plane !== null && view.execution_plane !== config.WARDEN_EXECUTION_PLANE) {
           throw new ConfigError([`WARDEN_EXECUTION_PLANE=${config.WARDEN_EXECUTION_PLANE}, but book ${config.WARDEN_BOOK} was opened on ${view.execution_plane}: a book keeps its plane (use another WARDEN_BOOK)`]);
         }
+        const started = kernel.market?.startedConfigHash(restored.state) ?? null;
+        if (kernel.market && started !== null && started !== kernel.market.config_hash) {
+          throw new ConfigError([`WARDEN_BOOK_CONFIG=${config.WARDEN_BOOK_CONFIG ?? ''} has config hash ${kernel.market.config_hash}, but book ${config.WARDEN_BOOK} was started with ${started}: a book keeps its config (use another WARDEN_BOOK)`]);
+        }
         r.runner = new BookRunner(r.store!, r.lease!, kernel, restored, {
           log, snapshotEveryEvents: config.WARDEN_SNAPSHOT_EVERY_EVENTS, snapshotDir: config.WARDEN_SNAPSHOT_DIR, leaseTtlMs: config.WARDEN_LEASE_TTL_MS,
           onFatal: (event, reason, exitCode) => {
@@ -153,7 +185,16 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
         await runner.step({ kind: 'runtime.start', time_ms: Date.now(), book_id: config.WARDEN_BOOK, execution_plane: config.WARDEN_EXECUTION_PLANE, owner, lease_epoch: r.lease!.epoch });
         r.started = true;
         const loops = runner.startLoops();
-        return { value: null, fields: { seq: runner.seq, state_hash: runner.stateHash, ...loops } };
+        let market = {};
+        if (kernel.market) {
+          const { CandleStore, toKernelCandle } = await import('../store/candle-store.js');
+          const candles = new CandleStore(r.db!);
+          market = runner.startMarket(kernel.market, async (symbol, interval_s, from, limit) => {
+            for await (const batch of candles.iterateCandles(symbol, interval_s, from, Number.MAX_SAFE_INTEGER, limit)) return batch.map(toKernelCandle);
+            return [];
+          });
+        }
+        return { value: null, fields: { seq: runner.seq, state_hash: runner.stateHash, ...loops, ...market } };
       }],
       ['ready', async () => {
         status.ready = true;

@@ -11,6 +11,7 @@
 import type { CanonicalValue } from '../canonical/index.js';
 import type { Decider } from '../decider/index.js';
 import type { NewEvent } from '../events/index.js';
+import type { Candle } from '../market/candle.js';
 import { BOOK_ID_RE, INITIAL_BOOK_STATE, type BookState, type BookStatus, type ExecutionPlane } from './state.js';
 
 /** Operator commands the book understands (the inbox `command` column). */
@@ -29,7 +30,9 @@ export type RuntimeCommand =
       readonly command: string;
       readonly payload: CanonicalValue;
       readonly issued_by: string;
-    };
+    }
+  /** The candles that closed at time_ms (at most one per symbol); only kernels with a market feed take it. */
+  | { readonly kind: 'market.tick'; readonly time_ms: number; readonly candles: readonly Candle[] };
 
 export type BookEventType =
   | 'book.opened'
@@ -44,7 +47,8 @@ export class BookCommandError extends Error {
 
 const ev = (type: BookEventType, time_ms: number, payload: { [k: string]: CanonicalValue }): NewEvent => ({ type, time_ms, payload });
 
-function reasonOf(payload: CanonicalValue): string | { rejected: string } {
+/** The operator payload's reason: '' for null, or why the payload is refused. */
+export function reasonOf(payload: CanonicalValue): string | { rejected: string } {
   if (payload === null) return '';
   if (typeof payload !== 'object' || Array.isArray(payload)) return { rejected: 'payload must be an object like {"reason": "..."}' };
   const extra = Object.keys(payload).filter((k) => k !== 'reason');
@@ -84,6 +88,8 @@ export function decideBook(c: RuntimeCommand, s: BookState): readonly NewEvent[]
       return [ev('runtime.stopped', c.time_ms, { reason: c.reason })];
     case 'operator.command':
       return decideOperator(c, s);
+    case 'market.tick':
+      throw new BookCommandError('the minimal book takes no market ticks (run a trading book: WARDEN_BOOK_CONFIG)');
   }
 }
 

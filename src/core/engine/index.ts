@@ -5,3 +5,4 @@ export * from './state.js';
 export * from './decider.js';
 export * from './backtest.js';
 export * from './codec.js';
+export * from './book-kernel.js';

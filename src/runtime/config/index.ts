@@ -75,6 +75,11 @@ export const VARS = {
     meaning: "the book's writer lease lifetime; renewed every third of it; a crashed runtime blocks another for at most this long",
     expected: 'an integer 3000..600000 (milliseconds)',
   },
+  WARDEN_BOOK_CONFIG: {
+    schema: z.string().min(1).max(4096),
+    meaning: 'optional: a book config (BOOK.json, the schema of `warden backtest --config`, data.source {"kind": "store"}) the runtime trades on the stored candles; unset = the minimal book (pause/resume only)',
+    expected: 'a path to a readable JSON file, e.g. ./config/paper.book.json',
+  },
 } as const satisfies Record<string, VarSpec>;
 
 export type VarName = keyof typeof VARS;
@@ -83,7 +88,10 @@ export type Config = { [K in VarName]: z.infer<(typeof VARS)[K]['schema']> };
 /** Variables every store-using command needs. */
 export const STORE_VARS: readonly VarName[] = ['WARDEN_DATABASE_URL', 'WARDEN_LOG_LEVEL'];
 
-/** Variables the paper runtime (npm run start:paper) needs: all of its own. */
+/** Variables the runtime reads when set (not required). */
+export const RUNTIME_OPTIONAL_VARS = ['WARDEN_BOOK_CONFIG'] as const satisfies readonly VarName[];
+
+/** Variables the paper runtime (npm run start:paper) needs: all of its own except RUNTIME_OPTIONAL_VARS. */
 export const RUNTIME_VARS = [
   'WARDEN_DATABASE_URL', 'WARDEN_LOG_LEVEL', 'WARDEN_BOOK', 'WARDEN_EXECUTION_PLANE', 'WARDEN_HTTP_HOST',
   'WARDEN_HTTP_PORT', 'WARDEN_SNAPSHOT_EVERY_EVENTS', 'WARDEN_SNAPSHOT_DIR', 'WARDEN_LEASE_TTL_MS',
