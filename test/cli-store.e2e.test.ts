@@ -8,27 +8,19 @@ import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
 import { cleanEnv, runCli, runCliAsync } from './support/cli.js';
-import { requirePostgres, TEST_PG_URL, uniqueName } from './support/engines.js';
+import { requirePostgres, tempPgDatabase, TEST_PG_URL, uniqueName } from './support/engines.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'warden-cli-'));
-const pgDb = uniqueName('warden_cli');
-const pgUrl = TEST_PG_URL.replace(/\/[^/]*$/, `/${pgDb}`);
+const PG_DB_PREFIX = 'warden_cli';
 
+
+let pgDb: { url: string; drop: () => Promise<void> };
 before(async () => {
   await requirePostgres();
-  const c = new pg.Client({ connectionString: TEST_PG_URL });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${pgDb}`);
-  await c.end();
+  pgDb = await tempPgDatabase(TEST_PG_URL, uniqueName(PG_DB_PREFIX));
 });
-after(async () => {
-  const c = new pg.Client({ connectionString: TEST_PG_URL });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);
-  await c.end();
-});
+after(() => pgDb.drop());
 
 test('--help and --version work without any configuration', () => {
   const help = runCli(['--help'], cleanEnv());
@@ -56,7 +48,7 @@ test('an unknown command is a usage error (64)', () => {
 
 for (const engine of ['pglite', 'postgres'] as const) {
   test(`init migrates and reports the store; migrate status then says applied [${engine}]`, () => {
-    const url = engine === 'pglite' ? `pglite:${join(tmp, 'init.pglite')}` : pgUrl;
+    const url = engine === 'pglite' ? `pglite:${join(tmp, 'init.pglite')}` : pgDb.url;
     const env = cleanEnv({ WARDEN_DATABASE_URL: url, WARDEN_LOG_LEVEL: 'warn' });
     const before = runCli(['migrate', 'status', '--json'], env);
     assert.equal(before.code, 65, before.stderr);

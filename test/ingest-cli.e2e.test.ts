@@ -8,27 +8,19 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
 import { cleanEnv, runCliAsync } from './support/cli.js';
-import { requirePostgres, TEST_PG_URL, uniqueName } from './support/engines.js';
+import { requirePostgres, tempPgDatabase, TEST_PG_URL, uniqueName } from './support/engines.js';
 
 const SRC = '../shared/data/external/kraken_ohlcvt_2023q1/XBTUSD_60.csv';
 const tmp = mkdtempSync(join(tmpdir(), 'warden-ingest-cli-'));
-const pgDb = uniqueName('warden_ingest');
+const PG_DB_PREFIX = 'warden_ingest';
 
+let pgDb: { url: string; drop: () => Promise<void> };
 before(async () => {
   await requirePostgres();
-  const c = new pg.Client({ connectionString: TEST_PG_URL });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${pgDb}`);
-  await c.end();
+  pgDb = await tempPgDatabase(TEST_PG_URL, uniqueName(PG_DB_PREFIX));
 });
-after(async () => {
-  const c = new pg.Client({ connectionString: TEST_PG_URL });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);
-  await c.end();
-});
+after(() => pgDb.drop());
 
 /** A copy of the real file with line `n` (1-based) rewritten by `edit`. */
 function altered(name: string, n: number, edit: (cols: string[], lines: string[]) => string[] | null): string {
@@ -54,7 +46,7 @@ const bad: [string, string, RegExp][] = [
 
 for (const engine of ['pglite', 'postgres'] as const) {
   test(`ingest the real Q1 file twice, then reject altered copies [${engine}]`, async () => {
-    const url = engine === 'pglite' ? `pglite:${join(tmp, 'store.pglite')}` : TEST_PG_URL.replace(/\/[^/]*$/, `/${pgDb}`);
+    const url = engine === 'pglite' ? `pglite:${join(tmp, 'store.pglite')}` : pgDb.url;
     const env = cleanEnv({ WARDEN_DATABASE_URL: url, WARDEN_LOG_LEVEL: 'warn' });
     assert.equal((await runCliAsync(['migrate'], env)).code, 0);
     const first = await runCliAsync(['ingest', '--json', SRC], env);

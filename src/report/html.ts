@@ -5,6 +5,7 @@
  * events; the charts alone plot floats (Number() of that text). The output depends only on its
  * inputs (no clock): the same run renders byte-identical HTML.
  */
+import type { BacktestSummary } from '../core/engine/backtest.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -12,22 +13,8 @@ import { formatUtc } from '../core/market/time.js';
 import type { ReportModel, ReportTrade } from './model.js';
 import { ReportError } from './model.js';
 
-/** The figures of a run's summary the page shows (BacktestSummary satisfies it). */
-export interface ReportSummary {
-  readonly bars: number;
-  readonly fills: number;
-  readonly trades_closed: number;
-  readonly trades_open: number;
-  readonly net_pnl: string;
-  readonly fees: string;
-  readonly final_cash: string;
-  readonly final_equity: string;
-  readonly max_drawdown_pct: string;
-  readonly sharpe: string;
-  readonly exposure_pct: string;
-  readonly fingerprint: string;
-  readonly state_hash: string;
-}
+/** The figures of a run's summary the page shows: the backtest summary less its tick count. */
+export type ReportSummary = Omit<BacktestSummary, 'ticks'>;
 
 export interface ReportMeta {
   readonly book_id: string;

@@ -98,3 +98,23 @@ export function describeEngines(name: string, body: (ctx: EngineContext) => void
     });
   }
 }
+
+/** Creates a PostgreSQL database of its own; returns its URL and a drop function. */
+export async function tempPgDatabase(adminUrl: string, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const pg = (await import('pg')).default;
+  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
