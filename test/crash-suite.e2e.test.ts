@@ -1,0 +1,196 @@
+/**
+ * Crash suite (short form for CI): the paper runtime trades a book (sma-cross 10/30 on BTC/USD 1h)
+ * over the real Q1-2023 hourly candles ingested into a fresh store, and is killed with SIGKILL at
+ * seeded random points (after a random number of committed steps, or after a random delay from
+ * spawn, which can land in start-up or restore); each time it is restarted, until it logs
+ * market_caught_up at the last candle, then stopped with SIGTERM. The result must equal an
+ * uninterrupted in-memory runBacktest over the same candles and config: same fills fingerprint,
+ * same engine state hash; replayVerify passes (contiguous seqs, chain, every snapshot); every fill
+ * id is unique and every bar was processed exactly once.
+ *
+ * CRASH_SEED (printed) replays a run; CRASH_KILLS sets the kills per engine (default 50 on
+ * PostgreSQL, 12 on PGlite: a PGlite restart costs ~3 s to open the directory, plus waiting out
+ * the killed runtime's lease). A SIGKILL leaves the writer lease held for its ttl (3 s here): on
+ * PostgreSQL the test expires it in SQL (as the ttl would), on PGlite (one process per directory)
+ * the next start retries while it is held (exit 75).
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requirePostgres, TEST_PG_URL, uniqueName } from './support/engines.js';
+import { cli, ROOT, runtime, runtimeVars, tempPgDatabase, type LogLine } from './runtime-proc.js';
+import { engineStateHash, fillsFingerprint, resolveBook, runBacktest, tradingBookKernel, type EngineEvent, type TradingBookState } from '../src/core/engine/index.js';
+import { stateHashHex, type BookKernel } from '../src/core/book/index.js';
+
+const Q1 = join(ROOT, '../shared/data/external/kraken_ohlcvt_2023q1/XBTUSD_60.csv');
+const LAST_CLOSE_MS = Date.parse('2023-04-01T00:00:00Z');
+const BOOK = {
+  book_id: 'main',
+  data: { symbols: ['BTC/USD'], timeframe_s: 3600, source: { kind: 'store' } },
+  skills: [{ skill: 'sma-cross', symbols: ['BTC/USD'], params: { fast: 10, slow: 30 } }],
+  sizing: { mode: 'pct_equity', pct: '25' },
+  initial_cash: '10000',
+};
+const TICKS = 2160;
+
+const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+console.log(`crash suite: CRASH_SEED=${SEED}`);
+
+/** mulberry32: a small seeded PRNG. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const steps = (lines: LogLine[]) => lines.filter((l) => l.event === 'step_committed').length;
+
+async function crashRun(engine: 'pglite' | 'postgres', vars: Record<string, string>, kills: number, expireLease: () => Promise<void>): Promise<{ kills: number; starts: number }> {
+  const rand = rng(SEED ^ (engine === 'pglite' ? 0x5eed : 0xbeef));
+  const meanSteps = Math.max(2, Math.floor((2 * TICKS) / kills));
+  let done = 0;
+  let starts = 0;
+  while (done < kills) {
+    assert.ok(starts < kills * 4, `${engine}: ${starts} starts for ${done} kills: the runtime is not making progress`);
+    starts++;
+    const p = runtime(vars);
+    const byDelay = rand() < 0.2;
+    const target = 1 + Math.floor(rand() * meanSteps);
+    const delay = Math.floor(rand() * 3000);
+    const t0 = Date.now();
+    let exited: number | null | undefined;
+    void p.exit.then((c) => (exited = c));
+    while (exited === undefined) {
+      if (byDelay ? Date.now() - t0 >= delay : steps(p.lines) >= target) break;
+      if (p.lines.some((l) => l.event === 'market_caught_up')) break;
+      await sleep(5);
+    }
+    if (exited !== undefined) {
+      assert.equal(exited, 75, `${engine}: runtime exited ${exited} before the kill; log:\n${p.lines.map((l) => JSON.stringify(l)).join('\n')}\n${p.stderr()}`);
+      await sleep(300); // the killed runtime's lease is still live: try again
+      continue;
+    }
+    if (p.lines.some((l) => l.event === 'market_caught_up')) {
+      p.child.kill('SIGTERM');
+      assert.equal(await p.exit, 0);
+      break; // all ticks processed before the planned kills ran out
+    }
+    p.child.kill('SIGKILL');
+    await p.exit;
+    done++;
+    await expireLease();
+  }
+  // the last run: until caught up, then a clean stop
+  for (;;) {
+    const p = runtime(vars);
+    const code = await Promise.race([p.exit, p.waitFor('market_caught_up').then(() => 'caught_up' as const)]);
+    if (code === 75) {
+      await sleep(300);
+      continue;
+    }
+    assert.equal(code, 'caught_up', `${engine}: final run exited ${String(code)}: ${p.stderr()}`);
+    const last = p.lines.find((l) => l.event === 'market_caught_up')!;
+    assert.equal(last.last_tick_ms, LAST_CLOSE_MS);
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exit, 0, p.stderr());
+    return { kills: done, starts: starts + 1 };
+  }
+}
+
+async function checkAgainstBacktest(url: string): Promise<void> {
+  const { openDb } = await import('../src/store/open.js');
+  const { EventStore } = await import('../src/store/event-store.js');
+  const { replayVerify } = await import('../src/replay/verify.js');
+  const { CandleStore } = await import('../src/store/candle-store.js');
+  const kernel = tradingBookKernel(resolveBook(BOOK));
+  const db = await openDb(url, { command: 'crash-suite check' });
+  try {
+    const candles = await new CandleStore(db).loadCandles('BTC/USD', 3600, 0, Number.MAX_SAFE_INTEGER);
+    assert.equal(candles.length, TICKS);
+    const expected = runBacktest(BOOK, candles).summary;
+    assert.ok(expected.fills >= 6, `the book should trade: ${expected.fills} fills`);
+    const store = new EventStore(db);
+    const v = await replayVerify(store, 'book:main', undefined, { name: 'trading', kernel: kernel as unknown as BookKernel<unknown> });
+    const engineEvents: EngineEvent[] = [];
+    let state: TradingBookState = kernel.decider.initialState();
+    for await (const batch of store.read('book:main')) {
+      for (const e of batch) {
+        state = kernel.decider.evolve(state, e);
+        if (e.type === 'fill.executed' || e.type === 'bar.closed') engineEvents.push({ type: e.type, time_ms: e.time_ms, payload: e.payload });
+      }
+    }
+    assert.equal(v.state_hash, stateHashHex(kernel.codec, state), 'replayVerify folded the same state');
+    assert.ok(v.snapshots_checked > 0, 'snapshots were written and checked');
+    const fills = engineEvents.filter((e) => e.type === 'fill.executed');
+    const ids = fills.map((e) => (e.payload as { fill_id: string }).fill_id);
+    assert.equal(new Set(ids).size, ids.length, 'a fill id appears twice');
+    const bars = engineEvents.filter((e) => e.type === 'bar.closed').map((e) => (e.payload as { open_time_ms: number }).open_time_ms);
+    assert.equal(bars.length, TICKS, 'every bar processed exactly once');
+    assert.equal(new Set(bars).size, TICKS, 'a bar processed twice');
+    assert.deepEqual(bars, [...bars].sort((a, b) => a - b), 'bars out of order');
+    assert.equal(fills.length, expected.fills);
+    assert.equal(fillsFingerprint(fills), expected.fingerprint, 'fills fingerprint differs from the uninterrupted backtest');
+    assert.equal(engineStateHash(state.engine), expected.state_hash, 'engine state hash differs from the uninterrupted backtest');
+  } finally {
+    await db.close();
+  }
+}
+
+describe('crash suite: kill -9 at random points, restart, same result as the uninterrupted backtest', () => {
+  const dirs: string[] = [];
+  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  const setup = async (url: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-crash-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'book.json'), JSON.stringify(BOOK));
+    const vars = runtimeVars(url, join(dir, 'snapshots'), { WARDEN_BOOK_CONFIG: join(dir, 'book.json'), WARDEN_SNAPSHOT_EVERY_EVENTS: '400', WARDEN_LOG_LEVEL: 'info' });
+    assert.equal((await cli(['init'], vars)).code, 0);
+    const ing = await cli(['ingest', Q1], vars);
+    assert.equal(ing.code, 0, ing.stderr);
+    return { dir, vars };
+  };
+
+  test('pglite', { timeout: 300_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-crash-pgl-'));
+    dirs.push(dir);
+    const url = `pglite:${join(dir, 'db')}`;
+    const { vars } = await setup(url);
+    const t0 = Date.now();
+    const kills = Number(process.env.CRASH_KILLS ?? 12);
+    const r = await crashRun('pglite', vars, kills, () => sleep(1200));
+    console.log(`crash suite pglite: ${r.kills} kills, ${r.starts} starts, ${Date.now() - t0} ms (CRASH_SEED=${SEED})`);
+    await checkAgainstBacktest(url);
+  });
+
+  test('postgres', { timeout: 300_000 }, async () => {
+    await requirePostgres();
+    const admin = new URL(TEST_PG_URL);
+    admin.pathname = '/postgres';
+    const db = await tempPgDatabase(admin.toString(), uniqueName('warden_crash'));
+    try {
+      const { vars } = await setup(db.url);
+      const pg = (await import('pg')).default;
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      const t0 = Date.now();
+      const kills = Number(process.env.CRASH_KILLS ?? 50);
+      const r = await crashRun('postgres', vars, kills, async () => {
+        await c.query(`UPDATE warden.streams SET lease_expires_at = now() WHERE stream = 'book:main'`);
+      });
+      await c.end();
+      console.log(`crash suite postgres: ${r.kills} kills, ${r.starts} starts, ${Date.now() - t0} ms (CRASH_SEED=${SEED})`);
+      await checkAgainstBacktest(db.url);
+    } finally {
+      await db.drop();
+    }
+  });
+});
