@@ -57,7 +57,7 @@ async function bench(engine: 'pglite' | 'postgres'): Promise<void> {
 }
 
 function benchAggregation(): void {
-  const rows = (JSON.parse(readFileSync('/work/shared/data/external/kraken-payloads/nautilus_http_trades.json', 'utf8')) as { result: { XBTUSDT: unknown[][] } }).result.XBTUSDT;
+  const rows = (JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'data', 'external', 'kraken-payloads', 'nautilus_http_trades.json'), 'utf8')) as { result: { XBTUSDT: unknown[][] } }).result.XBTUSDT;
   const base: Trade[] = rows.map((r) => ({ time_us: Math.round((r[2] as number) * 1e6), price: Decimal.parse(r[0] as string), volume: Decimal.parse(r[1] as string) }));
   const span = base[base.length - 1]!.time_us - base[0]!.time_us + 60_000_000;
   const reps = 500;

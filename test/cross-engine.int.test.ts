@@ -1,4 +1,6 @@
 /** The same events give the same bytes and hashes on PGlite and PostgreSQL, read back from each. */
+import { join } from 'node:path';
+import { EXTERNAL_DATA_DIR } from './support/market-data.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
@@ -13,7 +15,7 @@ import type { Db } from '../src/store/db.js';
 import { requirePostgres, TEST_PG_URL, uniqueName } from './support/engines.js';
 
 // Real candles: the first 300 hours of 2023 from Kraken's BTC/USD hourly file, as bar events.
-const CSV = '../shared/data/external/kraken_ohlcvt_2023q1/XBTUSD_60.csv';
+const CSV = join(EXTERNAL_DATA_DIR, 'kraken_ohlcvt_2023q1', 'XBTUSD_60.csv');
 const events: NewEvent[] = readFileSync(CSV, 'utf8').trim().split('\n').slice(0, 300).map((line) => {
   const [t, open, high, low, close, volume, count] = line.split(',');
   return { type: 'bar.closed', time_ms: (Number(t) + 3600) * 1000, payload: { symbol: 'BTC/USD', open: open!, high: high!, low: low!, close: close!, volume: volume!, count: Number(count) } };

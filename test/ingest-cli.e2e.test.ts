@@ -3,6 +3,7 @@
  * (2,160 candles, then 0 new), and copies with one row altered, each rejected with exit 65, the
  * line and the rule named, and nothing written.
  */
+import { EXTERNAL_DATA_DIR } from './support/market-data.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { cleanEnv, runCliAsync } from './support/cli.js';
 import { requirePostgres, tempPgDatabase, TEST_PG_URL, uniqueName } from './support/engines.js';
 
-const SRC = '../shared/data/external/kraken_ohlcvt_2023q1/XBTUSD_60.csv';
+const SRC = join(EXTERNAL_DATA_DIR, 'kraken_ohlcvt_2023q1', 'XBTUSD_60.csv');
 const tmp = mkdtempSync(join(tmpdir(), 'warden-ingest-cli-'));
 const PG_DB_PREFIX = 'warden_ingest';
 

@@ -5,6 +5,8 @@
  * Reproduce a failure with TAMPER_SEED=<seed printed>; TAMPER_MUTATIONS sets the count per engine
  * (default 500, so 1,000 across the two engines).
  */
+import { join } from 'node:path';
+import { EXTERNAL_DATA_DIR } from './support/market-data.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -32,7 +34,7 @@ function prng(seed: number): () => number {
   };
 }
 
-const bars: NewEvent[] = readFileSync('../shared/data/external/kraken_ohlcvt_2023q1/XBTUSD_60.csv', 'utf8').trim().split('\n').slice(0, N).map((line) => {
+const bars: NewEvent[] = readFileSync(join(EXTERNAL_DATA_DIR, 'kraken_ohlcvt_2023q1', 'XBTUSD_60.csv'), 'utf8').trim().split('\n').slice(0, N).map((line) => {
   const [t, open, high, low, close, volume, count] = line.split(',');
   return { type: 'bar.closed', time_ms: (Number(t) + 3600) * 1000, payload: { symbol: 'BTC/USD', open: open!, high: high!, low: low!, close: close!, volume: volume!, count: Number(count) } };
 });

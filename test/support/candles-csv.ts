@@ -3,11 +3,12 @@
  * ts = interval START) -> Candle[]. Kept tiny on purpose until the ingestion module's parser is
  * used instead; it validates only what the tests rely on.
  */
+import { EXTERNAL_DATA_DIR } from './market-data.js';
 import { readFileSync } from 'node:fs';
 import { Decimal } from '../../src/core/money/decimal.js';
 import type { Candle } from '../../src/core/market/candle.js';
 
-export const DATA_DIR = '/work/shared/data/external';
+export const DATA_DIR = EXTERNAL_DATA_DIR;
 export const BTC_HOURLY = `${DATA_DIR}/kraken_ohlcvt_hourly_full/XBTUSD_60.csv`;
 export const ETH_HOURLY = `${DATA_DIR}/kraken_ohlcvt_hourly_full/ETHUSD_60.csv`;
 export const BTC_2023Q1_HOURLY = `${DATA_DIR}/kraken_ohlcvt_2023q1/XBTUSD_60.csv`;

@@ -5,6 +5,9 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const EXTERNAL_DATA_DIR = process.env.TEST_EXTERNAL_DATA_DIR ?? '/work/shared/data/external';
+/** The repository root (dist/test/support -> ../../..). */
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** ../shared/data/external beside the clone, as CI and every workspace lay it out. */
+export const EXTERNAL_DATA_DIR = process.env.TEST_EXTERNAL_DATA_DIR ?? join(REPO_ROOT, '..', 'shared', 'data', 'external');
 /** The repository's data/ folder (dist/test/support -> ../../../data). */
-export const BUNDLED_DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'data');
+export const BUNDLED_DATA_DIR = join(REPO_ROOT, 'data');
