@@ -37,7 +37,8 @@ export function writeJson(value: unknown): void {
 
 export interface StoreContext {
   db: Db;
-  config: Pick<Config, 'WARDEN_DATABASE_URL' | 'WARDEN_LOG_LEVEL'>;
+  /** Every known variable that is set; the store variables always are. */
+  config: Partial<Config> & Pick<Config, 'WARDEN_DATABASE_URL' | 'WARDEN_LOG_LEVEL'>;
   log: Logger;
 }
 

@@ -11,6 +11,15 @@ import { minimalBookKernel, stateHashHex, type BookKernel } from '../core/book/i
 import type { EventStore } from '../store/event-store.js';
 import { IntegrityError } from '../store/errors.js';
 
+/** The chosen kernel cannot fold this stream (e.g. a trading book folded without its config). */
+export class ReplayKernelError extends Error {
+  override readonly name = 'ReplayKernelError';
+  readonly exitCode = 64;
+  constructor(readonly stream: string, readonly seq: number, message: string) {
+    super(message);
+  }
+}
+
 export interface ReplayVerifyResult {
   stream: string;
   events: number;
@@ -59,7 +68,18 @@ export async function replayVerify(
   };
   compare(0, new Uint8Array(32));
   const v = await store.verify(stream, onProgress, 2000, (e) => {
-    if (k) state = k.kernel.decider.evolve(state, e);
+    if (k) {
+      try {
+        state = k.kernel.decider.evolve(state, e);
+      } catch (err) {
+        if (err instanceof ReplayKernelError) throw new ReplayKernelError(stream, e.seq, err.message);
+        throw new ReplayKernelError(
+          stream, e.seq,
+          `${stream} seq ${e.seq}: the ${k.name} kernel cannot fold a ${e.type} event (${(err as Error).message}). ` +
+            (k.name === 'book' ? 'This looks like a trading book: pass --book-config FILE (its BOOK.json) or set WARDEN_BOOK_CONFIG.' : 'Is this the config the book was started with?'),
+        );
+      }
+    }
     compare(e.seq, e.hash);
   });
   if (next < snapshots.length) {

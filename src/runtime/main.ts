@@ -34,28 +34,9 @@ export interface RuntimeOptions {
   kernel?: BookKernel<unknown>;
 }
 
-type RuntimeConfig = Pick<Config, (typeof RUNTIME_VARS)[number]> & Partial<Pick<Config, (typeof RUNTIME_OPTIONAL_VARS)[number]>>;
+import { tradingKernelFrom } from './book-config.js';
 
-/** Reads WARDEN_BOOK_CONFIG into the trading kernel; every problem is a ConfigError naming the file. */
-async function tradingKernelFrom(path: string, bookId: string): Promise<{ kernel: BookKernel<unknown>; config_hash: string }> {
-  const { readFileSync } = await import('node:fs');
-  const { resolveBook, tradingBookKernel } = await import('../core/engine/index.js');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new ConfigError([`WARDEN_BOOK_CONFIG=${path} cannot be read as JSON: ${(e as Error).message}`]);
-  }
-  let book;
-  try {
-    book = resolveBook(raw);
-  } catch (e) {
-    throw new ConfigError([`WARDEN_BOOK_CONFIG=${path} is not a valid book config: ${(e as Error).message}`]);
-  }
-  if (book.config.data.source?.kind !== 'store') throw new ConfigError([`WARDEN_BOOK_CONFIG=${path}: data.source must be {"kind": "store"} (the runtime trades the store's accepted candles)`]);
-  if (book.config.book_id !== bookId) throw new ConfigError([`WARDEN_BOOK_CONFIG=${path} is for book ${book.config.book_id}, but WARDEN_BOOK=${bookId}`]);
-  return { kernel: tradingBookKernel(book) as unknown as BookKernel<unknown>, config_hash: book.config_hash };
-}
+type RuntimeConfig = Pick<Config, (typeof RUNTIME_VARS)[number]> & Partial<Pick<Config, (typeof RUNTIME_OPTIONAL_VARS)[number]>>;
 
 interface Resources {
   config?: RuntimeConfig;

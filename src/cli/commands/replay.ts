@@ -13,10 +13,11 @@ export function registerReplay(program: Command, globals: () => GlobalOptions): 
     .command('verify')
     .description('check every hash link, fold every event and compare every snapshot; exit 65 at the first divergence')
     .option('--book <id>', 'only the stream book:<id>')
+    .option('--book-config <file>', "a trading book's config (BOOK.json) to fold book:<its book_id> with; default WARDEN_BOOK_CONFIG if set")
     .option('--json', 'print the result as JSON')
     .action(async (_o: unknown, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<{ book?: string; json?: boolean }>();
-      await withStore(globals(), 'replay verify', async ({ db }) => {
+      const opts = cmd.optsWithGlobals<{ book?: string; bookConfig?: string; json?: boolean }>();
+      await withStore(globals(), 'replay verify', async ({ db, config }) => {
         const { verifySchema } = await import('../../store/migrations.js');
         await verifySchema(db);
         const { EventStore } = await import('../../store/event-store.js');
@@ -25,11 +26,13 @@ export function registerReplay(program: Command, globals: () => GlobalOptions): 
         const all = await store.streams();
         const streams = opts.book ? all.filter((s) => s.stream === `book:${opts.book}`) : all;
         if (opts.book && streams.length === 0) throw new CliError(`no stream book:${opts.book} in ${db.description}`, EXIT.failure);
+        const trading = await tradingKernelFor(opts.bookConfig ?? config.WARDEN_BOOK_CONFIG, opts.bookConfig ? '--book-config' : 'WARDEN_BOOK_CONFIG');
         const bar = await progressBar(!opts.json);
         const results = [];
         for (const s of streams) {
           bar?.start(s.head_seq, 0, { stream: s.stream });
-          results.push(await replayVerify(store, s.stream, (n) => bar?.update(n)));
+          const override = trading && s.stream === `book:${trading.book_id}` ? trading.kernel : undefined;
+          results.push(await replayVerify(store, s.stream, (n) => bar?.update(n), override));
           bar?.stop();
         }
         if (opts.json) return writeJson({ store: db.description, identical: true, streams: results });
@@ -42,6 +45,39 @@ export function registerReplay(program: Command, globals: () => GlobalOptions): 
         }
       });
     });
+}
+
+/**
+ * The trading kernel for one book config, with a guard: folding must meet a book.started whose
+ * config_hash is this config's, else the config is not the one the book runs (a usage error).
+ */
+async function tradingKernelFor(path: string | undefined, what: string) {
+  if (!path) return null;
+  const { readFileSync } = await import('node:fs');
+  let bookId: string;
+  try {
+    bookId = String((JSON.parse(readFileSync(path, 'utf8')) as { book_id?: unknown }).book_id);
+  } catch (e) {
+    throw new CliError(`${what} ${path}: cannot read it as JSON (${(e as Error).message})`, EXIT.config);
+  }
+  const { tradingKernelFrom } = await import('../../runtime/book-config.js');
+  const { ReplayKernelError } = await import('../../replay/verify.js');
+  const t = await tradingKernelFrom(path, bookId, `${what} ${path}`);
+  const evolve = t.kernel.decider.evolve;
+  const kernel = {
+    ...t.kernel,
+    decider: {
+      ...t.kernel.decider,
+      evolve: (s: unknown, e: Parameters<typeof evolve>[1]) => {
+        const hash = e.type === 'book.started' ? (e.payload as { config_hash?: unknown }).config_hash : undefined;
+        if (hash !== undefined && hash !== t.config_hash) {
+          throw new ReplayKernelError(`book:${bookId}`, 0, `book:${bookId} was started with config ${String(hash)}, but ${what} ${path} is config ${t.config_hash}`);
+        }
+        return evolve(s, e);
+      },
+    },
+  };
+  return { book_id: bookId, kernel: { name: 'trading', kernel } };
 }
 
 async function progressBar(enabled: boolean) {
