@@ -14,6 +14,7 @@
  * PostgreSQL the test expires it in SQL (as the ttl would), on PGlite (one process per directory)
  * the next start retries while it is held (exit 75).
  */
+import { mulberry32 } from './support/prng.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,23 +39,12 @@ const TICKS = 2160;
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 console.log(`crash suite: CRASH_SEED=${SEED}`);
 
-/** mulberry32: a small seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const steps = (lines: LogLine[]) => lines.filter((l) => l.event === 'step_committed').length;
 
 async function crashRun(engine: 'pglite' | 'postgres', vars: Record<string, string>, kills: number, expireLease: () => Promise<void>): Promise<{ kills: number; starts: number }> {
-  const rand = rng(SEED ^ (engine === 'pglite' ? 0x5eed : 0xbeef));
+  const rand = mulberry32(SEED ^ (engine === 'pglite' ? 0x5eed : 0xbeef));
   const meanSteps = Math.max(2, Math.floor((2 * TICKS) / kills));
   let done = 0;
   let starts = 0;

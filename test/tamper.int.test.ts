@@ -5,6 +5,7 @@
  * Reproduce a failure with TAMPER_SEED=<seed printed>; TAMPER_MUTATIONS sets the count per engine
  * (default 500, so 1,000 across the two engines).
  */
+import { mulberry32 } from './support/prng.js';
 import { join } from 'node:path';
 import { EXTERNAL_DATA_DIR } from './support/market-data.js';
 import assert from 'node:assert/strict';
@@ -22,17 +23,6 @@ const MUTATIONS = Number(process.env.TAMPER_MUTATIONS ?? 500);
 const N = 120;
 const STREAM = 'book:tamper';
 
-/** mulberry32: a small seeded PRNG, so every mutation is reproducible from the seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const bars: NewEvent[] = readFileSync(join(EXTERNAL_DATA_DIR, 'kraken_ohlcvt_2023q1', 'XBTUSD_60.csv'), 'utf8').trim().split('\n').slice(0, N).map((line) => {
   const [t, open, high, low, close, volume, count] = line.split(',');
@@ -96,7 +86,7 @@ describeEngines('tamper suite', (ctx) => {
     const lease = await store.acquireLease(STREAM, 'tamper-test', 600_000);
     await store.append(lease, 0, bars);
     assert.equal((await store.verify(STREAM)).head_seq, N, 'the untouched log verifies');
-    const rand = prng(SEED + (ctx.engine === 'pglite' ? 0 : 1));
+    const rand = mulberry32(SEED + (ctx.engine === 'pglite' ? 0 : 1));
     const missed: string[] = [];
     for (let i = 0; i < MUTATIONS; i++) {
       const m = pick(rand);
