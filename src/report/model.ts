@@ -72,6 +72,12 @@ const str = (p: Payload, k: string, type: string): string => {
   return v;
 };
 
+/** Adds qty at price to a trade's entry or exit leg (for the quantity-weighted average). */
+function addToLeg(legs: Map<string, Leg>, trade: string, qty: Decimal, price: Decimal): void {
+  const leg = legs.get(trade) ?? { qty: Decimal.ZERO, notional: Decimal.ZERO };
+  legs.set(trade, { qty: leg.qty.add(qty), notional: leg.notional.add(qty.mul(price)) });
+}
+
 function avgPrice(leg: Leg | undefined, what: string): string {
   if (leg === undefined || leg.qty.isZero()) throw new ReportError(`${what}: no quantity to average a price over`);
   return leg.notional.div(leg.qty, AVG_PRICE_SCALE, 'half_even').normalized().toString();
@@ -119,18 +125,14 @@ export function buildReportModel(events: readonly NewEvent[]): ReportModel {
         const trade = str(p, 'trade_id', e.type);
         tradeOfLot.set(str(p, 'lot_id', e.type), trade);
         if (!skillOfTrade.has(trade)) skillOfTrade.set(trade, skillOfFill(str(p, 'fill_id', e.type)));
-        const qty = Decimal.parse(str(p, 'qty', e.type));
-        const leg = entries.get(trade) ?? { qty: Decimal.ZERO, notional: Decimal.ZERO };
-        entries.set(trade, { qty: leg.qty.add(qty), notional: leg.notional.add(qty.mul(Decimal.parse(str(p, 'price', e.type)))) });
+        addToLeg(entries, trade, Decimal.parse(str(p, 'qty', e.type)), Decimal.parse(str(p, 'price', e.type)));
         break;
       }
       case 'lot.consumed': {
         const lot = str(p, 'lot_id', e.type);
         const trade = tradeOfLot.get(lot);
         if (trade === undefined) throw new ReportError(`lot ${lot} consumed before it was opened`);
-        const qty = Decimal.parse(str(p, 'qty', e.type));
-        const leg = exits.get(trade) ?? { qty: Decimal.ZERO, notional: Decimal.ZERO };
-        exits.set(trade, { qty: leg.qty.add(qty), notional: leg.notional.add(qty.mul(Decimal.parse(str(p, 'exit_price', e.type)))) });
+        addToLeg(exits, trade, Decimal.parse(str(p, 'qty', e.type)), Decimal.parse(str(p, 'exit_price', e.type)));
         break;
       }
       case 'trade.closed': {

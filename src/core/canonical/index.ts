@@ -6,7 +6,6 @@
  * safe integers: amounts travel as canonical decimal strings (see ../money). Anything else
  * (non-integer or unsafe numbers, undefined, functions, bigint, Date, Map...) is refused with the
  * path of the offending field, so a bad value can never be hashed silently.
- * (assertCanonical below is the same check without serializing, for callers that only validate.)
  */
 
 export type CanonicalValue =
@@ -25,31 +24,6 @@ export class CanonicalError extends Error {
 }
 
 const encoder = new TextEncoder();
-
-/** Throws CanonicalError naming the first field that is not canonical-safe. */
-export function assertCanonical(value: unknown, path = '$'): asserts value is CanonicalValue {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
-  if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) {
-      throw new CanonicalError(path, `number ${String(value)} is not a safe integer (amounts must be decimal strings)`);
-    }
-    if (Object.is(value, -0)) throw new CanonicalError(path, 'negative zero');
-    return;
-  }
-  if (Array.isArray(value)) {
-    value.forEach((v, i) => assertCanonical(v, `${path}[${i}]`));
-    return;
-  }
-  if (typeof value === 'object') {
-    const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) {
-      throw new CanonicalError(path, `object of type ${proto?.constructor?.name ?? 'unknown'} is not plain JSON`);
-    }
-    for (const [k, v] of Object.entries(value)) assertCanonical(v, `${path}.${k}`);
-    return;
-  }
-  throw new CanonicalError(path, `${typeof value} is not JSON`);
-}
 
 /**
  * The JCS text of a value, validated and serialized in one pass.
