@@ -263,6 +263,10 @@ export class EventStore {
    * the previous hash, each hash recomputed from the stored bytes, each body agreeing with its
    * columns, and the stream head matching the last event. Throws IntegrityError at the first
    * bad seq. `onProgress` gets the number of events checked so far.
+   *
+   * `range` checks a part: from `from.seq + 1` linking to `from.hash` (a verified snapshot's
+   * head), and/or up to `toSeq` (the head check is then skipped: the log goes on). `onBatch` is
+   * awaited after each checked batch, so a slow consumer (re-execution) bounds memory to a batch.
    */
   async verify(
     stream: string,
@@ -270,10 +274,11 @@ export class EventStore {
     batchSize = 2000,
     /** Called with each event once its link and hash are checked, in order (replay folds here). */
     onEvent?: (e: StoredEvent) => void,
+    range: { from?: { seq: number; hash: Hash }; toSeq?: number; onBatch?: (events: StoredEvent[]) => Promise<void> | void } = {},
   ): Promise<VerifyResult> {
-    let expectSeq = 1;
-    let prev: Hash = GENESIS_PREV_HASH;
-    for await (const batch of this.read(stream, { batchSize })) {
+    let expectSeq = (range.from?.seq ?? 0) + 1;
+    let prev: Hash = range.from?.hash ?? GENESIS_PREV_HASH;
+    for await (const batch of this.read(stream, { batchSize, fromSeq: expectSeq, toSeq: range.toSeq })) {
       for (const e of batch) {
         const fail = (why: string): never => {
           throw new IntegrityError(`${stream} seq ${e.seq}: ${why}`, stream, e.seq);
@@ -294,17 +299,19 @@ export class EventStore {
         prev = e.hash;
         expectSeq++;
       }
+      if (range.onBatch) await range.onBatch(batch);
       onProgress?.(expectSeq - 1);
     }
-    const head = await this.head(stream);
     const headSeq = expectSeq - 1;
+    if (range.toSeq !== undefined && headSeq >= range.toSeq) return { stream, events: headSeq - (range.from?.seq ?? 0), head_seq: headSeq, head_hash: prev };
+    const head = await this.head(stream);
     if (head && (head.seq !== headSeq || !bytesEqual(head.hash, prev))) {
       throw new IntegrityError(
         `${stream}: stream head says seq ${head.seq} hash ${toHex(head.hash)}, the log ends at seq ${headSeq} hash ${toHex(prev)} (events missing at the tail?)`,
         stream, Math.min(head.seq, headSeq) + 1,
       );
     }
-    return { stream, events: headSeq, head_seq: headSeq, head_hash: prev };
+    return { stream, events: headSeq - (range.from?.seq ?? 0), head_seq: headSeq, head_hash: prev };
   }
 
   /** Records a snapshot of `state` at `seq` (the holder of the lease only). */
@@ -330,10 +337,13 @@ export class EventStore {
     });
   }
 
-  /** The newest snapshot of a stream, with its state hash re-checked on read. */
-  async latestSnapshot(stream: string): Promise<Snapshot | null> {
+  /**
+   * The newest snapshot of a stream (or the newest strictly before seq `beforeSeq`: restore
+   * proves the latest snapshot from its predecessor), with its state hash re-checked on read.
+   */
+  async latestSnapshot(stream: string, beforeSeq = Number.MAX_SAFE_INTEGER): Promise<Snapshot | null> {
     const [r] = await this.db.query<Record<string, unknown>>(
-      'SELECT seq, state, state_hash, head_hash, kind FROM snapshots WHERE stream = $1 ORDER BY seq DESC LIMIT 1', [stream],
+      'SELECT seq, state, state_hash, head_hash, kind FROM snapshots WHERE stream = $1 AND seq < $2 ORDER BY seq DESC LIMIT 1', [stream, beforeSeq],
     );
     if (!r) return null;
     const seq = toInt(r.seq, 'seq');
