@@ -1,0 +1,72 @@
+/**
+ * Test helper (not a test): writes a book stream the way the paper runtime does — one command, one
+ * append, state evolved from the stored events, snapshots every N events — but in-process and in
+ * a fixed order, so a test knows exactly which commands made the log. Operator commands go through
+ * the real append-only inbox first (the runtime's input), and the command carries the inbox row's
+ * id and receipt time exactly as BookRunner builds it.
+ */
+import type { BookKernel, RuntimeCommand } from '../../src/core/book/index.js';
+import type { CanonicalValue } from '../../src/core/canonical/index.js';
+import type { NewEvent } from '../../src/core/events/index.js';
+import type { EventStore } from '../../src/store/event-store.js';
+
+export type Script =
+  | RuntimeCommand
+  | { readonly kind: 'inbox'; readonly command: string; readonly payload: CanonicalValue; readonly issued_by?: string };
+
+export interface Written<S> {
+  state: S;
+  seq: number;
+  /** The commands as applied, in order (inbox entries resolved to operator.command). */
+  commands: RuntimeCommand[];
+  /** Every stored event's {type, time_ms, payload}, in seq order (seq = index + 1). */
+  events: NewEvent[];
+}
+
+export async function writeBook<S>(store: EventStore, stream: string, kernel: BookKernel<S>, script: readonly Script[], snapshotEvery = 0): Promise<Written<S>> {
+  const lease = await store.acquireLease(stream, 'test:book-driver', 600_000);
+  let state = kernel.decider.initialState();
+  let seq = (await store.head(stream))?.seq ?? 0;
+  let lastSnapshot = seq;
+  const commands: RuntimeCommand[] = [];
+  const events: NewEvent[] = [];
+  try {
+    for (const s of script) {
+      let c: RuntimeCommand;
+      if (s.kind === 'inbox') {
+        const id = await store.inboxAppend(stream, s.command, s.payload, s.issued_by ?? 'test');
+        const [row] = await store.inboxRead(stream, id - 1, 1);
+        c = { kind: 'operator.command', time_ms: Date.parse(row!.received_at), inbox_id: row!.id, command: row!.command, payload: row!.payload, issued_by: row!.issued_by };
+      } else c = s;
+      commands.push(c);
+      const produced = kernel.decider.decide(c, state);
+      if (produced.length === 0) continue;
+      const stored = await store.append(lease, seq, produced);
+      for (const e of stored) {
+        state = kernel.decider.evolve(state, e);
+        events.push({ type: e.type, time_ms: e.time_ms, payload: e.payload });
+      }
+      seq = stored[stored.length - 1]!.seq;
+      if (snapshotEvery > 0 && seq - lastSnapshot >= snapshotEvery) {
+        await store.saveSnapshot(lease, seq, kernel.codec.encode(state), `periodic:${kernel.codec.name}`);
+        lastSnapshot = seq;
+      }
+    }
+  } finally {
+    await store.releaseLease(lease);
+  }
+  return { state, seq, commands, events };
+}
+
+/** The events `kernel` produces for `commands` from its initial state (in memory, nothing stored). */
+export function produce<S>(kernel: BookKernel<S>, commands: readonly RuntimeCommand[]): NewEvent[] {
+  let state = kernel.decider.initialState();
+  const out: NewEvent[] = [];
+  for (const c of commands) {
+    for (const e of kernel.decider.decide(c, state)) {
+      state = kernel.decider.evolve(state, e);
+      out.push(e);
+    }
+  }
+  return out;
+}
