@@ -42,7 +42,7 @@ export interface RunnerOptions {
   snapshotDir: string;
   leaseTtlMs: number;
   /** Called once when the runner must stop writing; the caller exits with exitCode. */
-  onFatal: (event: 'lease_lost' | 'runtime_failed', reason: string, exitCode: number) => void;
+  onFatal: (event: 'lease_lost' | 'runtime_failed', reason: string, exitCode: number, cause?: unknown) => void;
 }
 
 export class BookRunner<S> {
@@ -104,7 +104,7 @@ export class BookRunner<S> {
     try {
       stored = await this.store.append(this.lease, this.seq, events);
     } catch (e) {
-      this.fail(e instanceof LeaseError ? 'lease_lost' : 'runtime_failed', `append failed, nothing of this step was written: ${(e as Error).message}`, exitCodeOf(e));
+      this.fail(e instanceof LeaseError ? 'lease_lost' : 'runtime_failed', `append failed, nothing of this step was written: ${(e as Error).message}`, exitCodeOf(e), e);
       throw e;
     }
     let s = this.state;
@@ -123,7 +123,7 @@ export class BookRunner<S> {
     try {
       await this.store.saveSnapshot(this.lease, this.seq, encoded, `${kind}:${this.kernel.codec.name}`);
     } catch (e) {
-      this.fail(e instanceof LeaseError ? 'lease_lost' : 'runtime_failed', `snapshot at seq ${this.seq} failed: ${(e as Error).message}`, exitCodeOf(e));
+      this.fail(e instanceof LeaseError ? 'lease_lost' : 'runtime_failed', `snapshot at seq ${this.seq} failed: ${(e as Error).message}`, exitCodeOf(e), e);
       throw e;
     }
     this.lastSnapshotSeq = this.seq;
@@ -139,11 +139,11 @@ export class BookRunner<S> {
     this.opts.log.info({ event: 'snapshot_written', kind, seq: this.seq, state_hash: this.stateHash, file });
   }
 
-  private fail(event: 'lease_lost' | 'runtime_failed', reason: string, exitCode: number): void {
+  private fail(event: 'lease_lost' | 'runtime_failed', reason: string, exitCode: number, cause?: unknown): void {
     if (this.failed) return;
     this.failed = true;
     this.clearTimers();
-    this.opts.onFatal(event, reason, exitCode);
+    this.opts.onFatal(event, reason, exitCode, cause); // cause: the caller quarantines the book for a data failure
   }
 
   private clearTimers(): void {
@@ -275,7 +275,7 @@ export class BookRunner<S> {
           fed++;
         });
       } catch (e) {
-        if (!this.failed) this.fail('runtime_failed', `market tick at ${new Date(t.time_ms).toISOString()} (${t.time_ms}) failed, nothing of it was written: ${(e as Error).message}`, exitCodeOf(e));
+        if (!this.failed) this.fail('runtime_failed', `market tick at ${new Date(t.time_ms).toISOString()} (${t.time_ms}) failed, nothing of it was written: ${(e as Error).message}`, exitCodeOf(e), e);
         return fed;
       }
     }

@@ -8,6 +8,11 @@
  * The store and the runner are imported only in the phases that need them, so a config error is
  * reported in milliseconds.
  *
+ * Quarantine (src/replay/quarantine.ts): state_restored refuses a book quarantined in
+ * audit:quarantine (exit 65, saying what broke, where, and what to do), before restoring it; an
+ * integrity failure of the book's log found by restore, by the snapshot verification before the
+ * first write, or by a later step quarantines the book (never writing into its stream) as it fails.
+ *
  * Shutdown on SIGTERM/SIGINT: /readyz turns 503, no new input is taken, the step in flight
  * finishes (a step is one transaction, never half of one), runtime.stopped is recorded, a
  * snapshot is written, the lease released, the store closed; `shutdown_complete`, exit 0. A second
@@ -64,7 +69,9 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   const status = { phase: 'starting', ready: false };
   let stopSignal: NodeJS.Signals | null = null;
   let wake: (() => void) | null = null;
-  let fatal: { event: string; reason: string; exitCode: number } | null = null;
+  let fatal: { event: string; reason: string; exitCode: number; cause?: unknown } | null = null;
+  /** Quarantines the book for a data failure; returns a note for the message, or null (set once the book is known). */
+  let quarantineFor: (e: unknown, detectedBy: string) => Promise<string | null> = async () => null;
 
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopSignal !== null) {
@@ -118,6 +125,26 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
     status.phase = 'config_validated';
     const stream = `book:${config.WARDEN_BOOK}`;
     const owner = `${hostname()}:${process.pid}`;
+    /** A data failure of the book's log quarantines the book (audit:quarantine, never the book's stream); then fails. */
+    const quarantineAndFail = async (e: unknown, detectedBy: string): Promise<never> => {
+      const out = await quarantineFor(e, detectedBy);
+      if (out === null) throw e;
+      throw Object.assign(new Error(`${(e as Error).message}; ${out}`, { cause: e }), { name: (e as Error).name, exitCode: exitCodeOf(e) });
+    };
+    quarantineFor = async (e, detectedBy) => {
+      if (!r.store) return null;
+      const { AUDIT_STREAM, quarantineOnFailure } = await import('../replay/quarantine.js');
+      const out = await quarantineOnFailure(r.store, stream, e, detectedBy, { owner });
+      if (out === null) return null;
+      if ('error' in out) {
+        log.error({ event: 'quarantine_write_failed', stream, audit_stream: AUDIT_STREAM, reason: out.error.message });
+        return `recording the quarantine in ${AUDIT_STREAM} failed too (${out.error.message})`;
+      }
+      const seq = (e as { seq?: unknown }).seq ?? null;
+      log.error({ event: 'book_quarantined', stream, seq, detected_by: detectedBy, audit_stream: AUDIT_STREAM, audit_seq: out.audit_seq, written: out.written });
+      return `${stream} is now quarantined (${AUDIT_STREAM} seq ${out.audit_seq}): the runtime refuses it until an operator runs ` +
+        `warden replay verify --book ${config.WARDEN_BOOK}, then warden book release --book ${config.WARDEN_BOOK} --reason TEXT`;
+    };
     const steps: Array<[import('./phases.js').StartupPhase, () => Promise<{ value: unknown; fields?: Record<string, unknown> }>]> = [
       ['persistence_connected', async () => {
         const { openDb } = await import('../store/open.js');
@@ -137,7 +164,10 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
       ['state_restored', async () => {
         const { restore } = await import('./restore.js');
         const { BookRunner } = await import('./book-runner.js');
-        const restored = await restore(r.store!, stream, kernel, (n) => log.warn(n));
+        const { quarantineStatus, QuarantinedError } = await import('../replay/quarantine.js');
+        const quarantined = await quarantineStatus(r.store!, stream);
+        if (quarantined !== null) throw new QuarantinedError(stream, quarantined); // before restore: an operator must act first
+        const restored = await restore(r.store!, stream, kernel, (n) => log.warn(n)).catch((e: unknown) => quarantineAndFail(e, 'runtime restore'));
         const view = kernel.view(restored.state);
         if (view.execution_plane !== null && view.execution_plane !== config.WARDEN_EXECUTION_PLANE) {
           throw new ConfigError([`WARDEN_EXECUTION_PLANE=${config.WARDEN_EXECUTION_PLANE}, but book ${config.WARDEN_BOOK} was opened on ${view.execution_plane}: a book keeps its plane (use another WARDEN_BOOK)`]);
@@ -148,8 +178,8 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
         }
         r.runner = new BookRunner(r.store!, r.lease!, kernel, restored, {
           log, snapshotEveryEvents: config.WARDEN_SNAPSHOT_EVERY_EVENTS, snapshotDir: config.WARDEN_SNAPSHOT_DIR, leaseTtlMs: config.WARDEN_LEASE_TTL_MS,
-          onFatal: (event, reason, exitCode) => {
-            fatal = { event, reason, exitCode };
+          onFatal: (event, reason, exitCode, cause) => {
+            fatal = { event, reason, exitCode, cause };
             wake?.();
           },
         });
@@ -163,7 +193,9 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
       }],
       ['loops_started', async () => {
         const runner = r.runner!;
-        await runner.step({ kind: 'runtime.start', time_ms: Date.now(), book_id: config.WARDEN_BOOK, execution_plane: config.WARDEN_EXECUTION_PLANE, owner, lease_epoch: r.lease!.epoch });
+        // The first write awaits the snapshot's verification against a fresh fold (restore.verified).
+        await runner.step({ kind: 'runtime.start', time_ms: Date.now(), book_id: config.WARDEN_BOOK, execution_plane: config.WARDEN_EXECUTION_PLANE, owner, lease_epoch: r.lease!.epoch })
+          .catch((e: unknown) => quarantineAndFail(e, 'runtime snapshot verification'));
         r.started = true;
         const loops = runner.startLoops();
         let market = {};
@@ -199,9 +231,10 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   if (stopSignal === null && fatal === null) await new Promise<void>((resolve) => (wake = resolve));
 
   if (fatal !== null) {
-    const f = fatal as { event: string; reason: string; exitCode: number };
+    const f = fatal as { event: string; reason: string; exitCode: number; cause?: unknown };
     status.ready = false;
-    log.error({ event: f.event, reason: f.reason, exit_code: f.exitCode, note: 'stopped writing; restart recovers from the store' });
+    const quarantined = await withTimeout(quarantineFor(f.cause, 'runtime'), 10_000, 'quarantine write').catch((e: unknown) => `recording the quarantine failed (${(e as Error).message})`);
+    log.error({ event: f.event, reason: f.reason, exit_code: f.exitCode, note: quarantined ?? 'stopped writing; restart recovers from the store' });
     await closeQuietly();
     detach(onSignal);
     return f.exitCode;
