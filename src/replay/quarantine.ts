@@ -200,6 +200,7 @@ export async function releaseQuarantine(
   store: EventStore, stream: string, by: string, reason: string, time_ms: number = Date.now(),
 ): Promise<{ audit_seq: number; quarantine_seq: number; released: QuarantineStatus }> {
   if (!Number.isSafeInteger(time_ms) || time_ms < 0) throw new RangeError(`release time_ms ${time_ms}: expected an integer >= 0`);
+  if ((await quarantineStatus(store, stream)) === null) throw new NotQuarantinedError(stream); // without taking (creating) the audit lease
   return underAuditLease(store, by, async (lease, head, active) => {
     const current = active.get(stream);
     if (!current) throw new NotQuarantinedError(stream);
