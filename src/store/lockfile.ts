@@ -13,7 +13,8 @@ export interface LockInfo {
   started_at: string;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists on this host (EPERM: it exists, owned by another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
