@@ -13,6 +13,7 @@ import { stateHashHex, type RuntimeCommand } from '../src/core/book/index.js';
 import { resolveBook, ticksOf, tradingBookKernel } from '../src/core/engine/index.js';
 import { EventStore } from '../src/store/event-store.js';
 import { migrate } from '../src/store/migrations.js';
+import { ingestFile } from '../src/ingest/ingest.js';
 import { openDb } from '../src/store/open.js';
 import { BTC_2023Q1_HOURLY, loadKrakenCsv } from './support/candles-csv.js';
 import { cleanEnv, runCliAsync } from './support/cli.js';
@@ -39,6 +40,8 @@ test('replay verify folds a trading book with its config, and refuses without it
   const db = await openDb(url, { command: 'replay trading test setup' });
   try {
     await migrate(db);
+    // The recorded inputs re-execution reads back: the runtime trades the store's candles.
+    assert.equal((await ingestFile(db, BTC_2023Q1_HOURLY)).status, 'accepted');
     const store = new EventStore(db);
     const lease = await store.acquireLease('book:tq', 'test', 600_000);
     let seq = 0;
@@ -71,8 +74,9 @@ test('replay verify folds a trading book with its config, and refuses without it
 
   const ok = await runCliAsync(['replay', 'verify', '--book', 'tq', '--book-config', cfgFile, '--json'], env);
   assert.equal(ok.code, 0, ok.stderr);
-  const r = (JSON.parse(ok.stdout) as { streams: { kernel: string; state_hash: string; snapshots_checked: number }[] }).streams[0]!;
+  const r = (JSON.parse(ok.stdout) as { streams: { kernel: string; state_hash: string; snapshots_checked: number; reexecuted: { steps_checked: number } }[] }).streams[0]!;
   assert.equal(r.kernel, 'trading');
+  assert.equal(r.reexecuted.steps_checked, commands.length, 'every step re-executed');
   assert.equal(r.state_hash, stateHashHex(kernel.codec, state));
   assert.ok(r.snapshots_checked >= 2);
 

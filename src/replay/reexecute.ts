@@ -61,6 +61,8 @@ export interface ReexecuteOptions<S> {
   from?: { seq: number; hash: Hash; state: S };
   /** Re-execute the steps whose evaluation hour passes; the others are folded only. Default: every step. */
   check?: (hour_ms: number | null) => boolean;
+  /** false: rebuild each checked step's command (its input) but do not decide and compare (a manifest of what is stored). */
+  decide?: boolean;
   /** Each step once done; return 'stop' to end the pass there. */
   onStep?: (step: ReexecutedStep<S>) => void | 'stop' | Promise<void | 'stop'>;
   onProgress?: (events: number) => void;
@@ -143,14 +145,16 @@ export async function reexecute<S>(
         if (e instanceof StepInputError) throw new ReplayDivergence(stream, e.seq, step[0]!.type, '(input)', 'a step of the runtime', e.message);
         throw e;
       }
-      let produced: readonly NewEvent[];
-      try {
-        produced = kernel.decider.decide(command, before);
-      } catch (e) {
-        throw new ReplayDivergence(stream, step[0]!.seq, step[0]!.type, '(decide)', brief(step[0]!), `the kernel refused the command: ${(e as Error).message}`);
+      if (opts.decide !== false) {
+        let produced: readonly NewEvent[];
+        try {
+          produced = kernel.decider.decide(command, before);
+        } catch (e) {
+          throw new ReplayDivergence(stream, step[0]!.seq, step[0]!.type, '(decide)', brief(step[0]!), `the kernel refused the command: ${(e as Error).message}`);
+        }
+        compareStep(stream, step, produced);
+        checked++;
       }
-      compareStep(stream, step, produced);
-      checked++;
     }
     state = after;
     steps++;
