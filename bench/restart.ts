@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { bookStateCodec, evolveBook, minimalBookKernel, type BookState } from '../src/core/book/index.js';
 import type { NewEvent } from '../src/core/events/index.js';
 import type { BookKernel } from '../src/core/book/index.js';
-import type { Db } from '../src/store/db.js';
+import { toBytes, type Db } from '../src/store/db.js';
 import { APPEND_EVENTS_MAX, EventStore } from '../src/store/event-store.js';
 import { migrate } from '../src/store/migrations.js';
 import { openPglite } from '../src/store/pglite.js';
@@ -80,14 +80,18 @@ async function writeStream(store: EventStore, stream: string, book: string, tota
   return lastSnap;
 }
 
-/** Raw keyset read of the body bytes (hex, as the store reads them) with a sha256 of each. */
+/**
+ * Raw keyset read of the body bytes with a sha256 of each; the bytes travel as the store's reads
+ * carry them (hex text on PGlite, native bytea on PostgreSQL), so only the checks differ.
+ */
 async function rawReadHash(db: Db, stream: string): Promise<number> {
+  const body = db.engine === 'pglite' ? `encode(body, 'hex') AS body` : 'body';
   let n = 0;
   for (let from = 1; ; ) {
-    const rows = await db.query<{ seq: unknown; body: string }>(
-      `SELECT seq, encode(body, 'hex') AS body FROM events WHERE stream = $1 AND seq >= $2 ORDER BY seq LIMIT $3`, [stream, from, READ_BATCH],
+    const rows = await db.query<{ seq: unknown; body: unknown }>(
+      `SELECT seq, ${body} FROM events WHERE stream = $1 AND seq >= $2 ORDER BY seq LIMIT $3`, [stream, from, READ_BATCH],
     );
-    for (const r of rows) createHash('sha256').update(Buffer.from(r.body, 'hex')).digest();
+    for (const r of rows) createHash('sha256').update(typeof r.body === 'string' ? Buffer.from(r.body, 'hex') : toBytes(r.body)).digest();
     n += rows.length;
     if (rows.length < READ_BATCH) return n;
     from = Number(rows[rows.length - 1]!.seq) + 1;
