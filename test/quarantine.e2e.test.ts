@@ -7,12 +7,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb } from '../src/store/open.js';
-import { requirePostgres, TEST_PG_URL, uniqueName } from './support/engines.js';
-import { cli, runtime, runtimeVars, tempPgDatabase, type LogLine } from './runtime-proc.js';
+import { processStore } from './support/engines.js';
+import { cli, runtime, runtimeVars, type LogLine } from './runtime-proc.js';
 
 const TAMPERED_SEQ = 1;
 
@@ -40,22 +38,12 @@ for (const engine of ['pglite', 'postgres'] as const) {
     let vars: Record<string, string> = {};
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'warden-quarantine-'));
-      if (engine === 'pglite') url = `pglite:${join(dir, 'store.pglite')}`;
-      else {
-        await requirePostgres();
-        const admin = new URL(TEST_PG_URL);
-        admin.pathname = '/postgres';
-        const db = await tempPgDatabase(admin.toString(), uniqueName('warden_quarantine'));
-        url = db.url;
-        drop = db.drop;
-      }
+      const store = await processStore(engine, 'warden-quarantine');
+      ({ dir, url } = store);
+      drop = store.cleanup;
       vars = runtimeVars(url, join(dir, 'snapshots'));
     });
-    after(async () => {
-      await drop();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    after(() => drop());
 
     async function status(): Promise<Status> {
       const r = await cli(['book', 'status', '--book', 'main', '--json'], vars);

@@ -13,8 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { stateHashHex, type RuntimeCommand } from '../src/core/book/index.js';
@@ -27,7 +26,7 @@ import { migrate } from '../src/store/migrations.js';
 import { openDb } from '../src/store/open.js';
 import { BTC_2023Q1_HOURLY, loadKrakenCsv } from './support/candles-csv.js';
 import { cleanEnv, runCliAsync } from './support/cli.js';
-import { requirePostgres, TEST_PG_URL, tempPgDatabase, uniqueName } from './support/engines.js';
+import { processStore } from './support/engines.js';
 import { writeBook, type Script } from './support/book-driver.js';
 
 const CONFIG = {
@@ -54,20 +53,15 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 for (const engine of ['pglite', 'postgres'] as const) {
   describe(`replay verbs [${engine}]`, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'warden-replay-verbs-'));
-    let drop: (() => Promise<void>) | undefined;
-    after(async () => drop?.());
+    let cleanup: (() => Promise<void>) | undefined;
+    after(async () => cleanup?.());
 
     const open = async (url: string) => openDb(url, { command: 'replay verbs test' });
 
     test('verify, hour, window, manifest; an altered candle is a divergence that quarantines the book', async () => {
-      let url = `pglite:${join(dir, 'store.pglite')}`;
-      if (engine === 'postgres') {
-        await requirePostgres();
-        const t = await tempPgDatabase(TEST_PG_URL, uniqueName('rv'));
-        url = t.url;
-        drop = t.drop;
-      }
+      const store = await processStore(engine, 'warden-replay-verbs');
+      const { dir, url } = store;
+      cleanup = store.cleanup;
       const cfg = join(dir, 'book.json');
       writeFileSync(cfg, JSON.stringify(CONFIG));
       const env = cleanEnv({ WARDEN_DATABASE_URL: url, WARDEN_LOG_LEVEL: 'warn', WARDEN_BOOK_CONFIG: cfg });

@@ -11,9 +11,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requirePostgres, TEST_PG_URL, uniqueName } from './support/engines.js';
+import { processStore } from './support/engines.js';
 import { spawn } from 'node:child_process';
-import { cli, runtime, RUNTIME_JS, runtimeVars, tempPgDatabase, type LogLine } from './runtime-proc.js';
+import { cli, runtime, RUNTIME_JS, runtimeVars, type LogLine } from './runtime-proc.js';
 
 const PHASES = ['config_validated', 'persistence_connected', 'schema_verified', 'lease_acquired', 'state_restored', 'loops_started', 'ready'];
 const phaseEvents = (lines: LogLine[]) => lines.filter((l) => l.phase !== undefined && l.event !== 'startup_failed').map((l) => l.event);
@@ -34,22 +34,12 @@ for (const engine of ['pglite', 'postgres'] as const) {
     let shutdownSeq = 0;
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'warden-rt-'));
-      if (engine === 'pglite') url = `pglite:${join(dir, 'store.pglite')}`;
-      else {
-        await requirePostgres();
-        const adminUrl = new URL(TEST_PG_URL);
-        adminUrl.pathname = '/postgres';
-        const db = await tempPgDatabase(adminUrl.toString(), uniqueName('warden_rt'));
-        url = db.url;
-        drop = db.drop;
-      }
+      const store = await processStore(engine, 'warden-rt');
+      ({ dir, url } = store);
+      drop = store.cleanup;
       vars = runtimeVars(url, join(dir, 'snapshots'));
     });
-    after(async () => {
-      await drop();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    after(() => drop());
 
     test('an unmigrated store: exit 65, startup_failed at schema_verified telling the user to run warden migrate', async () => {
       const p = runtime(vars);

@@ -118,3 +118,32 @@ export async function tempPgDatabase(adminUrl: string, name: string): Promise<{ 
     },
   };
 }
+
+/** The maintenance database of the test server: CREATE/DROP DATABASE run from here, not from the target. */
+export function adminPgUrl(): string {
+  const u = new URL(TEST_PG_URL);
+  u.pathname = '/postgres';
+  return u.toString();
+}
+
+/**
+ * A store of its own for a process-level test: a new PGlite directory under a temp dir, or a new
+ * PostgreSQL database (required: a missing server fails, never skips). `cleanup` drops the
+ * database and removes the temp dir (which also holds snapshot files and configs of the test).
+ */
+export async function processStore(engine: Engine, prefix: string): Promise<{ dir: string; url: string; cleanup: () => Promise<void> }> {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  if (engine === 'pglite') return { dir, url: `pglite:${join(dir, 'store.pglite')}`, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  await requirePostgres();
+  const db = await tempPgDatabase(adminPgUrl(), uniqueName(prefix.replace(/[^a-z0-9]/g, '_')));
+  return {
+    dir, url: db.url,
+    cleanup: async () => {
+      await db.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
