@@ -87,6 +87,13 @@ for (const engine of ['pglite', 'postgres'] as const) {
       const vs = (JSON.parse(v.stdout) as { streams: { stream: string; state_hash: string; reexecuted: { steps_checked: number } }[] }).streams.find((s) => s.stream === 'book:rv')!;
       assert.equal(vs.state_hash, stateHashHex(kernel.codec, written.state));
       assert.equal(vs.reexecuted.steps_checked, SCRIPT.length);
+      const fast = await cli('replay', 'verify', '--book', 'rv', '--from-snapshot', '--json');
+      assert.equal(fast.code, 0, fast.stderr);
+      const fs0 = (JSON.parse(fast.stdout) as { streams: { from_seq: number; events: number; state_hash: string; reexecuted: { steps_checked: number } }[] }).streams[0]!;
+      assert.ok(fs0.from_seq > 0, 'started at a snapshot');
+      assert.equal(fs0.events, written.seq - fs0.from_seq, 'checked only what follows it');
+      assert.equal(fs0.state_hash, vs.state_hash);
+      assert.ok(fs0.reexecuted.steps_checked < SCRIPT.length);
 
       // hour: tick 200's input candle and exactly its step's events.
       const t200 = ticks[200]!;
