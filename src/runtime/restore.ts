@@ -26,7 +26,7 @@
  */
 import { bytesEqual, toHex, type Hash } from '../core/canonical/hash.js';
 import { canonicalBytes } from '../core/canonical/index.js';
-import { chainHash, GENESIS_PREV_HASH, type StoredEvent } from '../core/events/index.js';
+import { GENESIS_PREV_HASH, type StoredEvent } from '../core/events/index.js';
 import { stateHashHex, type BookKernel } from '../core/book/index.js';
 import type { EventStore, Snapshot } from '../store/event-store.js';
 import { IntegrityError } from '../store/errors.js';
@@ -46,25 +46,20 @@ export interface Restored<S> {
 
 export type RestoreNote = { event: 'snapshot_ignored'; snapshot_seq: number; reason: string };
 
-/** Folds events from..to onto `state`, checking seq continuity and each chain link from `prev`. */
+/**
+ * Folds events from..to onto `state` through EventStore.verify's range check (the one chain check
+ * of the code base: contiguous seqs, each link to `prev`, each hash recomputed, columns vs body;
+ * and, reading to the end, the stream head).
+ */
 async function foldRange<S>(
   store: EventStore, stream: string, kernel: BookKernel<S>, state: S, prev: Hash, fromSeq: number, toSeq?: number,
 ): Promise<{ state: S; seq: number; prev: Hash; n: number }> {
-  let seq = fromSeq - 1;
   let n = 0;
-  for await (const batch of store.read(stream, { fromSeq, toSeq, batchSize: REPLAY_BATCH_SIZE })) {
-    for (const e of batch as StoredEvent[]) {
-      if (e.seq !== seq + 1) throw new IntegrityError(`${stream} seq ${e.seq}: expected seq ${seq + 1} (gap in the log)`, stream, e.seq);
-      if (!bytesEqual(e.prev_hash, prev) || !bytesEqual(chainHash(prev, e.body), e.hash)) {
-        throw new IntegrityError(`${stream} seq ${e.seq}: the hash chain is broken (event altered or out of place)`, stream, e.seq);
-      }
-      state = kernel.decider.evolve(state, e);
-      prev = e.hash;
-      seq = e.seq;
-      n++;
-    }
-  }
-  return { state, seq, prev, n };
+  const v = await store.verify(stream, undefined, REPLAY_BATCH_SIZE, (e) => {
+    state = kernel.decider.evolve(state, e);
+    n++;
+  }, { from: { seq: fromSeq - 1, hash: prev }, toSeq });
+  return { state, seq: v.head_seq, prev: v.head_hash, n };
 }
 
 /** What the snapshot check did: how many events it folded, and from which seq (0 = genesis). */
@@ -134,12 +129,9 @@ export async function restore<S>(store: EventStore, stream: string, kernel: Book
   }
   const verified = snap ? verifySnapshot(store, stream, kernel, snap) : Promise.resolve({ events_folded: 0, from_seq: 0 });
   verified.catch(() => undefined); // observed by the runner before its first write; never unhandled
+  // Read to the end: verify also checks that the stream head is where the log ends.
   const tail = await foldRange(store, stream, kernel, start.state, start.prev, start.seq + 1);
-  const head = await store.head(stream);
-  const seq = tail.n > 0 ? tail.seq : start.seq;
-  if (head && (head.seq !== seq || !bytesEqual(head.hash, tail.prev))) {
-    throw new IntegrityError(`${stream}: the stream head says seq ${head.seq}, the log replays to seq ${seq} (events missing at the tail?)`, stream, seq);
-  }
+  const seq = tail.seq;
   return {
     state: tail.state,
     seq,
