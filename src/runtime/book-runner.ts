@@ -95,7 +95,7 @@ export class BookRunner<S> {
       const v = await this.restored.verified; // rejects (IntegrityError) if the snapshot is bad
       this.verifiedLogged = true;
       if (this.restored.snapshot_seq !== null) {
-        this.opts.log.info({ event: 'snapshot_verified', snapshot_seq: this.restored.snapshot_seq, events_folded: v.events_folded, waited_ms: Math.round(performance.now() - t0) });
+        this.opts.log.info({ event: 'snapshot_verified', snapshot_seq: this.restored.snapshot_seq, events_folded: v.events_folded, proved_from_seq: v.from_seq, waited_ms: Math.round(performance.now() - t0) });
       }
     }
     const events = this.kernel.decider.decide(command, this.state);
