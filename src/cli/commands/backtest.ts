@@ -13,6 +13,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, EXIT, withStore, writeJson, type GlobalOptions } from '../context.js';
 import type { Candle } from '../../core/market/candle.js';
+import { Decimal } from '../../core/money/decimal.js';
 import type { BacktestSummary, ResolvedBook } from '../../core/engine/index.js';
 import type { Db } from '../../store/db.js';
 import type { PersistResult } from './backtest-persist.js';
@@ -149,13 +150,17 @@ export async function executeBacktest(req: BacktestRequest, db: Db | null, sourc
   return { book_id: book.config.book_id, config_hash: book.config_hash, summary: r.summary, persisted, report };
 }
 
-/** The human-readable summary lines. */
+/** Money shown to a reader: quote-currency cents, half-even (the exact figures are in --json and the report). */
+export const DISPLAY_MONEY_DECIMALS = 2;
+const money = (text: string): string => Decimal.parse(text, 'summary amount').round(DISPLAY_MONEY_DECIMALS, 'half_even').toFixed(DISPLAY_MONEY_DECIMALS);
+
+/** The human-readable summary lines (money rounded for display; `--json` is exact). */
 export function formatOutcome(o: BacktestOutcome): string {
   const s = o.summary;
   const rows: [string, string | number][] = [
     ['book', `${o.book_id} (config ${o.config_hash.slice(0, 16)})`], ['bars', s.bars], ['fills', s.fills],
-    ['trades closed / open', `${s.trades_closed} / ${s.trades_open}`], ['net P&L', s.net_pnl], ['fees', s.fees], ['final cash', s.final_cash],
-    ['final equity', s.final_equity], ['max drawdown %', s.max_drawdown_pct], ['sharpe (annualized)', s.sharpe], ['exposure %', s.exposure_pct],
+    ['trades closed / open', `${s.trades_closed} / ${s.trades_open}`], ['net P&L', money(s.net_pnl)], ['fees', money(s.fees)], ['final cash', money(s.final_cash)],
+    ['final equity', money(s.final_equity)], ['max drawdown %', s.max_drawdown_pct], ['sharpe (annualized)', s.sharpe], ['exposure %', s.exposure_pct],
     ['fingerprint', s.fingerprint], ['state hash', s.state_hash],
   ];
   if (o.persisted !== null) {
