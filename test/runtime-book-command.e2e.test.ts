@@ -83,6 +83,17 @@ describe('warden book pause|resume with a running runtime [postgres]', () => {
     assert.equal(none.code, 64);
     assert.match(none.stderr, /pass --book <id> or set WARDEN_BOOK/);
   });
+
+  test('replay verify, while the runtime runs, re-executes every step it wrote from the inbox rows', async () => {
+    const r = await cli(['replay', 'verify', '--book', 'main', '--json'], vars);
+    assert.equal(r.code, 0, r.stderr);
+    const s = (JSON.parse(r.stdout) as { streams: { kernel: string; reexecuted: { steps: number; steps_checked: number } }[] }).streams[0]!;
+    assert.equal(s.kernel, 'book');
+    const commands = rt!.lines.filter((l) => l.event === 'inbox_command_processed').length;
+    assert.ok(commands >= 3, `${commands} inbox commands processed`);
+    assert.equal(s.reexecuted.steps, commands + 1, 'the start (book.opened + runtime.started) and one step per inbox command');
+    assert.equal(s.reexecuted.steps_checked, s.reexecuted.steps);
+  });
 });
 
 describe('warden book pause with the embedded store held by the runtime [pglite]', () => {
