@@ -119,3 +119,38 @@ for (const engine of ['pglite', 'postgres'] as const) {
     });
   });
 }
+
+describe('a running book quarantined by replay verify beside it [postgres]', () => {
+  let cleanup: (() => Promise<void>) | undefined;
+  after(async () => cleanup?.());
+
+  test('the runtime stops within seconds, writes nothing more into the book, and exits 65 saying why', async () => {
+    const store = await processStore('postgres', 'warden-quarantine-live');
+    cleanup = store.cleanup;
+    const vars = runtimeVars(store.url, join(store.dir, 'snapshots'));
+    assert.equal((await cli(['migrate'], vars)).code, 0);
+    const rt = runtime(vars);
+    await rt.waitFor('ready');
+    const head = async () => {
+      const db = await openDb(store.url, { command: 'quarantine e2e test (head)' });
+      try {
+        const [row] = await db.query<{ seq: unknown }>('SELECT max(seq) AS seq FROM events WHERE stream = $1', ['book:main']);
+        return Number(row!.seq);
+      } finally {
+        await db.close();
+      }
+    };
+    const before = await head();
+    await superuser(store.url, async (q) => {
+      await q('UPDATE events SET body = set_byte(body, 12, get_byte(body, 12) # 1) WHERE stream = $1 AND seq = $2', ['book:main', TAMPERED_SEQ]);
+    });
+    const v = await cli(['replay', 'verify', '--book', 'main'], vars);
+    assert.equal(v.code, 65, v.stderr);
+    assert.match(v.stderr, /book:main is quarantined \(audit:quarantine seq 1\)/);
+    assert.equal(await rt.exit, 65, rt.stderr());
+    const stopped = rt.lines.find((l) => l.event === 'book_quarantined')!;
+    assert.match(String(stopped.reason), new RegExp(`book:main is quarantined \\(chain failure at seq ${TAMPERED_SEQ}\\).*detected by replay verify`));
+    assert.ok(!rt.lines.some((l) => l.event === 'shutdown_complete'));
+    assert.equal(await head(), before, 'not even runtime.stopped was written into the broken book');
+  });
+});

@@ -31,6 +31,8 @@ import type { BookRunner } from './book-runner.js';
 
 /** The whole clean shutdown must finish within this, or the runtime exits 70 saying so. */
 export const SHUTDOWN_MS_MAX = 20_000;
+/** How often a running book checks whether it was quarantined meanwhile. */
+export const QUARANTINE_WATCH_INTERVAL_MS = 1_000;
 
 export interface RuntimeOptions {
   envFile: string | undefined;
@@ -86,7 +88,9 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
+  let watch: NodeJS.Timeout | undefined;
   const closeQuietly = async () => {
+    clearInterval(watch);
     r.runner?.halt();
     await r.db?.close().catch(() => undefined);
     await r.http?.close().catch(() => undefined);
@@ -227,14 +231,39 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
     return e instanceof PhaseFailure ? e.exitCode : exitCodeOf(e);
   }
 
+  // A quarantine recorded while the book runs (e.g. `warden replay verify` beside it on
+  // PostgreSQL) stops it at once: no further write into a book found broken, not even
+  // runtime.stopped. Cheap: one head read per interval; the audit stream is folded only when it moved.
+  if (r.store && stopSignal === null) {
+    const { AUDIT_STREAM, quarantineStatus, describeQuarantine } = await import('../replay/quarantine.js');
+    const bookStream = `book:${r.config!.WARDEN_BOOK}`;
+    let seen = (await r.store.head(AUDIT_STREAM).catch(() => null))?.seq ?? 0;
+    let checking = false;
+    watch = setInterval(() => {
+      if (checking || fatal !== null) return;
+      checking = true;
+      void (async () => {
+        const head = (await r.store!.head(AUDIT_STREAM))?.seq ?? 0;
+        if (head === seen) return;
+        seen = head;
+        const q = await quarantineStatus(r.store!, bookStream);
+        if (q !== null && fatal === null) {
+          fatal = { event: 'book_quarantined', reason: describeQuarantine(bookStream, q), exitCode: RUNTIME_EXIT.schema };
+          wake?.();
+        }
+      })().catch((e: unknown) => log.warn({ event: 'quarantine_watch_failed', reason: (e as Error).message })).finally(() => (checking = false));
+    }, QUARANTINE_WATCH_INTERVAL_MS);
+  }
+
   // Run until a signal or a fatal error.
   if (stopSignal === null && fatal === null) await new Promise<void>((resolve) => (wake = resolve));
+  clearInterval(watch);
 
   if (fatal !== null) {
     const f = fatal as { event: string; reason: string; exitCode: number; cause?: unknown };
     status.ready = false;
     const quarantined = await withTimeout(quarantineFor(f.cause, 'runtime'), 10_000, 'quarantine write').catch((e: unknown) => `recording the quarantine failed (${(e as Error).message})`);
-    log.error({ event: f.event, reason: f.reason, exit_code: f.exitCode, note: quarantined ?? 'stopped writing; restart recovers from the store' });
+    log.error({ event: f.event, reason: f.reason, exit_code: f.exitCode, note: quarantined ?? (f.event === 'book_quarantined' ? 'stopped writing; every start is refused until an operator releases the book' : 'stopped writing; restart recovers from the store') });
     await closeQuietly();
     detach(onSignal);
     return f.exitCode;
