@@ -93,14 +93,14 @@ export interface ManifestResult {
  */
 export async function buildManifest<S>(
   store: EventStore, stream: string, kernel: BookKernel<S>, kernelName: string, inputs: ReplayInputs,
-  opts: { onHour?: (h: HourEntry) => void | Promise<void>; onProgress?: (events: number) => void } = {},
+  opts: { onHour?: (h: HourEntry) => void | Promise<void>; onProgress?: (events: number) => void; /** the head read before the pass */ toSeq?: number } = {},
 ): Promise<ManifestResult> {
   const tree = new MerkleTree();
   const agg = new HourAggregator(kernel, async (h) => {
     tree.add(canonicalBytes(h as unknown as CanonicalValue));
     await opts.onHour?.(h);
   });
-  const r = await reexecute(store, stream, kernel, kernelName, inputs, { decide: false, onStep: (s) => agg.add(s), onProgress: opts.onProgress });
+  const r = await reexecute(store, stream, kernel, kernelName, inputs, { decide: false, onStep: (s) => agg.add(s), onProgress: opts.onProgress, toSeq: opts.toSeq });
   await agg.finish();
   return { stream, hours: tree.leaves, events: r.events, head_seq: r.head_seq, chain_head: r.chain_head, state_hash: r.state_hash, root: tree.root() };
 }
@@ -170,7 +170,7 @@ export async function startBefore<S>(store: EventStore, stream: string, kernel: 
  */
 export async function replayWindow<S>(
   store: EventStore, stream: string, kernel: BookKernel<S>, kernelName: string, inputs: ReplayInputs,
-  from_ms: number, to_ms: number, opts: { collect?: boolean; fromGenesis?: boolean; onProgress?: (events: number) => void } = {},
+  from_ms: number, to_ms: number, opts: { collect?: boolean; fromGenesis?: boolean; onProgress?: (events: number) => void; /** the head read before the pass */ toSeq?: number } = {},
 ): Promise<WindowResult> {
   const inWindow = (h: number | null) => h !== null && h >= from_ms && h < to_ms;
   const start = opts.fromGenesis ? undefined : await startBefore(store, stream, kernel, from_ms);
@@ -181,11 +181,14 @@ export async function replayWindow<S>(
   const agg = new HourAggregator(kernel, (h) => void hours.push(h));
   const r = await reexecute(store, stream, kernel, kernelName, inputs, {
     from: start,
+    toSeq: opts.toSeq,
     check: inWindow,
     onProgress: opts.onProgress,
     onStep: async (s) => {
       if (!inWindow(s.hour_ms)) {
-        if (s.hour_ms !== null && s.hour_ms >= to_ms) return 'stop'; // hours only grow (market time)
+        // Market time only grows; a book without a market keeps wall-clock hours, which can step back
+        // (a command received before a restart is stored after it): read it to the end.
+        if (kernel.market !== undefined && s.hour_ms !== null && s.hour_ms >= to_ms) return 'stop';
         if (!seen) before = stateHashHex(kernel.codec, s.state);
         return;
       }

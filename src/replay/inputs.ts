@@ -9,7 +9,6 @@
  * bounded over millions of ticks.
  */
 import type { Candle } from '../core/market/candle.js';
-import { closeTimeMs } from '../core/market/candle.js';
 import { CandleStore, toKernelCandle } from '../store/candle-store.js';
 import type { Db } from '../store/db.js';
 import { EventStore, type InboxCommand } from '../store/event-store.js';
@@ -30,9 +29,12 @@ export interface ReplayInputs {
 
 /** A symbol's candles from some open time on, oldest first: the read-ahead buffer of one series. */
 interface Series {
+  /** The last open time asked for: the buffer answers any open time at or after it. */
+  asked_open_ms: number;
   buf: Candle[];
-  /** Nothing stored opens at or after this and before the buffer's end: refill from here. */
+  /** Where the next read starts (one past the last candle read). */
   next_open_ms: number;
+  /** The last read came back short: nothing is stored after the buffer. */
   exhausted: boolean;
 }
 
@@ -46,28 +48,25 @@ export function storeInputs(db: Db): ReplayInputs {
     const openMs = time_ms - interval_s * 1000;
     const key = `${symbol}\u0000${interval_s}`;
     let s = series.get(key);
-    // Forward-only; a jump back (a window replayed again) starts the series over.
-    if (s === undefined || (s.buf.length > 0 && s.buf[0]!.open_time_ms > openMs) || (s.buf.length === 0 && s.next_open_ms > openMs)) {
-      s = { buf: [], next_open_ms: openMs, exhausted: false };
+    // Forward-only; a jump back (a window replayed again) starts the series over. A gap (no candle
+    // for some hours) is not a jump back: the buffer's next candle simply opens later.
+    if (s === undefined || openMs < s.asked_open_ms) {
+      s = { asked_open_ms: openMs, buf: [], next_open_ms: openMs, exhausted: false };
       series.set(key, s);
     }
+    s.asked_open_ms = openMs;
     for (;;) {
-      while (s.buf.length > 0 && closeTimeMs(s.buf[0]!) < time_ms) s.buf.shift();
+      while (s.buf.length > 0 && s.buf[0]!.open_time_ms < openMs) s.buf.shift();
       if (s.buf.length > 0) return s.buf[0]!.open_time_ms === openMs ? s.buf[0]! : null;
-      if (s.exhausted && s.next_open_ms > openMs) return null;
+      if (s.exhausted) return null;
       let got: Candle[] = [];
       for await (const batch of candles.iterateCandles(symbol, interval_s, Math.max(openMs, s.next_open_ms), Number.MAX_SAFE_INTEGER, CANDLE_PREFETCH)) {
         got = batch.map(toKernelCandle);
         break;
       }
-      if (got.length === 0) {
-        s.exhausted = true;
-        s.next_open_ms = Number.MAX_SAFE_INTEGER;
-        return null;
-      }
       s.buf = got;
-      s.next_open_ms = got[got.length - 1]!.open_time_ms + 1;
       s.exhausted = got.length < CANDLE_PREFETCH;
+      if (got.length > 0) s.next_open_ms = got[got.length - 1]!.open_time_ms + 1;
     }
   }
 

@@ -106,4 +106,51 @@ describeEngines('re-execute', ({ freshDb }) => {
     assert.equal(tail.state_hash, r.state_hash);
     assert.equal(tail.events, written.seq - snap.seq);
   });
+
+  test('a pass bounded by the head read before it is not disturbed by a runtime appending meanwhile', async () => {
+    const db = await freshDb();
+    const store = new EventStore(db);
+    const { minimalBookKernel } = await import('../core/book/index.js');
+    const written = await writeBook(store, 'book:live', minimalBookKernel, [
+      { kind: 'runtime.start', time_ms: Date.UTC(2026, 0, 1), book_id: 'live', execution_plane: 'PAPER', owner: 'test:1', lease_epoch: 1 },
+      { kind: 'inbox', command: 'book.pause', payload: { reason: 'a' } },
+      { kind: 'inbox', command: 'book.resume', payload: { reason: 'b' } },
+    ]);
+    const toSeq = written.seq;
+    const lease = await store.acquireLease('book:live', 'test:live-runtime', 60_000);
+    let appended = false;
+    const r = await reexecute(store, 'book:live', minimalBookKernel, 'book', storeInputs(db), {
+      toSeq,
+      batchSize: 1,
+      onStep: async () => {
+        if (appended) return;
+        appended = true; // the "runtime" commits a step while the pass is under way
+        await store.append(lease, toSeq, [{ type: 'runtime.stopped', time_ms: Date.UTC(2026, 0, 2), payload: { reason: 'SIGTERM' } }]);
+      },
+    });
+    assert.ok(appended);
+    assert.equal(r.head_seq, toSeq);
+    assert.equal(r.steps_checked, 3);
+    assert.equal((await store.head('book:live'))?.seq, toSeq + 1);
+  });
+
+  test('a book without a market: a window finds its hour even after a later wall-clock hour in the log', async () => {
+    const db = await freshDb();
+    const store = new EventStore(db);
+    const { minimalBookKernel } = await import('../core/book/index.js');
+    const { replayWindow } = await import('./hours.js');
+    const future = Date.UTC(2099, 0, 1, 5);
+    await writeBook(store, 'book:clock', minimalBookKernel, [
+      { kind: 'runtime.start', time_ms: Date.UTC(2026, 0, 1, 10, 50), book_id: 'clock', execution_plane: 'PAPER', owner: 'test:1', lease_epoch: 1 },
+      { kind: 'runtime.stop', time_ms: Date.UTC(2026, 0, 1, 10, 52), reason: 'SIGTERM' },
+      { kind: 'runtime.start', time_ms: future, book_id: 'clock', execution_plane: 'PAPER', owner: 'test:1', lease_epoch: 2 },
+      { kind: 'inbox', command: 'book.pause', payload: { reason: 'received before the clock jumped' } }, // received_at = the database's now
+    ]);
+    const [row] = await store.inboxRead('book:clock', 0, 1);
+    const at = Date.parse(row!.received_at);
+    const hour = at - (at % 3_600_000);
+    const w = await replayWindow(store, 'book:clock', minimalBookKernel, 'book', storeInputs(db), hour, hour + 3_600_000, { collect: true });
+    assert.deepEqual(w.window_steps.map((x) => x.command.kind), ['operator.command']);
+    assert.equal(w.steps_checked, 1);
+  });
 });

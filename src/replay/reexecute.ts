@@ -67,6 +67,12 @@ export interface ReexecuteOptions<S> {
   onStep?: (step: ReexecutedStep<S>) => void | 'stop' | Promise<void | 'stop'>;
   onProgress?: (events: number) => void;
   batchSize?: number;
+  /**
+   * Stop at this seq (a step boundary: the head read before the pass). A live runtime keeps
+   * appending; without a bound the pass would race its commits (and compare with a rebuild that
+   * stopped earlier).
+   */
+  toSeq?: number;
 }
 
 export interface ReexecuteResult {
@@ -171,6 +177,7 @@ export async function reexecute<S>(
   try {
     await store.verify(stream, opts.onProgress, opts.batchSize ?? 2000, undefined, {
       from: opts.from ? { seq: opts.from.seq, hash: opts.from.hash } : undefined,
+      toSeq: opts.toSeq,
       onBatch: async (batch) => {
         for (const e of batch) {
           if (startsStep(pending, e) && pending.length > 0) {

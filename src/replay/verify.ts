@@ -50,15 +50,17 @@ export async function replayVerify(
    * chain is checked from its head on, and the later snapshots are compared. Fast; the full proof
    * is from genesis.
    */
-  opts: { fromSnapshot?: 'latest' | number } = {},
+  opts: { fromSnapshot?: 'latest' | number; /** Stop at this seq (the head read before the pass: a live runtime keeps appending). */ toSeq?: number } = {},
 ): Promise<ReplayVerifyResult> {
   const k = kernelOverride ?? kernelFor(stream);
-  let snapshots = await store.snapshots(stream);
+  const toSeq = opts.toSeq ?? Number.MAX_SAFE_INTEGER;
+  let snapshots = (await store.snapshots(stream)).filter((x) => x.seq <= toSeq);
   let next = 0;
   let state = k?.kernel.decider.initialState();
   let from: { seq: number; hash: Uint8Array } | undefined;
   if (opts.fromSnapshot !== undefined) {
-    const snap = await store.latestSnapshot(stream, opts.fromSnapshot === 'latest' ? Number.MAX_SAFE_INTEGER : opts.fromSnapshot + 1);
+    const atOrBefore = opts.fromSnapshot === 'latest' ? toSeq : Math.min(toSeq, opts.fromSnapshot);
+    const snap = await store.latestSnapshot(stream, atOrBefore === Number.MAX_SAFE_INTEGER ? atOrBefore : atOrBefore + 1);
     if (snap !== null) {
       if (k) {
         try {
@@ -105,7 +107,7 @@ export async function replayVerify(
       }
     }
     compare(e.seq, e.hash);
-  }, { from });
+  }, { from, toSeq: opts.toSeq });
   if (next < snapshots.length) {
     const s = snapshots[next]!;
     throw new IntegrityError(`${stream} snapshot at seq ${s.seq} is beyond the end of the log (seq ${v.head_seq}): events are missing`, stream, v.head_seq + 1);

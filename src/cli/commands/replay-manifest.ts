@@ -58,15 +58,18 @@ export function registerReplayManifest(replay: Command, globals: () => GlobalOpt
         const tmp = opts.out ? `${opts.out}.${process.pid}.tmp` : null;
         const fd = tmp ? openSync(tmp, 'w') : null;
         const bar = await progressBar(!opts.json);
-        bar?.start((await store.head(stream))?.seq ?? 0, 0, { stream });
+        const head = (await store.head(stream))?.seq ?? 0; // the pass ends here: a live runtime keeps appending
+        bar?.start(head, 0, { stream });
         let index = 0;
         let first = true;
+        let closed = false;
         let difference: ReturnType<typeof compareManifests> = null;
         try {
           if (fd !== null) writeSync(fd, `{"format":${JSON.stringify(MANIFEST_FORMAT)},"store":${JSON.stringify(db.description)},"stream":${JSON.stringify(stream)},"kernel":${JSON.stringify(k.name)},"hours":[\n`);
           const r = await quarantining(store, stream, 'replay manifest', () =>
             buildManifest(store, stream, k.kernel, k.name, storeInputs(db), {
               onProgress: (n) => bar?.update(n),
+              toSeq: head,
               onHour: (h) => {
                 if (fd !== null) {
                   writeSync(fd, `${first ? '' : ',\n'}${JSON.stringify(h)}`);
@@ -86,6 +89,7 @@ export function registerReplayManifest(replay: Command, globals: () => GlobalOpt
           if (fd !== null) {
             writeSync(fd, `\n],"summary":${JSON.stringify(r)}}\n`);
             closeSync(fd);
+            closed = true;
             renameSync(tmp!, opts.out!);
           }
           bar?.stop();
@@ -106,12 +110,8 @@ export function registerReplayManifest(replay: Command, globals: () => GlobalOpt
         } finally {
           bar?.stop();
           if (fd !== null && tmp !== null) {
-            try {
-              closeSync(fd);
-            } catch {
-              // already closed after a complete write
-            }
-            rmSync(tmp, { force: true });
+            if (!closed) closeSync(fd);
+            rmSync(tmp, { force: true }); // gone already after the rename; a failed run leaves nothing
           }
         }
       });

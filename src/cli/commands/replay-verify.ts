@@ -53,7 +53,8 @@ export function registerReplayVerify(replay: Command, globals: () => GlobalOptio
           const k = kernels.forStream(s.stream);
           const r = await quarantining(store, s.stream, 'replay verify', async () => {
             bar?.start(s.head_seq, 0, { stream: `${s.stream} rebuild` });
-            const rebuilt = await replayVerify(store, s.stream, (n) => bar?.update(n), k ?? undefined, { fromSnapshot });
+            // Both passes end at the head read before them: a live runtime (PostgreSQL) keeps appending.
+            const rebuilt = await replayVerify(store, s.stream, (n) => bar?.update(n), k ?? undefined, { fromSnapshot, toSeq: s.head_seq });
             bar?.stop();
             let reexecuted = null;
             if (k && !opts.rebuildOnly && s.stream.startsWith('book:')) {
@@ -62,6 +63,7 @@ export function registerReplayVerify(replay: Command, globals: () => GlobalOptio
               reexecuted = await reexecute(store, s.stream, k.kernel, k.name, inputs, {
                 from: from ? { seq: from.seq, hash: from.head_hash, state: k.kernel.codec.decode(from.state) } : undefined,
                 onProgress: (n) => bar?.update(n),
+                toSeq: s.head_seq,
               });
               bar?.stop();
               if (reexecuted.state_hash !== rebuilt.state_hash) {

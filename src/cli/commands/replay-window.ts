@@ -61,7 +61,7 @@ async function runWindow(globals: GlobalOptions, verb: 'window' | 'hour', opts: 
     const bar = await progressBar(!opts.json);
     bar?.start(head, 0, { stream });
     const r = await quarantining(store, stream, `replay ${verb}`, () =>
-      replayWindow(store, stream, k.kernel, k.name, storeInputs(db), from_ms, to_ms, { collect: verb === 'hour', fromGenesis: opts.fromGenesis, onProgress: (n) => bar?.update(n) }),
+      replayWindow(store, stream, k.kernel, k.name, storeInputs(db), from_ms, to_ms, { collect: verb === 'hour', fromGenesis: opts.fromGenesis, onProgress: (n) => bar?.update(n), toSeq: head }),
     ).finally(() => bar?.stop());
     if (opts.json) {
       return writeJson({
