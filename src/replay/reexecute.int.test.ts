@@ -153,4 +153,39 @@ describeEngines('re-execute', ({ freshDb }) => {
     assert.deepEqual(w.window_steps.map((x) => x.command.kind), ['operator.command']);
     assert.equal(w.steps_checked, 1);
   });
+
+  test('a candle backfilled later for an hour the book already ticked is not an input it saw: still identical', async () => {
+    const db = await freshDb();
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { BUNDLED_DATA_DIR } = await import('../../test/support/market-data.js');
+    const dir = mkdtempSync(join(tmpdir(), 'warden-backfill-'));
+    const btc = loadKrakenCsv(BTC_2023Q1_HOURLY, 'BTC/USD', 3600).slice(0, 200);
+    const from = btc[0]!.open_time_ms / 1000;
+    const to = btc[btc.length - 1]!.open_time_ms / 1000;
+    const eth = readFileSync(join(BUNDLED_DATA_DIR, 'kraken', 'ETHUSD_60.csv'), 'utf8').trimEnd().split('\n')
+      .filter((l) => { const t = Number(l.split(',')[0]); return t >= from && t <= to; });
+    const hole = eth.slice(100, 105); // five ETH hours missing when the book ran
+    writeFileSync(join(dir, 'ETHUSD_60.csv'), `${[...eth.slice(0, 100), ...eth.slice(105)].join('\n')}\n`);
+    assert.equal((await ingestFile(db, BTC_2023Q1_HOURLY)).status, 'accepted');
+    assert.equal((await ingestFile(db, join(dir, 'ETHUSD_60.csv'))).status, 'accepted');
+    const two = resolveBook({ ...CONFIG, book_id: 'bf', data: { ...CONFIG.data, symbols: ['BTC/USD', 'ETH/USD'] }, skills: [{ skill: 'sma-cross', symbols: ['BTC/USD', 'ETH/USD'], params: { fast: 10, slow: 30 } }] });
+    const k2 = tradingBookKernel(two);
+    const ethCandles = loadKrakenCsv(join(dir, 'ETHUSD_60.csv'), 'ETH/USD', 3600);
+    const twoTicks = ticksOf(two, [...btc, ...ethCandles]).map((t): RuntimeCommand => ({ kind: 'market.tick', time_ms: t.time_ms, candles: t.candles }));
+    const store = new EventStore(db);
+    await writeBook(store, 'book:bf', k2, [{ kind: 'runtime.start', time_ms: Date.UTC(2026, 0, 1), book_id: 'bf', execution_plane: 'PAPER', owner: 'test:1', lease_epoch: 1 }, ...twoTicks]);
+    const before = await reexecute(store, 'book:bf', k2, 'trading', storeInputs(db));
+
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'later'));
+    const backfill = join(dir, 'later', 'ETHUSD_60.csv');
+    writeFileSync(backfill, `${hole.join('\n')}\n`);
+    const rep = await ingestFile(db, backfill);
+    assert.equal(rep.status, 'accepted', JSON.stringify(rep));
+    const after = await reexecute(store, 'book:bf', k2, 'trading', storeInputs(db));
+    assert.equal(after.state_hash, before.state_hash);
+    assert.equal(after.steps_checked, twoTicks.length + 1);
+  });
 });

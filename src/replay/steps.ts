@@ -92,7 +92,13 @@ export async function commandOf<S>(step: readonly StoredEvent[], before: S, kern
       if (bar === undefined) throw new StepInputError(first.seq, `${first.stream} seq ${first.seq}: a ${first.type} event does not start a step the runtime writes (no bar.closed, no runtime or operator event)`);
       const market = kernel.market;
       if (market === undefined) throw new StepInputError(first.seq, `${first.stream} seq ${first.seq}: a market tick, but the kernel has no market feed (fold a trading book with its config)`);
-      return { kind: 'market.tick', time_ms: bar.time_ms, candles: await inputs.candlesClosingAt(market.symbols, market.interval_s, bar.time_ms) };
+      // A stored candle of a symbol the tick did not record arrived after the tick (a backfill):
+      // the runtime feeds tick T only once every symbol has a candle closing at or after T, and
+      // then always includes a candle closing at T if one is stored. So it is not an input the
+      // book saw, and is left out; a recorded symbol's candle is compared field by field.
+      const recorded = new Set(step.filter((e) => e.type === 'bar.closed').map((e) => field(e.payload, 'symbol')));
+      const candles = (await inputs.candlesClosingAt(market.symbols, market.interval_s, bar.time_ms)).filter((c) => recorded.has(c.symbol));
+      return { kind: 'market.tick', time_ms: bar.time_ms, candles };
     }
   }
 }
