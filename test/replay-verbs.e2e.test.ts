@@ -16,9 +16,9 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { stateHashHex, type RuntimeCommand } from '../src/core/book/index.js';
+import { stateHashHex } from '../src/core/book/index.js';
 import { toHex } from '../src/core/canonical/hash.js';
-import { resolveBook, ticksOf, tradingBookKernel } from '../src/core/engine/index.js';
+import { resolveBook, tradingBookKernel } from '../src/core/engine/index.js';
 import { ingestFile } from '../src/ingest/ingest.js';
 import type { Db } from '../src/store/db.js';
 import { EventStore } from '../src/store/event-store.js';
@@ -27,18 +27,13 @@ import { openDb } from '../src/store/open.js';
 import { BTC_2023Q1_HOURLY, loadKrakenCsv } from './support/candles-csv.js';
 import { cleanEnv, runCliAsync } from './support/cli.js';
 import { processStore } from './support/engines.js';
-import { writeBook, type Script } from './support/book-driver.js';
+import { runtimeStart, smaBookConfig, tickCommands, writeBook, type Script } from './support/book-driver.js';
 
-const CONFIG = {
-  book_id: 'rv', data: { symbols: ['BTC/USD'], timeframe_s: 3600, source: { kind: 'store' } },
-  skills: [{ skill: 'sma-cross', symbols: ['BTC/USD'], params: { fast: 10, slow: 30 } }],
-  sizing: { mode: 'pct_equity', pct: '25' }, initial_cash: '10000',
-};
+const CONFIG = smaBookConfig('rv');
 const book = resolveBook(CONFIG);
 const kernel = tradingBookKernel(book);
-type Tick = Extract<RuntimeCommand, { kind: 'market.tick' }>;
-const ticks = ticksOf(book, loadKrakenCsv(BTC_2023Q1_HOURLY, 'BTC/USD', 3600).slice(0, 300)).map((t): Tick => ({ kind: 'market.tick', time_ms: t.time_ms, candles: t.candles }));
-const start = (time_ms: number, epoch: number): RuntimeCommand => ({ kind: 'runtime.start', time_ms, book_id: 'rv', execution_plane: 'PAPER', owner: 'test:1', lease_epoch: epoch });
+const ticks = tickCommands(book, loadKrakenCsv(BTC_2023Q1_HOURLY, 'BTC/USD', 3600).slice(0, 300));
+const start = (time_ms: number, epoch: number) => runtimeStart('rv', time_ms, epoch);
 const SCRIPT: Script[] = [
   start(Date.UTC(2026, 0, 1), 1),
   ...ticks.slice(0, 120),

@@ -9,29 +9,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { canonicalJson } from '../core/canonical/index.js';
-import type { RuntimeCommand } from '../core/book/index.js';
-import { resolveBook, ticksOf, tradingBookKernel } from '../core/engine/index.js';
+import { resolveBook, tradingBookKernel } from '../core/engine/index.js';
 import { ingestFile } from '../ingest/ingest.js';
 import { EventStore } from '../store/event-store.js';
 import { describeEngines } from '../../test/support/engines.js';
 import { BTC_2023Q1_HOURLY, loadKrakenCsv } from '../../test/support/candles-csv.js';
-import { produce, writeBook, type Script } from '../../test/support/book-driver.js';
+import { produce, runtimeStart, smaBookConfig, tickCommands, writeBook, type Script } from '../../test/support/book-driver.js';
 import { withRollback } from '../../test/support/rollback.js';
 import { storeInputs } from './inputs.js';
 import { reexecute, ReplayDivergence } from './reexecute.js';
 
-const CONFIG = {
-  book_id: 'rx', data: { symbols: ['BTC/USD'], timeframe_s: 3600, source: { kind: 'store' } },
-  skills: [{ skill: 'sma-cross', symbols: ['BTC/USD'], params: { fast: 10, slow: 30 } }],
-  sizing: { mode: 'pct_equity', pct: '25' }, initial_cash: '10000',
-};
+const CONFIG = smaBookConfig('rx');
 const STREAM = 'book:rx';
 const book = resolveBook(CONFIG);
 const kernel = tradingBookKernel(book);
-const ticks = ticksOf(book, loadKrakenCsv(BTC_2023Q1_HOURLY, 'BTC/USD', 3600).slice(0, 600)).map(
-  (t): RuntimeCommand => ({ kind: 'market.tick', time_ms: t.time_ms, candles: t.candles }),
-);
-const start = (time_ms: number, epoch: number): RuntimeCommand => ({ kind: 'runtime.start', time_ms, book_id: 'rx', execution_plane: 'PAPER', owner: 'test:1', lease_epoch: epoch });
+const ticks = tickCommands(book, loadKrakenCsv(BTC_2023Q1_HOURLY, 'BTC/USD', 3600).slice(0, 600));
+const start = (time_ms: number, epoch: number) => runtimeStart('rx', time_ms, epoch);
 const SCRIPT: Script[] = [
   start(Date.UTC(2026, 0, 1), 1),
   ...ticks.slice(0, 250),
@@ -81,7 +74,7 @@ describeEngines('re-execute', ({ freshDb }) => {
     });
 
     // An altered input: one stored candle's close changed (as a superuser, rolled back).
-    const tick = ticks[300]! as Extract<RuntimeCommand, { kind: 'market.tick' }>;
+    const tick = ticks[300]!;
     const candle = tick.candles[0]!;
     const barSeq = written.events.findIndex((e) => e.type === 'bar.closed' && e.time_ms === tick.time_ms) + 1;
     await withRollback(db, async (view, tx) => {
@@ -173,9 +166,9 @@ describeEngines('re-execute', ({ freshDb }) => {
     const two = resolveBook({ ...CONFIG, book_id: 'bf', data: { ...CONFIG.data, symbols: ['BTC/USD', 'ETH/USD'] }, skills: [{ skill: 'sma-cross', symbols: ['BTC/USD', 'ETH/USD'], params: { fast: 10, slow: 30 } }] });
     const k2 = tradingBookKernel(two);
     const ethCandles = loadKrakenCsv(join(dir, 'ETHUSD_60.csv'), 'ETH/USD', 3600);
-    const twoTicks = ticksOf(two, [...btc, ...ethCandles]).map((t): RuntimeCommand => ({ kind: 'market.tick', time_ms: t.time_ms, candles: t.candles }));
+    const twoTicks = tickCommands(two, [...btc, ...ethCandles]);
     const store = new EventStore(db);
-    await writeBook(store, 'book:bf', k2, [{ kind: 'runtime.start', time_ms: Date.UTC(2026, 0, 1), book_id: 'bf', execution_plane: 'PAPER', owner: 'test:1', lease_epoch: 1 }, ...twoTicks]);
+    await writeBook(store, 'book:bf', k2, [runtimeStart('bf', Date.UTC(2026, 0, 1), 1), ...twoTicks]);
     const before = await reexecute(store, 'book:bf', k2, 'trading', storeInputs(db));
 
     const { mkdirSync } = await import('node:fs');

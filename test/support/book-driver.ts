@@ -9,6 +9,8 @@ import type { BookKernel, RuntimeCommand } from '../../src/core/book/index.js';
 import type { CanonicalValue } from '../../src/core/canonical/index.js';
 import type { NewEvent } from '../../src/core/events/index.js';
 import type { EventStore } from '../../src/store/event-store.js';
+import { ticksOf, type ResolvedBook } from '../../src/core/engine/index.js';
+import type { Candle } from '../../src/core/market/candle.js';
 
 export type Script =
   | RuntimeCommand
@@ -69,4 +71,24 @@ export function produce<S>(kernel: BookKernel<S>, commands: readonly RuntimeComm
     }
   }
   return out;
+}
+
+/** The book the replay tests trade: sma-cross 10/30 on BTC/USD hourly, from the store, 25 % of equity. */
+export function smaBookConfig(book_id: string) {
+  return {
+    book_id, data: { symbols: ['BTC/USD'], timeframe_s: 3600, source: { kind: 'store' } },
+    skills: [{ skill: 'sma-cross', symbols: ['BTC/USD'], params: { fast: 10, slow: 30 } }],
+    sizing: { mode: 'pct_equity', pct: '25' }, initial_cash: '10000',
+  };
+}
+
+/** runtime.start as the runtime issues it (owner test:1). */
+export const runtimeStart = (book_id: string, time_ms: number, lease_epoch: number): RuntimeCommand =>
+  ({ kind: 'runtime.start', time_ms, book_id, execution_plane: 'PAPER', owner: 'test:1', lease_epoch });
+
+export type TickCommand = Extract<RuntimeCommand, { kind: 'market.tick' }>;
+
+/** The market.tick commands the runtime's market loop would feed for these candles. */
+export function tickCommands(book: ResolvedBook, candles: readonly Candle[]): TickCommand[] {
+  return ticksOf(book, candles).map((t): TickCommand => ({ kind: 'market.tick', time_ms: t.time_ms, candles: t.candles }));
 }
