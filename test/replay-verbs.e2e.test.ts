@@ -107,7 +107,9 @@ for (const engine of ['pglite', 'postgres'] as const) {
       // window: ten hours, each re-executed.
       const w = await cli('replay', 'window', '--from', iso(ticks[100]!.time_ms), '--to', iso(ticks[110]!.time_ms), '--json');
       assert.equal(w.code, 0, w.stderr);
-      const wr = JSON.parse(w.stdout) as { hours: { hour: string }[]; steps_checked: number; steps: number };
+      const wr = JSON.parse(w.stdout) as { hours: { hour: string; seq_from: number }[]; steps_checked: number; steps: number; started_at_seq: number };
+      assert.ok(wr.started_at_seq > 0 && wr.started_at_seq < wr.hours[0]!.seq_from, `folded from snapshot seq ${wr.started_at_seq}, before the window`);
+      assert.ok(wr.hours[0]!.seq_from - wr.started_at_seq <= 150 + 20, 'from the newest snapshot before the window (one every 150 events)');
       assert.deepEqual(wr.hours.map((x) => x.hour), ticks.slice(100, 110).map((t) => iso(t.time_ms)));
       assert.equal(wr.steps_checked, wr.steps);
 

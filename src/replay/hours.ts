@@ -140,28 +140,42 @@ export interface WindowResult extends Omit<ReexecuteResult, 'stopped'> {
   window_steps: WindowStep[];
 }
 
-/** Where to start folding for a window beginning at from_ms: the newest snapshot before it (market kernels), else genesis. */
+/**
+ * Where to start folding for a window beginning at from_ms: the newest snapshot whose last tick's
+ * hour is before the window (market kernels), else genesis. Market time only grows with seq, so
+ * a binary search over the snapshot list decodes O(log n) snapshots, not all the later ones.
+ */
 export async function startBefore<S>(store: EventStore, stream: string, kernel: BookKernel<S>, from_ms: number): Promise<{ seq: number; hash: Uint8Array; state: S } | undefined> {
   const market = kernel.market;
   if (market === undefined) return undefined;
-  let before = Number.MAX_SAFE_INTEGER;
-  // Newest first; each probe reads one snapshot (bounded by the number of snapshots after the window).
-  for (let probes = 0; probes < 10_000; probes++) {
-    const snap = await store.latestSnapshot(stream, before);
-    if (snap === null) return undefined;
-    let state: S;
+  const seqs = (await store.snapshots(stream)).map((x) => x.seq);
+  const load = async (seq: number) => {
+    const snap = await store.latestSnapshot(stream, seq + 1);
+    if (snap === null || snap.seq !== seq) return null;
     try {
-      state = kernel.codec.decode(snap.state);
+      return { seq, hash: snap.head_hash, state: kernel.codec.decode(snap.state) };
     } catch {
-      before = snap.seq; // another state version: look further back
-      continue;
+      return null; // another state version: not a starting point
     }
+  };
+  const before = (state: S) => {
     const last = market.lastTickMs(state);
-    // The snapshot's hour must end before the window: its last tick's hour < from.
-    if (last !== null && last - (((last % HOUR_MS) + HOUR_MS) % HOUR_MS) < from_ms) return { seq: snap.seq, hash: snap.head_hash, state };
-    before = snap.seq;
+    if (last === null) return true; // before the first tick: before any window
+    return last - (((last % HOUR_MS) + HOUR_MS) % HOUR_MS) < from_ms;
+  };
+  // Invariant: every snapshot at index < lo is before the window, at index >= hi is not (or unreadable).
+  let lo = 0;
+  let hi = seqs.length;
+  let best: { seq: number; hash: Uint8Array; state: S } | undefined;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const s = await load(seqs[mid]!);
+    if (s !== null && before(s.state)) {
+      best = s;
+      lo = mid + 1;
+    } else hi = mid;
   }
-  return undefined;
+  return best;
 }
 
 /**
