@@ -22,7 +22,7 @@ import type { EventStore } from '../store/event-store.js';
 import type { ReplayInputs } from './inputs.js';
 import { MerkleTree } from './merkle.js';
 import { reexecute, type ReexecutedStep, type ReexecuteResult } from './reexecute.js';
-import { commandValue, HOUR_MS } from './steps.js';
+import { commandValue, hourStart } from './steps.js';
 
 export const MANIFEST_FORMAT = 'warden.replay.manifest.v1';
 const NEWLINE = new Uint8Array([10]);
@@ -161,7 +161,7 @@ export async function startBefore<S>(store: EventStore, stream: string, kernel: 
   const before = (state: S) => {
     const last = market.lastTickMs(state);
     if (last === null) return true; // before the first tick: before any window
-    return last - (((last % HOUR_MS) + HOUR_MS) % HOUR_MS) < from_ms;
+    return hourStart(last) < from_ms;
   };
   // Invariant: every snapshot at index < lo is before the window, at index >= hi is not (or unreadable).
   let lo = 0;

@@ -19,7 +19,7 @@ import type { NewEvent, StoredEvent } from '../core/events/index.js';
 import type { EventStore } from '../store/event-store.js';
 import type { ReplayInputs } from './inputs.js';
 import { commandOf, hourOf, startsStep, STEP_EVENTS_MAX, StepInputError } from './steps.js';
-import { ReplayKernelError } from './verify.js';
+import { evolveOrExplain } from './verify.js';
 
 export const VALUE_CHARS_MAX = 300;
 
@@ -130,13 +130,7 @@ export async function reexecute<S>(
   let headSeq = opts.from?.seq ?? 0;
   let headHash = opts.from ? toHex(opts.from.hash) : toHex(new Uint8Array(32));
 
-  const fold = (s: S, e: StoredEvent): S => {
-    try {
-      return kernel.decider.evolve(s, e);
-    } catch (err) {
-      throw new ReplayKernelError(stream, e.seq, `${stream} seq ${e.seq}: the ${kernelName} kernel cannot fold a ${e.type} event (${(err as Error).message})`);
-    }
-  };
+  const fold = (s: S, e: StoredEvent): S => evolveOrExplain({ name: kernelName, kernel }, stream, s, e);
 
   const runStep = async (step: StoredEvent[]) => {
     const before = state;

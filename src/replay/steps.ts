@@ -103,10 +103,13 @@ export async function commandOf<S>(step: readonly StoredEvent[], before: S, kern
   }
 }
 
+/** The start of the UTC hour holding `ms` (floor, also for times before 1970). */
+export const hourStart = (ms: number): number => ms - (((ms % HOUR_MS) + HOUR_MS) % HOUR_MS);
+
 /** The step's evaluation hour (start of the UTC hour, ms) from the state after it; null before the first tick. */
 export function hourOf<S>(kernel: BookKernel<S>, after: S, stepTimeMs: number): number | null {
   const clock = kernel.market ? kernel.market.lastTickMs(after) : stepTimeMs;
-  return clock === null ? null : clock - (((clock % HOUR_MS) + HOUR_MS) % HOUR_MS);
+  return clock === null ? null : hourStart(clock);
 }
 
 /** A command as canonical JSON (the input hashed into a manifest): candles as decimal text. */

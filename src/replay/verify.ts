@@ -8,6 +8,7 @@
 import { bytesEqual, toHex } from '../core/canonical/hash.js';
 import { canonicalBytes } from '../core/canonical/index.js';
 import { minimalBookKernel, stateHashHex, type BookKernel } from '../core/book/index.js';
+import type { StoredEvent } from '../core/events/index.js';
 import type { EventStore } from '../store/event-store.js';
 import { IntegrityError } from '../store/errors.js';
 
@@ -31,6 +32,23 @@ export interface ReplayVerifyResult {
   snapshots_checked: number;
   /** Where the fold started: 0 = genesis, else the snapshot seq it trusted (--from-snapshot). */
   from_seq: number;
+}
+
+/**
+ * Folds one event, turning a kernel's refusal into a ReplayKernelError (exit 64) that says what to
+ * pass: the one place rebuild and re-execute explain an unfoldable stream.
+ */
+export function evolveOrExplain<S>(k: { name: string; kernel: BookKernel<S> }, stream: string, state: S, e: StoredEvent): S {
+  try {
+    return k.kernel.decider.evolve(state, e);
+  } catch (err) {
+    if (err instanceof ReplayKernelError) throw new ReplayKernelError(stream, e.seq, err.message);
+    throw new ReplayKernelError(
+      stream, e.seq,
+      `${stream} seq ${e.seq}: the ${k.name} kernel cannot fold a ${e.type} event (${(err as Error).message}). ` +
+        (k.name === 'book' ? 'This looks like a trading book: pass --book-config FILE (its BOOK.json) or set WARDEN_BOOK_CONFIG.' : 'Is this the config the book was started with?'),
+    );
+  }
 }
 
 /** Which kernel folds which stream: book streams are the paper runtime's books. */
@@ -94,18 +112,7 @@ export async function replayVerify(
   };
   if (from === undefined) compare(0, new Uint8Array(32));
   const v = await store.verify(stream, onProgress, 2000, (e) => {
-    if (k) {
-      try {
-        state = k.kernel.decider.evolve(state, e);
-      } catch (err) {
-        if (err instanceof ReplayKernelError) throw new ReplayKernelError(stream, e.seq, err.message);
-        throw new ReplayKernelError(
-          stream, e.seq,
-          `${stream} seq ${e.seq}: the ${k.name} kernel cannot fold a ${e.type} event (${(err as Error).message}). ` +
-            (k.name === 'book' ? 'This looks like a trading book: pass --book-config FILE (its BOOK.json) or set WARDEN_BOOK_CONFIG.' : 'Is this the config the book was started with?'),
-        );
-      }
-    }
+    if (k) state = evolveOrExplain(k, stream, state, e);
     compare(e.seq, e.hash);
   }, { from, toSeq: opts.toSeq });
   if (next < snapshots.length) {

@@ -11,7 +11,7 @@
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError, EXIT, withStore, writeJson, type GlobalOptions } from '../context.js';
-import { kernelChoice, kernelOrExplain, oneBook, progressBar, quarantining } from './replay-shared.js';
+import { kernelChoice, kernelOrExplain, oneBook, progressBar, quarantining, replayStore } from './replay-shared.js';
 import type { HourEntry } from '../../replay/hours.js';
 
 interface Opts {
@@ -46,13 +46,10 @@ export function registerReplayManifest(replay: Command, globals: () => GlobalOpt
     .action(async (_o: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<Opts>();
       await withStore(globals(), 'replay manifest', async ({ db, config }) => {
-        const { verifySchema } = await import('../../store/migrations.js');
-        await verifySchema(db);
-        const { EventStore } = await import('../../store/event-store.js');
         const { buildManifest, compareManifests, MANIFEST_FORMAT } = await import('../../replay/hours.js');
         const { storeInputs } = await import('../../replay/inputs.js');
         const other = opts.compare ? readManifest(opts.compare, MANIFEST_FORMAT) : null;
-        const store = new EventStore(db);
+        const store = await replayStore(db);
         const stream = await oneBook(store, db, opts.book);
         const k = kernelOrExplain(await kernelChoice(opts.bookConfig, config.WARDEN_BOOK_CONFIG), stream);
         const tmp = opts.out ? `${opts.out}.${process.pid}.tmp` : null;

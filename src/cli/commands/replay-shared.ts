@@ -57,6 +57,14 @@ export async function kernelChoice(bookConfig: string | undefined, envBookConfig
   };
 }
 
+/** The event store of a store whose schema this build knows ("Run: warden migrate" otherwise). */
+export async function replayStore(db: Db): Promise<EventStore> {
+  const { verifySchema } = await import('../../store/migrations.js');
+  await verifySchema(db);
+  const { EventStore } = await import('../../store/event-store.js');
+  return new EventStore(db);
+}
+
 /** The streams to replay: one book (--book) or all; exit 1 naming the book when it has no stream. */
 export async function streamsOf(store: EventStore, db: Db, book: string | undefined): Promise<StreamInfo[]> {
   const all = await store.streams();

@@ -9,7 +9,7 @@
  */
 import type { Command } from 'commander';
 import { CliError, EXIT, withStore, writeJson, type GlobalOptions } from '../context.js';
-import { kernelChoice, progressBar, quarantining, streamsOf } from './replay-shared.js';
+import { kernelChoice, progressBar, quarantining, replayStore, streamsOf } from './replay-shared.js';
 
 interface Opts {
   book?: string;
@@ -39,11 +39,8 @@ export function registerReplayVerify(replay: Command, globals: () => GlobalOptio
       const opts = cmd.optsWithGlobals<Opts>();
       const fromSnapshot = fromSnapshotOf(opts.fromSnapshot);
       await withStore(globals(), 'replay verify', async ({ db, config }) => {
-        const { verifySchema } = await import('../../store/migrations.js');
-        await verifySchema(db);
-        const { EventStore } = await import('../../store/event-store.js');
         const { replayVerify, reexecute, storeInputs } = await import('../../replay/index.js');
-        const store = new EventStore(db);
+        const store = await replayStore(db);
         const streams = await streamsOf(store, db, opts.book);
         const kernels = await kernelChoice(opts.bookConfig, config.WARDEN_BOOK_CONFIG);
         const inputs = storeInputs(db);

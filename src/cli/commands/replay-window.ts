@@ -13,9 +13,9 @@ import type { Command } from 'commander';
 import type { RuntimeCommand } from '../../core/book/index.js';
 import type { StoredEvent } from '../../core/events/index.js';
 import { CliError, EXIT, withStore, writeJson, type GlobalOptions } from '../context.js';
-import { kernelChoice, kernelOrExplain, oneBook, parseTime, progressBar, quarantining } from './replay-shared.js';
+import { HOUR_MS, hourStart } from '../../replay/steps.js';
+import { kernelChoice, kernelOrExplain, oneBook, parseTime, progressBar, quarantining, replayStore } from './replay-shared.js';
 
-const HOUR_MS = 3_600_000;
 const LINE_CHARS_MAX = 160;
 
 interface Opts {
@@ -50,11 +50,8 @@ const eventLine = (e: StoredEvent) => clip(`seq ${e.seq} ${e.type} ${JSON.string
 
 async function runWindow(globals: GlobalOptions, verb: 'window' | 'hour', opts: Opts, from_ms: number, to_ms: number): Promise<void> {
   await withStore(globals, `replay ${verb}`, async ({ db, config }) => {
-    const { verifySchema } = await import('../../store/migrations.js');
-    await verifySchema(db);
-    const { EventStore } = await import('../../store/event-store.js');
     const { replayWindow, storeInputs, commandValue } = await import('../../replay/index.js');
-    const store = new EventStore(db);
+    const store = await replayStore(db);
     const stream = await oneBook(store, db, opts.book);
     const k = kernelOrExplain(await kernelChoice(opts.bookConfig, config.WARDEN_BOOK_CONFIG), stream);
     const head = (await store.head(stream))?.seq ?? 0;
@@ -110,7 +107,7 @@ export function registerReplayWindow(replay: Command, globals: () => GlobalOptio
     const opts = cmd.optsWithGlobals<Opts>();
     const from = parseTime(opts.from!, '--from');
     const to = parseTime(opts.to!, '--to');
-    const fromHour = from - (from % HOUR_MS);
+    const fromHour = hourStart(from);
     if (to <= fromHour) throw new CliError(`--to ${opts.to} must be after --from ${opts.from}`, EXIT.usage);
     await runWindow(globals(), 'window', opts, fromHour, to);
   });
@@ -123,7 +120,7 @@ export function registerReplayWindow(replay: Command, globals: () => GlobalOptio
   ).action(async (time: string, _o: unknown, cmd: Command) => {
     const opts = cmd.optsWithGlobals<Opts>();
     const at = parseTime(time, 'hour');
-    if (at % HOUR_MS !== 0) throw new CliError(`hour ${JSON.stringify(time)}: expected the start of an hour, e.g. ${new Date(at - (at % HOUR_MS)).toISOString()}`, EXIT.usage);
+    if (hourStart(at) !== at) throw new CliError(`hour ${JSON.stringify(time)}: expected the start of an hour, e.g. ${new Date(hourStart(at)).toISOString()}`, EXIT.usage);
     await runWindow(globals(), 'hour', opts, at, at + HOUR_MS);
   });
 }
