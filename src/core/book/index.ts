@@ -1,4 +1,12 @@
-/** The book as the runtime runs it: minimal pure decider, state codec and hash, kernel seam. */
+/** The trading book: one decider (commands -> typed events -> one state), its codecs, config and tick rule. */
+export * from './events.js';
+export * from './codecs.js';
+export * from './commands.js';
+export * from './config.js';
 export * from './state.js';
-export * from './decider.js';
+export * from './evolve.js';
+export * from './decide.js';
+export * from './orders.js';
+export * from './tick.js';
+export * from './ticks.js';
 export * from './kernel.js';

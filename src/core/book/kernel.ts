@@ -1,12 +1,13 @@
 /**
- * The seam between the paper runtime and whatever decides for a book. The runtime is generic over
- * a BookKernel: a pure decider that accepts the RuntimeCommands, a canonical state codec, and a
- * view of the few facts the runtime needs to run a book. Today the minimal book decider fills it;
- * the trading kernel (../engine/book-kernel.ts) provides its own, with a market feed.
+ * The seam between the drivers (paper runtime, backtest, replay) and the book: the one decider,
+ * the state's snapshot codec, a view of the few facts a driver needs, and the market facts when
+ * the book trades. bookKernel(null) is a book with no market (operator commands only).
  */
-import type { Decider } from '../decider/index.js';
-import { bookDecider, type RuntimeCommand } from './decider.js';
-import { bookStateCodec, type BookState, type ExecutionPlane, type StateCodec } from './state.js';
+import type { CanonicalValue } from '../canonical/index.js';
+import type { ResolvedBook } from './config.js';
+import { bookDecider, type BookDecider } from './decide.js';
+import type { ExecutionPlane } from './events.js';
+import { BOOK_STATE_VERSION, decodeState, encodeState, stateHash, type BookState } from './state.js';
 
 export interface BookView {
   readonly book_id: string | null;
@@ -16,28 +17,55 @@ export interface BookView {
   readonly running: boolean;
 }
 
-/** What a kernel that trades needs from the market: the runtime feeds it `market.tick` commands. */
-export interface MarketFeed<S> {
+/** What a trading book needs from the market: the drivers feed it `market.tick` commands. */
+export interface MarketFeed {
   readonly symbols: readonly string[];
   readonly interval_s: number;
   /** The hash of the book config this kernel was built from. */
   readonly config_hash: string;
   /** The close time of the last tick the state has processed; null before the first. */
-  lastTickMs(state: S): number | null;
+  lastTickMs(state: BookState): number | null;
   /** The config hash the state's book was started with; null before it started. */
-  startedConfigHash(state: S): string | null;
+  startedConfigHash(state: BookState): string | null;
 }
 
-export interface BookKernel<S> {
-  readonly decider: Decider<RuntimeCommand, S>;
-  readonly codec: StateCodec<S>;
-  view(state: S): BookView;
-  /** Present when the book trades: the runtime then runs its market loop. */
-  readonly market?: MarketFeed<S>;
+export interface StateCodec {
+  /** A short name + version, recorded in logs and snapshot kinds. */
+  readonly name: string;
+  encode(state: BookState): CanonicalValue;
+  /** Throws BookStateError naming the first bad field. */
+  decode(value: CanonicalValue): BookState;
 }
 
-export const minimalBookKernel: BookKernel<BookState> = {
-  decider: bookDecider,
-  codec: bookStateCodec,
-  view: (s) => ({ book_id: s.book_id, execution_plane: s.execution_plane, status: s.status, last_inbox_id: s.last_inbox_id, running: s.running }),
-};
+export interface BookKernel {
+  readonly decider: BookDecider;
+  readonly book: ResolvedBook | null;
+  readonly codec: StateCodec;
+  view(state: BookState): BookView;
+  stateHash(state: BookState): string;
+  /** Present when the book trades: the driver then runs its market loop. */
+  readonly market?: MarketFeed;
+}
+
+export const bookStateCodec: StateCodec = { name: `book.v${BOOK_STATE_VERSION}`, encode: encodeState, decode: decodeState };
+
+export function bookKernel(book: ResolvedBook | null): BookKernel {
+  const base = {
+    decider: bookDecider(book),
+    book,
+    codec: bookStateCodec,
+    view: (s: BookState): BookView => ({ book_id: s.book_id, execution_plane: s.execution_plane, status: s.status, last_inbox_id: s.last_inbox_id, running: s.running }),
+    stateHash,
+  };
+  if (book === null) return base;
+  return {
+    ...base,
+    market: {
+      symbols: book.symbols,
+      interval_s: book.interval_s,
+      config_hash: book.config_hash,
+      lastTickMs: (s) => (s.ticks > 0 ? s.time_ms : null),
+      startedConfigHash: (s) => (s.started ? s.config_hash : null),
+    },
+  };
+}

@@ -1,119 +1,293 @@
 /**
- * The book's state as the paper runtime sees it, its canonical encoding and its state hash.
+ * The ONE state of a book: who it is and whether it runs (book.opened, runtime and operator
+ * events) and what it trades (book.started onward: bar history, ledger, working orders, skill
+ * memory, equity and risk tier). One status (UNOPENED | ACTIVE | PAUSED), one canonical encoding
+ * (snapshots), one state hash: a runtime and a backtest fed the same commands print the same hash.
  *
- * Minimal on purpose: the trading kernel (skills, risk, ledger) is built separately and will plug
- * in as the book's decider behind the same seam (see ./kernel.ts). The state is plain data, its
- * encoding is canonical JSON (RFC 8785) with a version field, and the state hash is
- * sha256(BOOK_STATE_DOMAIN_TAG || canonical bytes), so two processes that folded the same events
- * print the same hash.
+ * The state is mutable on purpose: evolve (./evolve.ts) applies an event in place and returns the
+ * same object, so a tick costs what it changes, not a copy of the book. Whoever passes a state to
+ * evolve or step gives it up (linear use); cloneState makes an independent copy (decide() uses it
+ * so that deciding never changes the caller's state). The bar history keeps at most twice the
+ * window per symbol and is trimmed in place.
  */
 import { canonicalBytes, type CanonicalValue } from '../canonical/index.js';
 import { sha256, toHex } from '../canonical/hash.js';
+import { Decimal } from '../money/decimal.js';
+import type { Candle } from '../market/candle.js';
+import { emptyLedger, type Campaign, type LedgerState, type Lot } from '../ledger/index.js';
+import type { OrderType, Side } from '../execution/fills.js';
+import { TIERS, type Tier } from '../risk/profile.js';
+import type { SkillBar, SkillMemory } from '../skills/types.js';
+import { BOOK_STATUSES, EXECUTION_PLANES, type BookStatus, type ExecutionPlane } from './events.js';
 
-/** The only execution planes that exist. There is no live plane and no code path to one. */
-export const EXECUTION_PLANES = ['PAPER', 'SHADOW'] as const;
-export type ExecutionPlane = (typeof EXECUTION_PLANES)[number];
-
-/** UNOPENED until book.opened; later the trading kernel adds REDUCING and HALTED. */
-export const BOOK_STATUSES = ['UNOPENED', 'ACTIVE', 'PAUSED'] as const;
-export type BookStatus = (typeof BOOK_STATUSES)[number];
-
-export const BOOK_STATE_VERSION = 1;
-export const BOOK_STATE_DOMAIN_TAG: Uint8Array = new TextEncoder().encode('warden.book.state.v1\u0000');
 export const BOOK_ID_RE = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
+export interface WorkingOrder {
+  readonly order_id: string;
+  readonly intent_id: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly type: OrderType;
+  readonly qty: Decimal;
+  remaining: Decimal;
+  readonly limit_price: Decimal | null;
+  readonly stop_price: Decimal | null;
+  triggered: boolean;
+  /** All-in unit cost reserved per unit for buys; reference price for exposure. */
+  readonly unit_cost: Decimal;
+  readonly ref_price: Decimal;
+  readonly expire_bars: number;
+  /** Bars of its symbol seen since it was placed (it may fill on each). */
+  bars_seen: number;
+  readonly placed_ms: number;
+}
+
+/** A symbol's recent bars, oldest first: candles (exact) and the same bars as floats (for skills). */
+export interface History {
+  readonly candles: Candle[];
+  readonly bars: SkillBar[];
+}
+
 export interface BookCounts {
-  readonly events: number;
-  readonly starts: number;
-  readonly stops: number;
-  readonly commands_applied: number;
-  readonly commands_rejected: number;
+  events: number;
+  starts: number;
+  stops: number;
+  commands_applied: number;
+  commands_rejected: number;
 }
 
 export interface BookState {
-  readonly book_id: string | null;
-  readonly execution_plane: ExecutionPlane | null;
-  readonly status: BookStatus;
+  book_id: string | null;
+  execution_plane: ExecutionPlane | null;
+  status: BookStatus;
   /** The highest inbox id this book has answered (applied or rejected): commands are idempotent. */
-  readonly last_inbox_id: number;
+  last_inbox_id: number;
   /** True between runtime.started and runtime.stopped; true at restore means the last run crashed. */
-  readonly running: boolean;
-  readonly counts: BookCounts;
+  running: boolean;
+  counts: BookCounts;
+  /** True once book.started (the trading book's first tick) is recorded. */
+  started: boolean;
+  config_hash: string;
+  /** Market time: the last tick's close (the start time before the first tick). */
+  time_ms: number;
+  window_bars: Record<string, number>;
+  history: Map<string, History>;
+  ledger: LedgerState;
+  /** Quantity held per symbol as the execution side sees it (sum of fills); must equal the ledger's lots. */
+  positions: Map<string, Decimal>;
+  /** Working orders in placement order. */
+  orders: WorkingOrder[];
+  memory: Map<string, SkillMemory>;
+  equity: Decimal;
+  peak_equity: Decimal;
+  tier: Tier;
+  cooldown_until_ms: number;
+  seq: { signal: number; intent: number; order: number; fill: number };
+  /** Bars recorded (bar.closed events) and ticks processed. */
+  bars: number;
+  ticks: number;
+  fills: number;
 }
 
-export const INITIAL_BOOK_STATE: BookState = {
-  book_id: null,
-  execution_plane: null,
-  status: 'UNOPENED',
-  last_inbox_id: 0,
-  running: false,
-  counts: { events: 0, starts: 0, stops: 0, commands_applied: 0, commands_rejected: 0 },
-};
+export function initialBookState(): BookState {
+  return {
+    book_id: null, execution_plane: null, status: 'UNOPENED', last_inbox_id: 0, running: false,
+    counts: { events: 0, starts: 0, stops: 0, commands_applied: 0, commands_rejected: 0 },
+    started: false, config_hash: '', time_ms: 0, window_bars: {}, history: new Map(), ledger: emptyLedger(), positions: new Map(), orders: [],
+    memory: new Map(), equity: Decimal.ZERO, peak_equity: Decimal.ZERO, tier: 'normal', cooldown_until_ms: 0,
+    seq: { signal: 0, intent: 0, order: 0, fill: 0 }, bars: 0, ticks: 0, fills: 0,
+  };
+}
+
+/** An independent copy (Decimals and candles are immutable and shared). */
+export function cloneState(s: BookState): BookState {
+  const history = new Map<string, History>();
+  for (const [k, h] of s.history) history.set(k, { candles: h.candles.slice(), bars: h.bars.slice() });
+  return {
+    ...s, counts: { ...s.counts }, window_bars: { ...s.window_bars }, history, positions: new Map(s.positions),
+    orders: s.orders.map((o) => ({ ...o })), memory: new Map(s.memory), seq: { ...s.seq },
+  };
+}
+
+export function lastCandle(s: BookState, symbol: string): Candle | undefined {
+  const h = s.history.get(symbol);
+  return h === undefined ? undefined : h.candles[h.candles.length - 1];
+}
+
+/** The newest `window` candles of a symbol (what the state's hash and snapshot cover). */
+export function windowCandles(s: BookState, symbol: string): readonly Candle[] {
+  const h = s.history.get(symbol);
+  if (h === undefined) return [];
+  const n = s.window_bars[symbol] ?? 2;
+  return h.candles.length <= n ? h.candles : h.candles.slice(h.candles.length - n);
+}
+
+export const BOOK_STATE_VERSION = 2;
+export const BOOK_STATE_DOMAIN_TAG: Uint8Array = new TextEncoder().encode('warden.book.state.v2\u0000');
+
+const ds = (d: Decimal | null): string | null => (d === null ? null : d.toString());
+const sortedKeys = <V>(m: ReadonlyMap<string, V>): string[] => [...m.keys()].sort();
+
+/** The canonical form of the state: everything that influences future decisions. */
+export function encodeState(s: BookState): CanonicalValue {
+  const history: Record<string, CanonicalValue> = {};
+  const intervals: Record<string, CanonicalValue> = {};
+  for (const k of sortedKeys(s.history)) {
+    const candles = windowCandles(s, k);
+    intervals[k] = candles[candles.length - 1]?.interval_s ?? 0;
+    history[k] = candles.map((c) => [c.open_time_ms, c.open.toString(), c.high.toString(), c.low.toString(), c.close.toString(), c.volume.toString(), c.count]);
+  }
+  const lots: Record<string, CanonicalValue> = {};
+  for (const [k, v] of Object.entries(s.ledger.lots)) lots[k] = v.map((l) => ({ lot_id: l.lot_id, qty: l.qty.toString(), price: l.price.toString(), fee: l.fee.toString(), opened_ms: l.opened_ms }));
+  const campaigns: Record<string, CanonicalValue> = {};
+  for (const [k, c] of Object.entries(s.ledger.campaigns)) campaigns[k] = { trade_id: c.trade_id, opened_ms: c.opened_ms, qty_bought: c.qty_bought.toString(), realized: c.realized.toString(), fees: c.fees.toString() };
+  const L = s.ledger;
+  const positions: Record<string, CanonicalValue> = {};
+  for (const k of sortedKeys(s.positions)) positions[k] = (s.positions.get(k) as Decimal).toString();
+  const memory: Record<string, CanonicalValue> = {};
+  for (const k of sortedKeys(s.memory)) memory[k] = s.memory.get(k) as CanonicalValue;
+  return {
+    v: BOOK_STATE_VERSION, book_id: s.book_id, execution_plane: s.execution_plane, status: s.status, last_inbox_id: s.last_inbox_id, running: s.running,
+    counts: { ...s.counts }, started: s.started, config_hash: s.config_hash, time_ms: s.time_ms, window_bars: s.window_bars, history, interval_s: intervals,
+    ledger: {
+      cash: L.cash.toString(), deposits: L.deposits.toString(), lots, campaigns, realized_total: L.realized_total.toString(), fees_total: L.fees_total.toString(),
+      trades_closed: L.trades_closed, next_line: L.next_line, next_lot: L.next_lot, next_trade: L.next_trade,
+    },
+    positions,
+    orders: s.orders.map((o) => ({
+      order_id: o.order_id, intent_id: o.intent_id, symbol: o.symbol, side: o.side, type: o.type, qty: o.qty.toString(), remaining: o.remaining.toString(),
+      limit_price: ds(o.limit_price), stop_price: ds(o.stop_price), triggered: o.triggered, unit_cost: o.unit_cost.toString(), ref_price: o.ref_price.toString(),
+      expire_bars: o.expire_bars, bars_seen: o.bars_seen, placed_ms: o.placed_ms,
+    })),
+    memory, equity: s.equity.toString(), peak_equity: s.peak_equity.toString(), tier: s.tier, cooldown_until_ms: s.cooldown_until_ms,
+    seq: { ...s.seq }, bars: s.bars, ticks: s.ticks, fills: s.fills,
+  };
+}
+
+/** sha256(domain tag || canonical bytes of the state), lower-case hex. */
+export function stateHash(s: BookState): string {
+  return toHex(sha256(BOOK_STATE_DOMAIN_TAG, canonicalBytes(encodeState(s))));
+}
+
+// ---- decode (snapshots) ----
 
 export class BookStateError extends Error {
   override readonly name = 'BookStateError';
 }
 
-/** Encodes and decodes a book state to canonical JSON; the runtime is generic over this. */
-export interface StateCodec<S> {
-  /** A short name + version, recorded in logs and snapshot kinds. */
-  readonly name: string;
-  encode(state: S): CanonicalValue;
-  /** Validates; throws naming the first bad field. */
-  decode(value: CanonicalValue): S;
+type Obj = { readonly [k: string]: CanonicalValue };
+function obj(v: CanonicalValue | undefined, at: string): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BookStateError(`state.${at}: expected an object`);
+  return v as Obj;
 }
-
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function count(v: unknown, path: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new BookStateError(`${path}: expected a non-negative integer, got ${JSON.stringify(v)}`);
+function arr(v: CanonicalValue | undefined, at: string): readonly CanonicalValue[] {
+  if (!Array.isArray(v)) throw new BookStateError(`state.${at}: expected an array`);
   return v;
 }
+function int(v: CanonicalValue | undefined, at: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new BookStateError(`state.${at}: expected a non-negative integer`);
+  return v;
+}
+function str(v: CanonicalValue | undefined, at: string): string {
+  if (typeof v !== 'string') throw new BookStateError(`state.${at}: expected a string`);
+  return v;
+}
+function bool(v: CanonicalValue | undefined, at: string): boolean {
+  if (typeof v !== 'boolean') throw new BookStateError(`state.${at}: expected a boolean`);
+  return v;
+}
+function dec(v: CanonicalValue | undefined, at: string): Decimal {
+  return Decimal.parse(str(v, at), `state.${at}`);
+}
+function decOrNull(v: CanonicalValue | undefined, at: string): Decimal | null {
+  return v === null ? null : dec(v, at);
+}
+function oneOf<T extends string>(v: CanonicalValue | undefined, values: readonly T[], at: string): T {
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) throw new BookStateError(`state.${at}: expected one of ${values.join(', ')}`);
+  return v as T;
+}
 
-export const bookStateCodec: StateCodec<BookState> = {
-  name: `book.v${BOOK_STATE_VERSION}`,
-  encode(s) {
-    return {
-      v: BOOK_STATE_VERSION,
-      book_id: s.book_id,
-      execution_plane: s.execution_plane,
-      status: s.status,
-      last_inbox_id: s.last_inbox_id,
-      running: s.running,
-      counts: { ...s.counts },
-    };
-  },
-  decode(value) {
-    if (!isObj(value)) throw new BookStateError('book state: expected an object');
-    if (value.v !== BOOK_STATE_VERSION) throw new BookStateError(`book state: version ${JSON.stringify(value.v)} is not ${BOOK_STATE_VERSION}`);
-    const keys = Object.keys(value).sort().join(',');
-    if (keys !== 'book_id,counts,execution_plane,last_inbox_id,running,status,v') throw new BookStateError(`book state: unexpected fields ${keys}`);
-    const { book_id, execution_plane, status, running, counts } = value;
-    if (book_id !== null && (typeof book_id !== 'string' || !BOOK_ID_RE.test(book_id))) throw new BookStateError(`book state.book_id: expected null or ${BOOK_ID_RE}`);
-    if (execution_plane !== null && !EXECUTION_PLANES.includes(execution_plane as ExecutionPlane)) throw new BookStateError(`book state.execution_plane: expected null, PAPER or SHADOW`);
-    if (!BOOK_STATUSES.includes(status as BookStatus)) throw new BookStateError(`book state.status: expected one of ${BOOK_STATUSES.join(', ')}`);
-    if (typeof running !== 'boolean') throw new BookStateError('book state.running: expected a boolean');
-    if (!isObj(counts)) throw new BookStateError('book state.counts: expected an object');
-    return {
-      book_id: book_id as string | null,
-      execution_plane: execution_plane as ExecutionPlane | null,
-      status: status as BookStatus,
-      last_inbox_id: count(value.last_inbox_id, 'book state.last_inbox_id'),
-      running,
-      counts: {
-        events: count(counts.events, 'book state.counts.events'),
-        starts: count(counts.starts, 'book state.counts.starts'),
-        stops: count(counts.stops, 'book state.counts.stops'),
-        commands_applied: count(counts.commands_applied, 'book state.counts.commands_applied'),
-        commands_rejected: count(counts.commands_rejected, 'book state.counts.commands_rejected'),
-      },
-    };
-  },
-};
+const STATE_KEYS = Object.keys(encodeState(initialBookState()) as object).sort().join(',');
 
-/** sha256(domain tag || canonical bytes of the encoded state), as lower-case hex. */
-export function stateHashHex<S>(codec: StateCodec<S>, state: S): string {
-  return toHex(sha256(BOOK_STATE_DOMAIN_TAG, canonicalBytes(codec.encode(state))));
+export function decodeState(value: CanonicalValue): BookState {
+  const v = obj(value, '(root)');
+  if (v.v !== BOOK_STATE_VERSION) throw new BookStateError(`state.v: expected ${BOOK_STATE_VERSION}, got ${JSON.stringify(v.v)}`);
+  const keys = Object.keys(v).sort().join(',');
+  if (keys !== STATE_KEYS) throw new BookStateError(`state: unexpected fields ${keys} (expected ${STATE_KEYS})`);
+  const book_id = v.book_id === null ? null : str(v.book_id, 'book_id');
+  if (book_id !== null && !BOOK_ID_RE.test(book_id)) throw new BookStateError(`state.book_id: expected null or ${BOOK_ID_RE}`);
+  const c = obj(v.counts, 'counts');
+  const intervals = obj(v.interval_s, 'interval_s');
+  const history = new Map<string, History>();
+  const h = obj(v.history, 'history');
+  for (const symbol of Object.keys(h).sort()) {
+    const candles: Candle[] = [];
+    const bars: SkillBar[] = [];
+    for (const [i, r] of arr(h[symbol], `history.${symbol}`).entries()) {
+      const at = `history.${symbol}[${i}]`;
+      const a = arr(r, at);
+      const candle: Candle = {
+        symbol, interval_s: int(intervals[symbol], `interval_s.${symbol}`), open_time_ms: int(a[0], `${at}[0]`), open: dec(a[1], `${at}.open`), high: dec(a[2], `${at}.high`),
+        low: dec(a[3], `${at}.low`), close: dec(a[4], `${at}.close`), volume: dec(a[5], `${at}.volume`), vwap: null, count: int(a[6], `${at}.count`),
+      };
+      candles.push(candle);
+      bars.push(skillBarOf(candle));
+    }
+    history.set(symbol, { candles, bars });
+  }
+  const L = obj(v.ledger, 'ledger');
+  const lots: Record<string, readonly Lot[]> = {};
+  for (const [symbol, list] of Object.entries(obj(L.lots, 'ledger.lots'))) {
+    lots[symbol] = arr(list, `ledger.lots.${symbol}`).map((x, i) => {
+      const at = `ledger.lots.${symbol}[${i}]`;
+      const l = obj(x, at);
+      return { lot_id: str(l.lot_id, `${at}.lot_id`), qty: dec(l.qty, `${at}.qty`), price: dec(l.price, `${at}.price`), fee: dec(l.fee, `${at}.fee`), opened_ms: int(l.opened_ms, `${at}.opened_ms`) };
+    });
+  }
+  const campaigns: Record<string, Campaign> = {};
+  for (const [symbol, x] of Object.entries(obj(L.campaigns, 'ledger.campaigns'))) {
+    const at = `ledger.campaigns.${symbol}`;
+    const cp = obj(x, at);
+    campaigns[symbol] = { trade_id: str(cp.trade_id, `${at}.trade_id`), opened_ms: int(cp.opened_ms, `${at}.opened_ms`), qty_bought: dec(cp.qty_bought, `${at}.qty_bought`), realized: dec(cp.realized, `${at}.realized`), fees: dec(cp.fees, `${at}.fees`) };
+  }
+  const ledger: LedgerState = {
+    cash: dec(L.cash, 'ledger.cash'), deposits: dec(L.deposits, 'ledger.deposits'), lots, campaigns, realized_total: dec(L.realized_total, 'ledger.realized_total'),
+    fees_total: dec(L.fees_total, 'ledger.fees_total'), trades_closed: int(L.trades_closed, 'ledger.trades_closed'), next_line: int(L.next_line, 'ledger.next_line'),
+    next_lot: int(L.next_lot, 'ledger.next_lot'), next_trade: int(L.next_trade, 'ledger.next_trade'),
+  };
+  const orders: WorkingOrder[] = arr(v.orders, 'orders').map((x, i) => {
+    const at = `orders[${i}]`;
+    const o = obj(x, at);
+    return {
+      order_id: str(o.order_id, `${at}.order_id`), intent_id: str(o.intent_id, `${at}.intent_id`), symbol: str(o.symbol, `${at}.symbol`),
+      side: oneOf(o.side, ['buy', 'sell'] as const, `${at}.side`), type: oneOf(o.type, ['market', 'limit', 'stop'] as const, `${at}.type`),
+      qty: dec(o.qty, `${at}.qty`), remaining: dec(o.remaining, `${at}.remaining`), limit_price: decOrNull(o.limit_price, `${at}.limit_price`),
+      stop_price: decOrNull(o.stop_price, `${at}.stop_price`), triggered: bool(o.triggered, `${at}.triggered`), unit_cost: dec(o.unit_cost, `${at}.unit_cost`),
+      ref_price: dec(o.ref_price, `${at}.ref_price`), expire_bars: int(o.expire_bars, `${at}.expire_bars`), bars_seen: int(o.bars_seen, `${at}.bars_seen`), placed_ms: int(o.placed_ms, `${at}.placed_ms`),
+    };
+  });
+  const positions = new Map<string, Decimal>();
+  for (const [k, q] of Object.entries(obj(v.positions, 'positions'))) positions.set(k, dec(q, `positions.${k}`));
+  const memory = new Map<string, SkillMemory>();
+  for (const [k, m] of Object.entries(obj(v.memory, 'memory'))) memory.set(k, m === null ? null : (obj(m, `memory.${k}`) as SkillMemory));
+  const seq = obj(v.seq, 'seq');
+  const window_bars: Record<string, number> = {};
+  for (const [k, n] of Object.entries(obj(v.window_bars, 'window_bars'))) window_bars[k] = int(n, `window_bars.${k}`);
+  return {
+    book_id, execution_plane: v.execution_plane === null ? null : oneOf(v.execution_plane, EXECUTION_PLANES, 'execution_plane'),
+    status: oneOf(v.status, BOOK_STATUSES, 'status'), last_inbox_id: int(v.last_inbox_id, 'last_inbox_id'), running: bool(v.running, 'running'),
+    counts: {
+      events: int(c.events, 'counts.events'), starts: int(c.starts, 'counts.starts'), stops: int(c.stops, 'counts.stops'),
+      commands_applied: int(c.commands_applied, 'counts.commands_applied'), commands_rejected: int(c.commands_rejected, 'counts.commands_rejected'),
+    },
+    started: bool(v.started, 'started'), config_hash: str(v.config_hash, 'config_hash'), time_ms: int(v.time_ms, 'time_ms'), window_bars, history, ledger, positions, orders, memory,
+    equity: dec(v.equity, 'equity'), peak_equity: dec(v.peak_equity, 'peak_equity'), tier: oneOf(v.tier, TIERS, 'tier'), cooldown_until_ms: int(v.cooldown_until_ms, 'cooldown_until_ms'),
+    seq: { signal: int(seq.signal, 'seq.signal'), intent: int(seq.intent, 'seq.intent'), order: int(seq.order, 'seq.order'), fill: int(seq.fill, 'seq.fill') },
+    bars: int(v.bars, 'bars'), ticks: int(v.ticks, 'ticks'), fills: int(v.fills, 'fills'),
+  };
+}
+
+/** The float view of a candle for skills: Number() of the canonical text (= Decimal.toNumber()). */
+export function skillBarOf(c: Candle): SkillBar {
+  return { open_time_ms: c.open_time_ms, open: c.open.toNumber(), high: c.high.toNumber(), low: c.low.toNumber(), close: c.close.toNumber(), volume: c.volume.toNumber() };
 }

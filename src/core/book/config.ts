@@ -88,6 +88,8 @@ export interface SkillBinding {
 
 export interface ResolvedBook {
   readonly config: BookConfig;
+  /** The parsed config (defaults filled in) as canonical JSON: recorded in book.started; its hash is config_hash. */
+  readonly config_json: CanonicalValue;
   readonly config_hash: string;
   readonly symbols: readonly string[];
   readonly interval_s: number;
@@ -185,9 +187,11 @@ export function resolveBook(input: unknown): ResolvedBook {
   const ex = config.execution;
   if (Decimal.parse(ex.slippage_bps).gte(Decimal.of(1000))) throw new BookConfigError('book config: execution.slippage_bps must be < 1000');
   if (Number(ex.participation_pct_max) > 100) throw new BookConfigError('book config: execution.participation_pct_max must be <= 100');
+  const config_json = jsonSafe(config);
   return {
     config,
-    config_hash: toHex(sha256(canonicalBytes(jsonSafe(config)))),
+    config_json,
+    config_hash: toHex(sha256(canonicalBytes(config_json))),
     symbols,
     interval_s: config.data.timeframe_s,
     skills,

@@ -1,0 +1,189 @@
+/**
+ * One codec per event payload: encode (typed payload -> canonical JSON, amounts as canonical
+ * decimal strings) and decode (stored canonical JSON -> typed payload, validating every field and
+ * naming the first bad one). CODECS is keyed by every EventType: a type without a codec does not
+ * compile. encodeEvent / decodeEvent are the boundary between the kernel and the store; the
+ * per-bar payloads (bar.closed, mark.recorded) have hand-written encoders, the rest are built from
+ * a small field table.
+ */
+import type { CanonicalValue } from '../canonical/index.js';
+import { Decimal } from '../money/decimal.js';
+import type { NewEvent } from '../events/envelope.js';
+import { TIERS, type Tier } from '../risk/profile.js';
+import { BOOK_STATUSES, COMMAND_KINDS, EXECUTION_PLANES, type BookEvent, type EventPayloads, type EventType, type MarkPosition } from './events.js';
+
+export class EventCodecError extends Error {
+  override readonly name = 'EventCodecError';
+}
+
+type Obj = { readonly [k: string]: CanonicalValue };
+
+interface Field<T> {
+  enc(v: T): CanonicalValue;
+  dec(v: CanonicalValue | undefined, at: string): T;
+}
+
+export interface PayloadCodec<P> {
+  encode(p: P): CanonicalValue;
+  decode(v: CanonicalValue, at: string): P;
+}
+
+const fail = (at: string, what: string, v: CanonicalValue | undefined): never => {
+  throw new EventCodecError(`${at}: expected ${what}, got ${v === undefined ? 'nothing' : JSON.stringify(v)?.slice(0, 80)}`);
+};
+function isObj(v: CanonicalValue | undefined): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Canonical decimal text: no leading zeros, no trailing fractional zeros, no "-0". */
+const DEC_TEXT_RE = /^-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$/;
+
+export const F = {
+  str: { enc: (v: string) => v, dec: (v, at) => (typeof v === 'string' ? v : fail(at, 'a string', v)) } as Field<string>,
+  int: { enc: (v: number) => v, dec: (v, at) => (typeof v === 'number' && Number.isSafeInteger(v) ? v : fail(at, 'an integer', v)) } as Field<number>,
+  bool: { enc: (v: boolean) => v, dec: (v, at) => (typeof v === 'boolean' ? v : fail(at, 'a boolean', v)) } as Field<boolean>,
+  /** A decimal kept as its canonical text (the rarer order and ledger payloads). */
+  text: { enc: (v: string) => v, dec: (v, at) => (typeof v === 'string' && DEC_TEXT_RE.test(v) && v !== '-0' ? v : fail(at, 'a canonical decimal string', v)) } as Field<string>,
+  dec: { enc: (v: Decimal) => v.toString(), dec: (v, at) => (typeof v === 'string' && DEC_TEXT_RE.test(v) && v !== '-0' ? Decimal.parse(v, at) : fail(at, 'a canonical decimal string', v)) } as Field<Decimal>,
+  any: { enc: (v: CanonicalValue) => v, dec: (v, at) => (v === undefined ? fail(at, 'a value', v) : v) } as Field<CanonicalValue>,
+  oneOf<T extends string>(values: readonly T[]): Field<T> {
+    return { enc: (v) => v, dec: (v, at) => (typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as T) : fail(at, `one of ${values.join(', ')}`, v)) };
+  },
+  nullable<T>(f: Field<T>): Field<T | null> {
+    return { enc: (v) => (v === null ? null : f.enc(v)), dec: (v, at) => (v === null ? null : f.dec(v, at)) };
+  },
+  array<T>(f: Field<T>): Field<readonly T[]> {
+    return { enc: (v) => v.map((x) => f.enc(x)), dec: (v, at) => (Array.isArray(v) ? v.map((x, i) => f.dec(x, `${at}[${i}]`)) : fail(at, 'an array', v)) };
+  },
+  record<T>(f: Field<T>): Field<Readonly<Record<string, T>>> {
+    return {
+      enc: (v) => {
+        const o: Record<string, CanonicalValue> = {};
+        for (const k of Object.keys(v)) o[k] = f.enc(v[k] as T);
+        return o;
+      },
+      dec: (v, at) => {
+        if (!isObj(v)) return fail(at, 'an object', v);
+        const o: Record<string, T> = Object.create(null) as Record<string, T>;
+        for (const k of Object.keys(v)) o[k] = f.dec(v[k], `${at}.${k}`);
+        return { ...o };
+      },
+    };
+  },
+  object<P>(spec: { readonly [K in keyof P]-?: Field<P[K]> }): Field<P> {
+    const keys = Object.keys(spec) as (keyof P & string)[];
+    return {
+      enc: (p) => {
+        const o: Record<string, CanonicalValue> = {};
+        for (const k of keys) o[k] = spec[k].enc(p[k]);
+        return o;
+      },
+      dec: (v, at) => {
+        if (!isObj(v)) return fail(at, 'an object', v);
+        const extra = Object.keys(v).filter((k) => !(k in spec));
+        if (extra.length > 0) throw new EventCodecError(`${at}: unexpected field(s) ${extra.sort().join(', ')}`);
+        const o: Partial<Record<keyof P, unknown>> = {};
+        for (const k of keys) o[k] = spec[k].dec(v[k], `${at}.${k}`);
+        return o as P;
+      },
+    };
+  },
+};
+
+const side = F.oneOf(['buy', 'sell'] as const);
+const tier = F.oneOf<Tier>(TIERS);
+const plane = F.oneOf(EXECUTION_PLANES);
+const status = F.oneOf(BOOK_STATUSES);
+const optText = F.nullable(F.text);
+
+function codecOf<P>(f: Field<P>): PayloadCodec<P> {
+  return { encode: (p) => f.enc(p), decode: (v, at) => f.dec(v, at) };
+}
+
+const candleField = F.object({
+  symbol: F.str, interval_s: F.int, open_time_ms: F.int, open: F.dec, high: F.dec, low: F.dec, close: F.dec, volume: F.dec, vwap: F.nullable(F.dec), count: F.int,
+});
+
+/** bar.closed: the candle's fields (vwap is not part of the record: the kernel never reads it). */
+const barClosed: PayloadCodec<EventPayloads['bar.closed']> = {
+  encode: (c) => ({
+    symbol: c.symbol, interval_s: c.interval_s, open_time_ms: c.open_time_ms, open: c.open.toString(), high: c.high.toString(),
+    low: c.low.toString(), close: c.close.toString(), volume: c.volume.toString(), count: c.count,
+  }),
+  decode: (v, at) => candleField.dec(isObj(v) ? { ...v, vwap: null } : v, at),
+};
+
+const markPosition = F.object<MarkPosition>({ symbol: F.str, qty: F.dec, close: F.dec, value: F.dec });
+const markField = F.object<EventPayloads['mark.recorded']>({
+  cash: F.dec, positions: F.array(markPosition), equity: F.dec, exposure_pct: F.dec, peak_equity: F.dec, drawdown_pct: F.dec, tier,
+});
+const markRecorded: PayloadCodec<EventPayloads['mark.recorded']> = {
+  encode: (p) => ({
+    cash: p.cash.toString(),
+    positions: p.positions.length === 0 ? [] : p.positions.map((x) => ({ symbol: x.symbol, qty: x.qty.toString(), close: x.close.toString(), value: x.value.toString() })),
+    equity: p.equity.toString(), exposure_pct: p.exposure_pct.toString(), peak_equity: p.peak_equity.toString(), drawdown_pct: p.drawdown_pct.toString(), tier: p.tier,
+  }),
+  decode: (v, at) => markField.dec(v, at),
+};
+
+export const CODECS: { readonly [K in EventType]: PayloadCodec<EventPayloads[K]> } = {
+  'step.started': codecOf(F.object({ command: F.oneOf(COMMAND_KINDS), inbox_id: F.nullable(F.int), symbols: F.nullable(F.array(F.str)) })),
+  'book.opened': codecOf(F.object({ book_id: F.str, execution_plane: plane })),
+  'runtime.started': codecOf(F.object({ owner: F.str, lease_epoch: F.int, execution_plane: plane, after_crash: F.bool })),
+  'runtime.stopped': codecOf(F.object({ reason: F.str })),
+  'operator.command_applied': codecOf(F.object({ inbox_id: F.int, command: F.str, issued_by: F.str, reason: F.str, status_before: status, status_after: status })),
+  'operator.command_rejected': codecOf(F.object({ inbox_id: F.int, command: F.str, issued_by: F.str, why: F.str })),
+  'book.started': codecOf(F.object({ book_id: F.str, config_hash: F.str, config: F.any, initial_cash: F.dec, window_bars: F.record(F.int) })),
+  'bar.closed': barClosed,
+  'order.triggered': codecOf(F.object({ order_id: F.str, symbol: F.str, stop_price: optText, bar_open_time_ms: F.int })),
+  'fill.executed': codecOf(F.object({
+    fill_id: F.str, order_id: F.str, symbol: F.str, side, qty: F.text, price: F.text, cost: F.text, fee: F.text, fee_pct: F.text,
+    liquidity: F.oneOf(['maker', 'taker'] as const), bar_open_time_ms: F.int, remaining: F.text, clamp: F.nullable(F.oneOf(['cash', 'position'] as const)),
+  })),
+  'cash.posted': codecOf(F.object({ line: F.int, kind: F.oneOf(['deposit', 'buy_cost', 'sell_proceeds', 'fee'] as const), amount: F.text, balance: F.text, ref: F.str })),
+  'lot.opened': codecOf(F.object({ lot_id: F.str, trade_id: F.str, symbol: F.str, qty: F.text, price: F.text, fee: F.text, fill_id: F.str, opened_ms: F.int })),
+  'lot.consumed': codecOf(F.object({
+    lot_id: F.str, symbol: F.str, fill_id: F.str, qty: F.text, entry_price: F.text, exit_price: F.text, entry_fee: F.text, exit_fee: F.text, realized_pnl: F.text, qty_left: F.text,
+  })),
+  'trade.closed': codecOf(F.object({ trade_id: F.str, symbol: F.str, opened_ms: F.int, closed_ms: F.int, qty_bought: F.text, realized_pnl: F.text, fees: F.text })),
+  'order.closed': codecOf(F.object({ order_id: F.str, status: F.oneOf(['filled', 'expired', 'canceled'] as const), filled_qty: F.text, reason: F.str })),
+  'risk.cooldown_started': codecOf(F.object({ until_ms: F.int, trade_id: F.str, loss_pct: F.text })),
+  'mark.recorded': markRecorded,
+  'risk.tier_changed': codecOf(F.object({ from: tier, to: tier, drawdown_pct: F.text, profile: F.str })),
+  'skill.memory_set': codecOf(F.object({ skill: F.str, symbol: F.str, memory: F.nullable(F.record(F.any)) })),
+  'signal.emitted': codecOf(F.object({
+    signal_id: F.str, skill: F.str, params: F.any, symbol: F.str, action: F.str, fraction: optText, reason: F.str, indicators: F.record(F.str), order: F.any,
+  })),
+  'intent.created': codecOf(F.object({
+    intent_id: F.str, signal_id: F.nullable(F.str), symbol: F.str, side, order_type: F.str, qty: F.text, limit_price: optText, stop_price: optText,
+    unit_cost: F.text, ref_price: F.text, sizing: F.any,
+  })),
+  'risk.decided': codecOf(F.object({
+    intent_id: F.str, gate: F.str, outcome: F.oneOf(['allow', 'resize', 'deny'] as const), qty_requested: F.text, qty_allowed: F.text,
+    reasons: F.array(F.object({ code: F.str, detail: F.str })), tier,
+  })),
+  'order.placed': codecOf(F.object({
+    order_id: F.str, intent_id: F.str, symbol: F.str, side, order_type: F.oneOf(['market', 'limit', 'stop'] as const), qty: F.text,
+    limit_price: optText, stop_price: optText, unit_cost: F.text, ref_price: F.text, expire_bars: F.int,
+  })),
+};
+
+const KNOWN: ReadonlySet<string> = new Set(Object.keys(CODECS));
+
+export function isEventType(type: string): type is EventType {
+  return KNOWN.has(type);
+}
+
+/** The event as the store takes it: payload in canonical JSON. */
+export function encodeEvent(e: BookEvent): NewEvent {
+  const codec = CODECS[e.type] as PayloadCodec<unknown>;
+  return { type: e.type, time_ms: e.time_ms, payload: codec.encode(e.payload) };
+}
+
+/** A stored event back into its typed form; an unknown type or a bad field is an EventCodecError naming it. */
+export function decodeEvent(e: { readonly type: string; readonly time_ms: number; readonly payload: CanonicalValue; readonly seq?: number }): BookEvent {
+  if (!isEventType(e.type)) throw new EventCodecError(`${e.seq === undefined ? '' : `seq ${e.seq}: `}unknown event type ${JSON.stringify(e.type)}`);
+  const codec = CODECS[e.type] as PayloadCodec<unknown>;
+  const at = e.seq === undefined ? `${e.type}.payload` : `seq ${e.seq} (${e.type}) payload`;
+  return { type: e.type, time_ms: e.time_ms, payload: codec.decode(e.payload, at) } as BookEvent;
+}

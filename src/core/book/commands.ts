@@ -1,0 +1,35 @@
+/**
+ * The commands a book takes, from the paper runtime and from the backtest alike (both drive the
+ * same decider through the same step loop). Time arrives inside the command: the runtime reads
+ * its clock (or the inbox receipt time) and records it as input; a market tick's time is the
+ * close of its candles.
+ */
+import type { CanonicalValue } from '../canonical/index.js';
+import type { Candle } from '../market/candle.js';
+import type { ExecutionPlane } from './events.js';
+
+export type RuntimeCommand =
+  | { readonly kind: 'runtime.start'; readonly time_ms: number; readonly book_id: string; readonly execution_plane: ExecutionPlane; readonly owner: string; readonly lease_epoch: number }
+  | { readonly kind: 'runtime.stop'; readonly time_ms: number; readonly reason: string }
+  | {
+      readonly kind: 'operator.command';
+      readonly time_ms: number;
+      readonly inbox_id: number;
+      readonly command: string;
+      readonly payload: CanonicalValue;
+      readonly issued_by: string;
+    }
+  /** The candles that closed at time_ms (at most one per symbol). */
+  | { readonly kind: 'market.tick'; readonly time_ms: number; readonly candles: readonly Candle[] };
+
+export type TickCommand = Extract<RuntimeCommand, { kind: 'market.tick' }>;
+export type OperatorCommand = Extract<RuntimeCommand, { kind: 'operator.command' }>;
+
+/** Operator commands a book understands (the inbox `command` column). */
+export const OPERATOR_COMMANDS = ['book.pause', 'book.resume', 'book.flatten'] as const;
+export const REASON_CHARS_MAX = 500;
+
+/** A command the book cannot take (a bug in the caller, or a log that is not a book's): nothing is written. */
+export class BookCommandError extends Error {
+  override readonly name = 'BookCommandError';
+}

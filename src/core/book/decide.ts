@@ -1,0 +1,148 @@
+/**
+ * The trading book as ONE decider: bookDecider(book) -> { decide, evolve, initialState, step }.
+ * The paper runtime and the backtest drive it with the same commands through the same step loop.
+ * `book` is the resolved config; null runs a book with no market (operator commands only: the
+ * runtime without WARDEN_BOOK_CONFIG).
+ *
+ * step(command, state) is the hot path: it builds the step's events one by one and evolves the
+ * state with each as it goes (in place: the caller gives the state up), so every part of the step
+ * sees the effects of the parts before it, and the state after the step is exactly the fold of its
+ * events. decide(command, state) is step on a copy (the caller's state is untouched). Every step
+ * begins with step.started naming its command. A command the book must refuse for a reason an
+ * operator can read is answered with an event (operator.command_rejected, risk.decided deny); a
+ * throw (BookCommandError) means an impossible command, and nothing is written.
+ */
+import type { Decider } from '../decider/index.js';
+import { planDeposit, positionQty } from '../ledger/index.js';
+import { BookCommandError, OPERATOR_COMMANDS, REASON_CHARS_MAX, type OperatorCommand, type RuntimeCommand } from './commands.js';
+import type { ResolvedBook, SkillBinding } from './config.js';
+import type { BookEvent, BookStatus, StepStarted } from './events.js';
+import { evolve } from './evolve.js';
+import { cancelWorking, marketSell, type StepContext } from './orders.js';
+import { BOOK_ID_RE, cloneState, initialBookState, type BookState } from './state.js';
+import { runTick, tickCandles, checkInvariants } from './tick.js';
+import type { CanonicalValue } from '../canonical/index.js';
+
+export interface BookDecider extends Decider<RuntimeCommand, BookState, BookEvent> {
+  /** Decide and evolve in one pass, IN PLACE: returns the step's events; `state` is then the state after them. */
+  readonly step: (command: RuntimeCommand, state: BookState) => BookEvent[];
+}
+
+/** The operator payload's reason ('' for null), or why the payload is refused. */
+export function reasonOf(payload: CanonicalValue, allowed: readonly string[] = ['reason']): string | { rejected: string } {
+  if (payload === null) return '';
+  if (typeof payload !== 'object' || Array.isArray(payload)) return { rejected: 'payload must be an object like {"reason": "..."}' };
+  const extra = Object.keys(payload).filter((k) => !allowed.includes(k));
+  if (extra.length > 0) return { rejected: `unknown payload field(s) ${extra.sort().join(', ')} (expected ${allowed.join(', ')})` };
+  const reason = (payload as { reason?: CanonicalValue }).reason ?? '';
+  if (typeof reason !== 'string') return { rejected: 'reason must be a string' };
+  if (reason.length > REASON_CHARS_MAX) return { rejected: `reason is ${reason.length} characters (max ${REASON_CHARS_MAX})` };
+  return reason;
+}
+
+/** A flatten payload: {reason?, symbols?: [..]} with symbols the book trades. */
+function flattenSymbols(payload: CanonicalValue, book: ResolvedBook): readonly string[] | null | { rejected: string } {
+  const p = payload as { symbols?: CanonicalValue } | null;
+  if (p === null || p.symbols === undefined || p.symbols === null) return null;
+  if (!Array.isArray(p.symbols) || p.symbols.length === 0) return { rejected: 'symbols must be a non-empty array of symbols' };
+  const symbols: string[] = [];
+  for (const x of p.symbols) {
+    if (typeof x !== 'string' || !book.symbols.includes(x)) return { rejected: `symbol ${JSON.stringify(x)} is not traded by this book (${book.symbols.join(', ')})` };
+    if (!symbols.includes(x)) symbols.push(x);
+  }
+  return symbols.sort();
+}
+
+export function bookDecider(book: ResolvedBook | null): BookDecider {
+  const bindingOf = new Map<string, SkillBinding>();
+  for (const b of book?.skills ?? []) for (const sym of b.symbols) bindingOf.set(sym, b);
+  const known = book === null ? OPERATOR_COMMANDS.filter((c) => c !== 'book.flatten') : OPERATOR_COMMANDS;
+
+  function step(cmd: RuntimeCommand, s: BookState): BookEvent[] {
+    const out: BookEvent[] = [];
+    const emit = (e: BookEvent): void => {
+      out.push(e);
+      evolve(s, e);
+    };
+    const begin = (ref: Omit<StepStarted, 'command'>) => emit({ type: 'step.started', time_ms: cmd.time_ms, payload: { command: cmd.kind, ...ref } });
+    if (!Number.isSafeInteger(cmd.time_ms) || cmd.time_ms < 0) throw new BookCommandError(`${cmd.kind}: time_ms must be a non-negative integer, got ${cmd.time_ms}`);
+    switch (cmd.kind) {
+      case 'runtime.start': {
+        if (book !== null && cmd.book_id !== book.config.book_id) throw new BookCommandError(`the book config is for book ${book.config.book_id}, not ${cmd.book_id}`);
+        if (!BOOK_ID_RE.test(cmd.book_id)) throw new BookCommandError(`book id ${JSON.stringify(cmd.book_id)} must match ${BOOK_ID_RE}`);
+        if (s.book_id !== null && s.book_id !== cmd.book_id) throw new BookCommandError(`this stream holds book ${s.book_id}, not ${cmd.book_id}`);
+        if (s.execution_plane !== null && s.execution_plane !== cmd.execution_plane) throw new BookCommandError(`book ${s.book_id} runs on ${s.execution_plane}, not ${cmd.execution_plane}`);
+        begin({ inbox_id: null, symbols: null });
+        if (s.book_id === null) emit({ type: 'book.opened', time_ms: cmd.time_ms, payload: { book_id: cmd.book_id, execution_plane: cmd.execution_plane } });
+        emit({ type: 'runtime.started', time_ms: cmd.time_ms, payload: { owner: cmd.owner, lease_epoch: cmd.lease_epoch, execution_plane: cmd.execution_plane, after_crash: s.running } });
+        return out;
+      }
+      case 'runtime.stop':
+        if (!s.running) throw new BookCommandError('runtime.stop without a runtime.started');
+        begin({ inbox_id: null, symbols: null });
+        emit({ type: 'runtime.stopped', time_ms: cmd.time_ms, payload: { reason: cmd.reason } });
+        return out;
+      case 'operator.command':
+        if (cmd.inbox_id <= s.last_inbox_id) return out; // already answered: idempotent, no step
+        begin({ inbox_id: cmd.inbox_id, symbols: null });
+        operator(cmd, s, emit);
+        return out;
+      case 'market.tick': {
+        if (book === null) throw new BookCommandError('this book has no market (no book config): it takes no market ticks');
+        if (!s.running) throw new BookCommandError('market.tick before runtime.start');
+        const ctx: StepContext = { book, s, time_ms: cmd.time_ms, emit };
+        const candles = tickCandles(ctx, cmd);
+        begin({ inbox_id: null, symbols: candles.map((c) => c.symbol) });
+        if (!s.started) {
+          const t0 = cmd.time_ms - book.interval_s * 1000;
+          emit({ type: 'book.started', time_ms: t0, payload: { book_id: book.config.book_id, config_hash: book.config_hash, config: book.config_json, initial_cash: book.initial_cash, window_bars: book.window_bars } });
+          for (const e of planDeposit(s.ledger, book.initial_cash, 'initial_cash')) emit({ ...e, time_ms: t0 });
+        }
+        runTick(ctx, candles, bindingOf);
+        return out;
+      }
+    }
+  }
+
+  function operator(c: OperatorCommand, s: BookState, emit: (e: BookEvent) => void): void {
+    const base = { inbox_id: c.inbox_id, command: c.command, issued_by: c.issued_by };
+    const reject = (why: string) => emit({ type: 'operator.command_rejected', time_ms: c.time_ms, payload: { ...base, why } });
+    const apply = (reason: string, after: BookStatus) => emit({ type: 'operator.command_applied', time_ms: c.time_ms, payload: { ...base, reason, status_before: s.status, status_after: after } });
+    if (!(known as readonly string[]).includes(c.command)) return reject(`unknown command (known: ${known.join(', ')})`);
+    const reason = reasonOf(c.payload, c.command === 'book.flatten' ? ['reason', 'symbols'] : ['reason']);
+    if (typeof reason !== 'string') return reject(reason.rejected);
+    if (s.status === 'UNOPENED') return reject('the book is not opened');
+    if (c.command === 'book.flatten') {
+      const symbols = flattenSymbols(c.payload, book as ResolvedBook);
+      if (symbols !== null && 'rejected' in symbols) return reject(symbols.rejected);
+      if (!s.started) return reject('no market tick processed yet: nothing to flatten');
+      apply(reason, s.status);
+      // the flatten's orders are decided at the book's market time (they fill on the next bar)
+      const ctx: StepContext = { book: book as ResolvedBook, s, time_ms: s.time_ms, emit };
+      for (const symbol of Object.keys(s.ledger.lots).sort()) {
+        if (symbols !== null && !(symbols as readonly string[]).includes(symbol)) continue;
+        cancelWorking(ctx, symbol, 'operator_flatten');
+        marketSell(ctx, symbol, positionQty(s.ledger, symbol), null, false);
+      }
+      checkInvariants(s);
+      return;
+    }
+    const target: BookStatus = c.command === 'book.pause' ? 'PAUSED' : 'ACTIVE';
+    if (s.status === target) return reject(`the book is already ${target}`);
+    apply(reason, target);
+  }
+
+  return {
+    step,
+    decide: (command, state) => step(command, cloneState(state)),
+    evolve,
+    initialState: initialBookState,
+  };
+}
+
+/** The commands' events folded onto a fresh state, in place (tests, tools): { events, state }. */
+export function runCommands(decider: BookDecider, commands: Iterable<RuntimeCommand>, from: BookState = decider.initialState()): { events: BookEvent[]; state: BookState } {
+  const events: BookEvent[] = [];
+  for (const c of commands) for (const e of decider.step(c, from)) events.push(e);
+  return { events, state: from };
+}

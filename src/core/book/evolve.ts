@@ -1,0 +1,142 @@
+/**
+ * evolve(state, event): applies one recorded fact to the state IN PLACE and returns it. Nothing
+ * here decides: decide (./decide.ts) already checked what the event says. The switch covers every
+ * EventType (a missing case does not compile), so a fold never skips history. Ledger events go
+ * through core/ledger's applyLedgerEvent, the one place that moves cash and lots.
+ */
+import { Decimal } from '../money/decimal.js';
+import { applyLedgerEvent } from '../ledger/index.js';
+import type { BookEvent } from './events.js';
+import { skillBarOf, type BookState, type WorkingOrder } from './state.js';
+
+export class EvolveError extends Error {
+  override readonly name = 'EvolveError';
+}
+
+/** Market time of an operator command's engine events: the book's clock, not the inbox receipt time. */
+export function evolve(s: BookState, e: BookEvent): BookState {
+  s.counts.events += 1;
+  switch (e.type) {
+    case 'step.started':
+      return s;
+    case 'book.opened':
+      s.book_id = e.payload.book_id;
+      s.execution_plane = e.payload.execution_plane;
+      s.status = 'ACTIVE';
+      return s;
+    case 'runtime.started':
+      s.counts.starts += 1;
+      s.running = true;
+      return s;
+    case 'runtime.stopped':
+      s.counts.stops += 1;
+      s.running = false;
+      return s;
+    case 'operator.command_applied':
+      s.counts.commands_applied += 1;
+      s.last_inbox_id = e.payload.inbox_id;
+      s.status = e.payload.status_after;
+      return s;
+    case 'operator.command_rejected':
+      s.counts.commands_rejected += 1;
+      s.last_inbox_id = e.payload.inbox_id;
+      return s;
+    case 'book.started':
+      s.started = true;
+      s.config_hash = e.payload.config_hash;
+      s.window_bars = { ...e.payload.window_bars };
+      s.time_ms = e.time_ms;
+      return s;
+    case 'bar.closed': {
+      const c = e.payload;
+      let h = s.history.get(c.symbol);
+      if (h === undefined) {
+        h = { candles: [], bars: [] };
+        s.history.set(c.symbol, h);
+      }
+      h.candles.push(c);
+      h.bars.push(skillBarOf(c));
+      const window = s.window_bars[c.symbol] ?? 2;
+      if (h.candles.length > 2 * window) {
+        h.candles.splice(0, h.candles.length - window);
+        h.bars.splice(0, h.bars.length - window);
+      }
+      for (const o of s.orders) if (o.symbol === c.symbol) o.bars_seen += 1;
+      if (e.time_ms !== s.time_ms) s.ticks += 1;
+      s.time_ms = e.time_ms;
+      s.bars += 1;
+      return s;
+    }
+    case 'signal.emitted':
+      s.seq.signal += 1;
+      return s;
+    case 'intent.created':
+      s.seq.intent += 1;
+      return s;
+    case 'skill.memory_set':
+      s.memory.set(`${e.payload.skill}|${e.payload.symbol}`, e.payload.memory);
+      return s;
+    case 'order.placed': {
+      const p = e.payload;
+      const qty = Decimal.parse(p.qty);
+      const o: WorkingOrder = {
+        order_id: p.order_id, intent_id: p.intent_id, symbol: p.symbol, side: p.side, type: p.order_type, qty, remaining: qty,
+        limit_price: p.limit_price === null ? null : Decimal.parse(p.limit_price), stop_price: p.stop_price === null ? null : Decimal.parse(p.stop_price), triggered: false,
+        unit_cost: Decimal.parse(p.unit_cost), ref_price: Decimal.parse(p.ref_price), expire_bars: p.expire_bars, bars_seen: 0, placed_ms: e.time_ms,
+      };
+      s.orders.push(o);
+      s.seq.order += 1;
+      return s;
+    }
+    case 'order.triggered':
+      orderOf(s, e.payload.order_id).triggered = true;
+      return s;
+    case 'fill.executed': {
+      const p = e.payload;
+      const qty = Decimal.parse(p.qty);
+      const held = s.positions.get(p.symbol) ?? Decimal.ZERO;
+      const now = p.side === 'buy' ? held.add(qty) : held.sub(qty);
+      if (now.isZero()) s.positions.delete(p.symbol);
+      else s.positions.set(p.symbol, now);
+      const o = orderOf(s, p.order_id);
+      o.remaining = o.remaining.sub(qty);
+      s.fills += 1;
+      s.seq.fill += 1;
+      return s;
+    }
+    case 'order.closed': {
+      const i = s.orders.findIndex((o) => o.order_id === e.payload.order_id);
+      if (i < 0) throw new EvolveError(`order.closed: no working order ${e.payload.order_id}`);
+      s.orders.splice(i, 1);
+      return s;
+    }
+    case 'cash.posted':
+    case 'lot.opened':
+    case 'lot.consumed':
+    case 'trade.closed':
+      s.ledger = applyLedgerEvent(s.ledger, e);
+      return s;
+    case 'mark.recorded':
+      s.equity = e.payload.equity;
+      s.peak_equity = e.payload.peak_equity;
+      return s;
+    case 'risk.tier_changed':
+      s.tier = e.payload.to;
+      return s;
+    case 'risk.cooldown_started':
+      s.cooldown_until_ms = e.payload.until_ms;
+      return s;
+    case 'risk.decided':
+      return s; // a record: the decision's effects are the events that follow it
+    default: {
+      const never: never = e;
+      throw new EvolveError(`evolve does not know event type ${JSON.stringify((never as { type: string }).type)}`);
+    }
+  }
+}
+
+function orderOf(s: BookState, id: string): WorkingOrder {
+  const o = s.orders.find((x) => x.order_id === id);
+  if (o === undefined) throw new EvolveError(`no working order ${id}`);
+  return o;
+}

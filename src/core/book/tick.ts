@@ -1,0 +1,246 @@
+/**
+ * One market tick (the candles that closed at T), after step.started:
+ *   1. record the bars (bar.closed, by symbol);
+ *   2. fill the orders that were working BEFORE this tick against these bars (they were decided at
+ *      an earlier close: no lookahead), post the ledger, expire what ran out of bars;
+ *   3. mark the portfolio at T's closes; update the drawdown tier;
+ *   4. unless the book is PAUSED, run the skills on history up to T: signals -> intents -> gates ->
+ *      orders, which can only fill from the next tick on.
+ * Invariants (ledger identity, cash >= 0, lots = positions, order quantities in range) are checked
+ * after every tick with a fill and in full every INVARIANT_CHECK_EVERY_TICKS ticks; a breach throws
+ * (a bug), and nothing of the step is written.
+ */
+import { canonicalJson, type CanonicalValue } from '../canonical/index.js';
+import { Decimal } from '../money/decimal.js';
+import { closeTimeMs, type Candle } from '../market/candle.js';
+import { feeFor, matchOrder, type PairSpec, type Side } from '../execution/index.js';
+import { checkLedger, planFill, positionQty } from '../ledger/index.js';
+import { tierFor, profileRef, type OrderIntent, type Tier } from '../risk/index.js';
+import { sizeEntry, unitCost } from '../sizing/index.js';
+import { numText } from '../indicators/index.js';
+import type { SignalDraft } from '../skills/types.js';
+import type { SkillBinding } from './config.js';
+import { BookCommandError, type TickCommand } from './commands.js';
+import type { MarkPosition } from './events.js';
+import { cancelWorking, lastClose, marketSell, submit, type StepContext } from './orders.js';
+import { lastCandle, type BookState, type WorkingOrder } from './state.js';
+
+const HUNDRED = Decimal.of(100);
+
+/** Limits per tick. */
+export const CANDLES_PER_TICK_MAX = 1_000;
+export const SIGNALS_PER_SKILL_TICK_MAX = 8;
+/** Full invariant check at least this often (and after every tick with a fill). */
+export const INVARIANT_CHECK_EVERY_TICKS = 256;
+
+export class InvariantError extends Error {
+  override readonly name = 'InvariantError';
+}
+
+export function checkInvariants(s: BookState): void {
+  checkLedger(s.ledger);
+  const symbols = new Set([...s.positions.keys(), ...Object.keys(s.ledger.lots)]);
+  for (const sym of symbols) {
+    const fromFills = s.positions.get(sym) ?? Decimal.ZERO;
+    const fromLots = positionQty(s.ledger, sym);
+    if (!fromFills.eq(fromLots)) throw new InvariantError(`invariant: ${sym} position ${fromFills.toString()} from fills != ${fromLots.toString()} in lots`);
+    if (fromFills.isNegative()) throw new InvariantError(`invariant: ${sym} position ${fromFills.toString()} < 0`);
+  }
+  for (const o of s.orders) {
+    if (o.remaining.isNegative() || o.remaining.gt(o.qty)) throw new InvariantError(`invariant: order ${o.order_id} remaining ${o.remaining.toString()} out of 0..${o.qty.toString()}`);
+  }
+}
+
+/** The candles of a tick, checked and sorted by symbol. */
+export function tickCandles(ctx: StepContext, cmd: TickCommand): Candle[] {
+  const { book, s } = ctx;
+  if (cmd.candles.length === 0 || cmd.candles.length > CANDLES_PER_TICK_MAX) throw new BookCommandError(`market.tick needs 1..${CANDLES_PER_TICK_MAX} candles`);
+  if (s.ticks > 0 && cmd.time_ms <= s.time_ms) throw new BookCommandError(`market.tick at ${cmd.time_ms} is not after the last tick ${s.time_ms}`);
+  const candles = [...cmd.candles].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  let prev = '';
+  for (const c of candles) {
+    if (book.pairs[c.symbol] === undefined) throw new BookCommandError(`candle for ${c.symbol}, which the book does not trade`);
+    if (c.symbol === prev) throw new BookCommandError(`two candles for ${c.symbol} in one tick`);
+    if (c.interval_s !== book.interval_s) throw new BookCommandError(`${c.symbol}: interval ${c.interval_s}s, the book runs ${book.interval_s}s`);
+    if (closeTimeMs(c) !== cmd.time_ms) throw new BookCommandError(`${c.symbol}: candle closes at ${closeTimeMs(c)}, the tick is ${cmd.time_ms}`);
+    prev = c.symbol;
+  }
+  return candles;
+}
+
+export function runTick(ctx: StepContext, candles: readonly Candle[], bindingOf: ReadonlyMap<string, SkillBinding>): void {
+  const { s } = ctx;
+  const bySymbol = new Map<string, Candle>();
+  for (const c of candles) {
+    // vwap is not recorded: the kernel never reads it, and a replay rebuilds the candle from the record
+    const bar: Candle = c.vwap === null ? c : { ...c, vwap: null };
+    bySymbol.set(c.symbol, bar);
+    ctx.emit({ type: 'bar.closed', time_ms: ctx.time_ms, payload: bar });
+  }
+  const working = s.orders.slice(); // only orders placed before this tick fill on it
+  const equityBefore = s.equity;
+  let filled = false;
+  for (const placed of working) {
+    const bar = bySymbol.get(placed.symbol);
+    if (bar !== undefined && s.orders.includes(placed)) filled = fillOrder(ctx, placed, bar, equityBefore) || filled;
+  }
+  markPortfolio(ctx);
+  if (s.status !== 'PAUSED') {
+    for (const [symbol] of bySymbol) {
+      const b = bindingOf.get(symbol);
+      if (b !== undefined) runSkill(ctx, b, symbol);
+    }
+  }
+  if (filled || s.ticks % INVARIANT_CHECK_EVERY_TICKS === 0) checkInvariants(s);
+}
+
+/** Matches one working order against its bar; posts the fill and the ledger; closes the order when done. Returns whether it filled. */
+function fillOrder(ctx: StepContext, o: WorkingOrder, bar: Candle, equityBefore: Decimal): boolean {
+  const { book, s, time_ms } = ctx;
+  const pair = book.pairs[o.symbol] as PairSpec;
+  const m = matchOrder(o, bar, book.execution, pair);
+  if (m?.triggered_now) ctx.emit({ type: 'order.triggered', time_ms, payload: { order_id: o.order_id, symbol: o.symbol, stop_price: o.stop_price?.toString() ?? null, bar_open_time_ms: bar.open_time_ms } });
+  let clamp: 'cash' | 'position' | null = null;
+  let qty = m?.qty ?? Decimal.ZERO;
+  let filled = false;
+  if (m !== null && qty.isPositive()) {
+    const pct = m.liquidity === 'maker' ? book.fees.maker_pct : book.fees.taker_pct;
+    if (o.side === 'buy') {
+      // spot: never spend cash we do not have (a gap can make the fill dearer than the reserve)
+      const perUnit = m.price.mul(HUNDRED.add(pct)).div(HUNDRED, 12, 'up');
+      let affordable = s.ledger.cash.div(perUnit, pair.lot_decimals, 'down');
+      const step = Decimal.of(1, pair.lot_decimals);
+      while (affordable.isPositive() && m.price.mul(affordable).add(feeFor(m.price.mul(affordable), pct, pair.fee_decimals)).gt(s.ledger.cash)) affordable = affordable.sub(step);
+      if (affordable.lt(qty)) { qty = affordable.max(Decimal.ZERO); clamp = 'cash'; }
+    } else {
+      const held = positionQty(s.ledger, o.symbol);
+      if (held.lt(qty)) { qty = held; clamp = 'position'; }
+    }
+    if (qty.isPositive()) {
+      filled = true;
+      const cost = m.price.mul(qty);
+      const fee = feeFor(cost, pct, pair.fee_decimals);
+      const fillId = `F${s.seq.fill + 1}`;
+      ctx.emit({
+        type: 'fill.executed', time_ms,
+        payload: {
+          fill_id: fillId, order_id: o.order_id, symbol: o.symbol, side: o.side, qty: qty.toString(), price: m.price.toString(), cost: cost.toString(),
+          fee: fee.toString(), fee_pct: pct.toString(), liquidity: m.liquidity, bar_open_time_ms: bar.open_time_ms, remaining: o.remaining.sub(qty).toString(), clamp,
+        },
+      });
+      const ledgerEvents = planFill(s.ledger, { fill_id: fillId, symbol: o.symbol, side: o.side, qty, price: m.price, fee, time_ms }, pair.fee_decimals);
+      for (const le of ledgerEvents) ctx.emit({ ...le, time_ms } as never);
+      for (const le of ledgerEvents) {
+        if (le.type !== 'trade.closed') continue;
+        const pnl = Decimal.parse(le.payload.realized_pnl);
+        if (pnl.isNegative() && equityBefore.isPositive() && book.profile.cooldown_bars > 0) {
+          const lossPct = pnl.neg().mul(HUNDRED).div(equityBefore, 4, 'half_even');
+          if (lossPct.gte(book.profile.severe_loss_pct)) {
+            ctx.emit({ type: 'risk.cooldown_started', time_ms, payload: { until_ms: time_ms + book.profile.cooldown_bars * book.interval_s * 1000, trade_id: le.payload.trade_id, loss_pct: lossPct.toString() } });
+          }
+        }
+      }
+    }
+  }
+  const filledQty = o.qty.sub(o.remaining).toString();
+  const close = (status: 'filled' | 'expired' | 'canceled', reason: string) => ctx.emit({ type: 'order.closed', time_ms, payload: { order_id: o.order_id, status, filled_qty: filledQty, reason } });
+  if (o.remaining.isZero()) close('filled', 'filled');
+  else if (o.side === 'sell' && !positionQty(s.ledger, o.symbol).isPositive()) close('canceled', 'position_closed');
+  else if (o.bars_seen >= o.expire_bars) close('expired', `not filled within ${o.expire_bars} bars`);
+  return filled;
+}
+
+/** mark.recorded at the tick's closes; risk.tier_changed when the drawdown crosses a threshold. */
+function markPortfolio(ctx: StepContext): void {
+  const { book, s, time_ms } = ctx;
+  let equity = s.ledger.cash;
+  let invested = Decimal.ZERO;
+  const positions: MarkPosition[] = [];
+  for (const symbol of Object.keys(s.ledger.lots).sort()) {
+    const qty = positionQty(s.ledger, symbol);
+    const last = lastCandle(s, symbol);
+    if (last === undefined) throw new InvariantError(`position in ${symbol} without a price`);
+    const value = qty.mul(last.close);
+    equity = equity.add(value);
+    invested = invested.add(value);
+    positions.push({ symbol, qty, close: last.close, value });
+  }
+  const peak = s.peak_equity.max(equity);
+  const drawdown = peak.isPositive() ? peak.sub(equity).mul(HUNDRED).div(peak, 4, 'half_even') : Decimal.ZERO;
+  const exposurePct = equity.isPositive() ? invested.mul(HUNDRED).div(equity, 4, 'half_even') : Decimal.ZERO;
+  const computed = tierFor(book.profile, drawdown);
+  const tier: Tier = s.tier === 'halted' ? 'halted' : computed; // halted is sticky until an operator resumes
+  ctx.emit({ type: 'mark.recorded', time_ms, payload: { cash: s.ledger.cash, positions, equity, exposure_pct: exposurePct, peak_equity: peak, drawdown_pct: drawdown, tier } });
+  if (tier !== s.tier) ctx.emit({ type: 'risk.tier_changed', time_ms, payload: { from: s.tier, to: tier, drawdown_pct: drawdown.toString(), profile: profileRef(book.profile) } });
+}
+
+function runSkill(ctx: StepContext, b: SkillBinding, symbol: string): void {
+  const { book, s, time_ms } = ctx;
+  const h = s.history.get(symbol);
+  if (h === undefined || h.bars.length < b.warmup_bars) return;
+  const pair = book.pairs[symbol] as PairSpec;
+  const memKey = `${b.key}|${symbol}`;
+  const memory = s.memory.get(memKey) ?? null;
+  const qtyHeld = positionQty(s.ledger, symbol);
+  let avgEntry: Decimal | null = null;
+  if (qtyHeld.isPositive()) {
+    let basis = Decimal.ZERO;
+    for (const l of s.ledger.lots[symbol] ?? []) basis = basis.add(l.price.mul(l.qty));
+    avgEntry = basis.div(qtyHeld, pair.pair_decimals + 4, 'half_even');
+  }
+  let pendingBuy = false;
+  let pendingSell = false;
+  for (const o of s.orders) {
+    if (o.symbol !== symbol) continue;
+    if (o.side === 'buy') pendingBuy = true;
+    else pendingSell = true;
+  }
+  const decision = b.skill.evaluate({
+    symbol, params: b.params, bars: h.bars.slice(h.bars.length - b.warmup_bars), position_qty: qtyHeld, avg_entry: avgEntry, memory,
+    pending_buy: pendingBuy, pending_sell: pendingSell,
+  });
+  if (decision.signals.length > SIGNALS_PER_SKILL_TICK_MAX) throw new BookCommandError(`${b.key} emitted ${decision.signals.length} signals (max ${SIGNALS_PER_SKILL_TICK_MAX})`);
+  if (decision.memory !== memory && canonicalJson(decision.memory ?? null) !== canonicalJson(memory)) {
+    ctx.emit({ type: 'skill.memory_set', time_ms, payload: { skill: b.key, symbol, memory: decision.memory } });
+  }
+  for (const sig of decision.signals) handleSignal(ctx, sig, b, symbol, pair);
+}
+
+function handleSignal(ctx: StepContext, sig: SignalDraft, b: SkillBinding, symbol: string, pair: PairSpec): void {
+  const { book, s, time_ms } = ctx;
+  const signalId = `S${s.seq.signal + 1}`;
+  const indicators: Record<string, string> = {};
+  for (const k of Object.keys(sig.indicators).sort()) indicators[k] = numText(sig.indicators[k] as number);
+  const order: CanonicalValue = sig.order === undefined ? null : {
+    type: sig.order.type, limit_price: sig.order.limit_price === undefined ? null : numText(sig.order.limit_price),
+    stop_price: sig.order.stop_price === undefined ? null : numText(sig.order.stop_price), expire_bars: sig.order.expire_bars ?? null,
+  };
+  ctx.emit({ type: 'signal.emitted', time_ms, payload: { signal_id: signalId, skill: b.key, params: b.params_json, symbol, action: sig.action, fraction: sig.fraction ?? null, reason: sig.reason, indicators, order } });
+  const close = lastClose(s, symbol) as Decimal;
+  const held = positionQty(s.ledger, symbol);
+  if (sig.action === 'exit' || sig.action === 'reduce') {
+    let qty = held;
+    if (sig.action === 'exit') cancelWorking(ctx, symbol, 'superseded_by_exit');
+    else qty = held.mul(Decimal.parse(sig.fraction ?? '1')).round(pair.lot_decimals, 'down');
+    marketSell(ctx, symbol, qty, signalId, true);
+    return;
+  }
+  // enter / add: a buy, sized
+  const side: Side = 'buy';
+  const type = sig.order?.type ?? 'market';
+  const toPrice = (x: number | undefined, mode: 'floor' | 'ceil') => (x === undefined ? null : Decimal.parse(x.toFixed(12)).round(pair.pair_decimals, mode));
+  const limit = type === 'limit' ? toPrice(sig.order?.limit_price, 'floor') : null;
+  const stop = type === 'stop' ? toPrice(sig.order?.stop_price, 'ceil') : null;
+  const ref = limit ?? stop ?? close;
+  const slippage = type === 'limit' ? Decimal.ZERO : book.execution.slippage_bps;
+  const uc = unitCost(ref, slippage, book.fees.taker_pct);
+  const sized = sizeEntry(book.sizing, { price: ref, equity: s.equity, lot_decimals: pair.lot_decimals, slippage_bps: slippage, taker_pct: book.fees.taker_pct, atr: sig.indicators.atr ?? null });
+  const intentId = `I${s.seq.intent + 1}`;
+  if (!sized.ok) {
+    ctx.emit({ type: 'intent.created', time_ms, payload: { intent_id: intentId, signal_id: signalId, symbol, side, order_type: type, qty: '0', limit_price: limit?.toString() ?? null, stop_price: stop?.toString() ?? null, unit_cost: uc.toString(), ref_price: ref.toString(), sizing: sized.detail } });
+    ctx.emit({ type: 'risk.decided', time_ms, payload: { intent_id: intentId, gate: 'sizing', outcome: 'deny', qty_requested: '0', qty_allowed: '0', reasons: [{ code: sized.reason, detail: 'sizing produced no quantity' }], tier: s.tier } });
+    return;
+  }
+  const intent: OrderIntent = { intent_id: intentId, symbol, side, type, qty: sized.qty, limit_price: limit, stop_price: stop, unit_cost: uc, ref_price: ref };
+  submit(ctx, intent, signalId, sized.detail, sig.order?.expire_bars ?? book.execution.market_expire_bars, pair, true);
+}

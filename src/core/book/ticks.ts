@@ -1,0 +1,131 @@
+/**
+ * The ONE rule that turns candle series into ticks, for the paper runtime and the backtest alike.
+ * A tick is the close time T and the candles of the book's symbols that closed at T (a symbol with
+ * no candle at T simply has none: Kraken's CSV omits no-trade hours). Tick T is released only when
+ * every symbol of the book has a candle closing at or after T, or has ended (a finite source that
+ * has nothing more: a backtest's file or range). A live series never ends, so the runtime waits for
+ * every symbol, as before; late data is [F7]'s.
+ *
+ * Incremental and bounded: readers push batches per symbol; take() releases the ticks up to the
+ * watermark and drops them; needs() names the symbols the watermark waits on, so a reader fetches
+ * only those. Memory is about one batch per symbol.
+ */
+import { closeTimeMs, type Candle } from '../market/candle.js';
+
+export interface Tick {
+  readonly time_ms: number;
+  readonly candles: readonly Candle[];
+}
+
+export class TickError extends Error {
+  override readonly name = 'TickError';
+}
+
+interface Series {
+  queue: Candle[];
+  head: number;
+  /** Close time of the newest candle pushed (or the start point). */
+  top: number;
+  ended: boolean;
+}
+
+export class TickAssembler {
+  private readonly series = new Map<string, Series>();
+
+  /** `afterMs`: ticks at or before it were processed already (null: none); their candles are skipped. */
+  constructor(readonly symbols: readonly string[], readonly interval_s: number, private readonly afterMs: number | null) {
+    for (const s of symbols) this.series.set(s, { queue: [], head: 0, top: afterMs ?? Number.MIN_SAFE_INTEGER, ended: false });
+  }
+
+  private get(symbol: string): Series {
+    const s = this.series.get(symbol);
+    if (s === undefined) throw new TickError(`candle for ${symbol}, which the book does not trade (${this.symbols.join(', ')})`);
+    return s;
+  }
+
+  /** Appends a symbol's next candles (oldest first, after everything pushed before). */
+  push(symbol: string, candles: readonly Candle[]): void {
+    const s = this.get(symbol);
+    if (s.ended) throw new TickError(`${symbol}: candles pushed after its end`);
+    for (const c of candles) {
+      if (c.symbol !== symbol) throw new TickError(`a ${c.symbol} candle in the ${symbol} series`);
+      if (c.interval_s !== this.interval_s) throw new TickError(`${symbol}: interval ${c.interval_s}s, the book runs ${this.interval_s}s`);
+      const t = closeTimeMs(c);
+      if (this.afterMs !== null && t <= this.afterMs) continue;
+      if (t <= s.top) throw new TickError(`${symbol}: candle opening at ${c.open_time_ms} ms is not after the previous one`);
+      s.queue.push(c);
+      s.top = t;
+    }
+  }
+
+  /** The symbol's source has nothing more: it no longer holds ticks back. */
+  end(symbol: string): void {
+    this.get(symbol).ended = true;
+  }
+
+  /** Every symbol ended and every tick released. */
+  get done(): boolean {
+    for (const s of this.series.values()) if (!s.ended || s.head < s.queue.length) return false;
+    return true;
+  }
+
+  private watermark(): number {
+    let w = Number.MAX_SAFE_INTEGER;
+    for (const s of this.series.values()) if (!s.ended && s.top < w) w = s.top;
+    return w;
+  }
+
+  /** Symbols that hold the watermark back (not ended, nothing buffered beyond it): fetch these next. */
+  needs(): string[] {
+    const w = this.watermark();
+    const out: string[] = [];
+    for (const [sym, s] of this.series) if (!s.ended && s.top <= w) out.push(sym);
+    return out;
+  }
+
+  /** Releases the ticks every symbol has reached, oldest first. */
+  take(): Tick[] {
+    const w = this.watermark();
+    const ticks: Tick[] = [];
+    for (;;) {
+      let t = Number.MAX_SAFE_INTEGER;
+      for (const s of this.series.values()) {
+        const c = s.queue[s.head];
+        if (c !== undefined) t = Math.min(t, closeTimeMs(c));
+      }
+      if (t > w || t === Number.MAX_SAFE_INTEGER) break;
+      const candles: Candle[] = [];
+      for (const s of this.series.values()) {
+        const c = s.queue[s.head];
+        if (c !== undefined && closeTimeMs(c) === t) {
+          candles.push(c);
+          s.head += 1;
+        }
+      }
+      ticks.push({ time_ms: t, candles });
+    }
+    for (const s of this.series.values()) {
+      if (s.head > 0 && (s.head === s.queue.length || s.head > 4096)) {
+        s.queue = s.queue.slice(s.head);
+        s.head = 0;
+      }
+    }
+    return ticks;
+  }
+}
+
+/** All ticks of finite, complete candle lists (tests and tools): the same rule, every series ended. */
+export function ticksOf(symbols: readonly string[], interval_s: number, candles: readonly Candle[]): Tick[] {
+  const a = new TickAssembler(symbols, interval_s, null);
+  const by = new Map<string, Candle[]>(symbols.map((s) => [s, []]));
+  for (const c of candles) {
+    const list = by.get(c.symbol);
+    if (list === undefined) throw new TickError(`candle for ${c.symbol}, which the book does not trade (${symbols.join(', ')})`);
+    list.push(c);
+  }
+  for (const [s, list] of by) {
+    a.push(s, [...list].sort((x, y) => x.open_time_ms - y.open_time_ms));
+    a.end(s);
+  }
+  return a.take();
+}
