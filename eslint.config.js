@@ -5,7 +5,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const outward = ['store', 'runtime', 'cli', 'ingest', 'replay', 'telemetry', 'api', 'ai', 'web'];
+const outward = ['store', 'runtime', 'cli', 'ingest', 'replay', 'telemetry', 'api', 'ai', 'web', 'backtest', 'config', 'report'];
 
 export const coreRestrictions = {
   'no-restricted-globals': ['error',

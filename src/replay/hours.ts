@@ -16,7 +16,7 @@
 import { createHash, type Hash as NodeHash } from 'node:crypto';
 import { toHex } from '../core/canonical/hash.js';
 import { canonicalBytes, type CanonicalValue } from '../core/canonical/index.js';
-import { stateHashHex, type BookKernel, type RuntimeCommand } from '../core/book/index.js';
+import type { BookKernel, BookState, RuntimeCommand } from '../core/book/index.js';
 import type { StoredEvent } from '../core/events/index.js';
 import type { EventStore } from '../store/event-store.js';
 import type { ReplayInputs } from './inputs.js';
@@ -42,12 +42,12 @@ export interface HourEntry {
 export const hourLabel = (hour_ms: number | null): string | null => (hour_ms === null ? null : new Date(hour_ms).toISOString());
 
 /** Folds steps into hour entries; calls onHour as each hour closes (bounded memory). */
-export class HourAggregator<S> {
+export class HourAggregator {
   private cur: { hour_ms: number | null; entry: Omit<HourEntry, 'inputs_hash' | 'events_hash'>; inputs: NodeHash; events: NodeHash } | null = null;
 
-  constructor(private readonly kernel: BookKernel<S>, private readonly onHour: (h: HourEntry, hour_ms: number | null) => void | Promise<void>) {}
+  constructor(private readonly kernel: BookKernel, private readonly onHour: (h: HourEntry, hour_ms: number | null) => void | Promise<void>) {}
 
-  async add(step: ReexecutedStep<S>): Promise<void> {
+  async add(step: ReexecutedStep): Promise<void> {
     if (this.cur !== null && this.cur.hour_ms !== step.hour_ms) await this.finish();
     if (this.cur === null) {
       this.cur = {
@@ -64,7 +64,7 @@ export class HourAggregator<S> {
     c.entry.seq_to = step.seq_to;
     c.entry.steps++;
     c.entry.events += step.events.length;
-    c.entry.state_hash = stateHashHex(this.kernel.codec, step.state);
+    c.entry.state_hash = this.kernel.stateHash(step.state);
     c.entry.chain_head = toHex(step.events[step.events.length - 1]!.hash);
   }
 
@@ -91,8 +91,8 @@ export interface ManifestResult {
  * hour (onHour), and the Merkle root. Nothing is re-decided: a manifest describes what is stored,
  * so two stores made by different kernels still compare hour by hour. One streaming pass.
  */
-export async function buildManifest<S>(
-  store: EventStore, stream: string, kernel: BookKernel<S>, kernelName: string, inputs: ReplayInputs,
+export async function buildManifest(
+  store: EventStore, stream: string, kernel: BookKernel, kernelName: string, inputs: ReplayInputs,
   opts: { onHour?: (h: HourEntry) => void | Promise<void>; onProgress?: (events: number) => void; /** the head read before the pass */ toSeq?: number } = {},
 ): Promise<ManifestResult> {
   const tree = new MerkleTree();
@@ -145,7 +145,7 @@ export interface WindowResult extends Omit<ReexecuteResult, 'stopped'> {
  * hour is before the window (market kernels), else genesis. Market time only grows with seq, so
  * a binary search over the snapshot list decodes O(log n) snapshots, not all the later ones.
  */
-export async function startBefore<S>(store: EventStore, stream: string, kernel: BookKernel<S>, from_ms: number): Promise<{ seq: number; hash: Uint8Array; state: S } | undefined> {
+export async function startBefore(store: EventStore, stream: string, kernel: BookKernel, from_ms: number): Promise<{ seq: number; hash: Uint8Array; state: BookState } | undefined> {
   const market = kernel.market;
   if (market === undefined) return undefined;
   const seqs = (await store.snapshots(stream)).map((x) => x.seq);
@@ -158,7 +158,7 @@ export async function startBefore<S>(store: EventStore, stream: string, kernel: 
       return null; // another state version: not a starting point
     }
   };
-  const before = (state: S) => {
+  const before = (state: BookState) => {
     const last = market.lastTickMs(state);
     if (last === null) return true; // before the first tick: before any window
     return hourStart(last) < from_ms;
@@ -166,7 +166,7 @@ export async function startBefore<S>(store: EventStore, stream: string, kernel: 
   // Invariant: every snapshot at index < lo is before the window, at index >= hi is not (or unreadable).
   let lo = 0;
   let hi = seqs.length;
-  let best: { seq: number; hash: Uint8Array; state: S } | undefined;
+  let best: { seq: number; hash: Uint8Array; state: BookState } | undefined;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const s = await load(seqs[mid]!);
@@ -182,15 +182,15 @@ export async function startBefore<S>(store: EventStore, stream: string, kernel: 
  * Re-executes the steps of the hours in [from_ms, to_ms): folds (chain checked) up to the window,
  * re-executes every step inside it, stops after it. `collect` keeps each step (replay hour).
  */
-export async function replayWindow<S>(
-  store: EventStore, stream: string, kernel: BookKernel<S>, kernelName: string, inputs: ReplayInputs,
+export async function replayWindow(
+  store: EventStore, stream: string, kernel: BookKernel, kernelName: string, inputs: ReplayInputs,
   from_ms: number, to_ms: number, opts: { collect?: boolean; fromGenesis?: boolean; onProgress?: (events: number) => void; /** the head read before the pass */ toSeq?: number } = {},
 ): Promise<WindowResult> {
   const inWindow = (h: number | null) => h !== null && h >= from_ms && h < to_ms;
   const start = opts.fromGenesis ? undefined : await startBefore(store, stream, kernel, from_ms);
   const hours: HourEntry[] = [];
   const steps: WindowStep[] = [];
-  let before: string | null = start ? stateHashHex(kernel.codec, start.state) : stateHashHex(kernel.codec, kernel.decider.initialState());
+  let before: string | null = start ? kernel.stateHash(start.state) : kernel.stateHash(kernel.decider.initialState());
   let seen = false;
   const agg = new HourAggregator(kernel, (h) => void hours.push(h));
   const r = await reexecute(store, stream, kernel, kernelName, inputs, {
@@ -203,12 +203,12 @@ export async function replayWindow<S>(
         // Market time only grows; a book without a market keeps wall-clock hours, which can step back
         // (a command received before a restart is stored after it): read it to the end.
         if (kernel.market !== undefined && s.hour_ms !== null && s.hour_ms >= to_ms) return 'stop';
-        if (!seen) before = stateHashHex(kernel.codec, s.state);
+        if (!seen) before = kernel.stateHash(s.state);
         return;
       }
       seen = true;
       await agg.add(s);
-      if (opts.collect) steps.push({ seq_from: s.seq_from, seq_to: s.seq_to, hour: hourLabel(s.hour_ms), command: s.command!, events: s.events, state_hash: stateHashHex(kernel.codec, s.state) });
+      if (opts.collect) steps.push({ seq_from: s.seq_from, seq_to: s.seq_to, hour: hourLabel(s.hour_ms), command: s.command!, events: s.events, state_hash: kernel.stateHash(s.state) });
     },
   });
   await agg.finish();

@@ -7,19 +7,19 @@
  *
  * One streaming pass (bounded memory: one read batch plus one step): EventStore.verify checks
  * every link and hash on the way; the events are cut into the runtime's steps (steps.ts); each
- * step's command is rebuilt from its inputs, decided from the state before it, and compared event
- * by event; the state then evolves with the stored events. Steps outside a `check` range are only
+ * step's command is rebuilt from its inputs, decided from the state before it (in place), and
+ * compared event by event: equal events mean the state is the stored step's fold. Steps outside a `check` range are only
  * folded (replay window / hour start from where they need to be).
  */
 import { toHex, type Hash } from '../core/canonical/hash.js';
 import { firstDifference } from '../core/canonical/diff.js';
 import { canonicalJson, type CanonicalValue } from '../core/canonical/index.js';
-import { stateHashHex, type BookKernel, type RuntimeCommand } from '../core/book/index.js';
+import { encodeEvent, type BookKernel, type BookState, type RuntimeCommand } from '../core/book/index.js';
 import type { NewEvent, StoredEvent } from '../core/events/index.js';
 import type { EventStore } from '../store/event-store.js';
 import type { ReplayInputs } from './inputs.js';
 import { commandOf, hourOf, startsStep, STEP_EVENTS_MAX, StepInputError } from './steps.js';
-import { evolveOrExplain } from './verify.js';
+import { evolveOrExplain, ReplayKernelError } from './verify.js';
 
 export const VALUE_CHARS_MAX = 300;
 
@@ -46,25 +46,26 @@ export class ReplayDivergence extends Error {
   }
 }
 
-export interface ReexecutedStep<S> {
+export interface ReexecutedStep {
   readonly seq_from: number;
   readonly seq_to: number;
   readonly events: readonly StoredEvent[];
   /** The rebuilt input; null when the step was only folded (outside `check`). */
   readonly command: RuntimeCommand | null;
-  readonly state: S;
+  /** The live state after the step: read it in onStep, never keep it (the next step changes it in place). */
+  readonly state: BookState;
   readonly hour_ms: number | null;
 }
 
-export interface ReexecuteOptions<S> {
+export interface ReexecuteOptions {
   /** Start after a verified point (a snapshot: its seq, head hash and decoded state) instead of genesis. */
-  from?: { seq: number; hash: Hash; state: S };
+  from?: { seq: number; hash: Hash; state: BookState };
   /** Re-execute the steps whose evaluation hour passes; the others are folded only. Default: every step. */
   check?: (hour_ms: number | null) => boolean;
   /** false: rebuild each checked step's command (its input) but do not decide and compare (a manifest of what is stored). */
   decide?: boolean;
   /** Each step once done; return 'stop' to end the pass there. */
-  onStep?: (step: ReexecutedStep<S>) => void | 'stop' | Promise<void | 'stop'>;
+  onStep?: (step: ReexecutedStep) => void | 'stop' | Promise<void | 'stop'>;
   onProgress?: (events: number) => void;
   batchSize?: number;
   /**
@@ -114,15 +115,15 @@ export function compareStep(stream: string, stored: readonly StoredEvent[], prod
 
 class Stop extends Error {}
 
-export async function reexecute<S>(
+export async function reexecute(
   store: EventStore,
   stream: string,
-  kernel: BookKernel<S>,
+  kernel: BookKernel,
   kernelName: string,
   inputs: ReplayInputs,
-  opts: ReexecuteOptions<S> = {},
+  opts: ReexecuteOptions = {},
 ): Promise<ReexecuteResult> {
-  let state = opts.from ? opts.from.state : kernel.decider.initialState();
+  const state = opts.from ? opts.from.state : kernel.decider.initialState();
   let pending: StoredEvent[] = [];
   let steps = 0;
   let checked = 0;
@@ -130,33 +131,40 @@ export async function reexecute<S>(
   let headSeq = opts.from?.seq ?? 0;
   let headHash = opts.from ? toHex(opts.from.hash) : toHex(new Uint8Array(32));
 
-  const fold = (s: S, e: StoredEvent): S => evolveOrExplain({ name: kernelName, kernel }, stream, s, e);
+  const fold = (e: StoredEvent): void => void evolveOrExplain({ name: kernelName, kernel }, stream, state, e);
+  const configHash = kernel.book?.config_hash ?? null;
 
+  // Decides the step's rebuilt command IN PLACE on the state (the hot path: no copy of the book per
+  // step); when every produced event equals the stored one, the state is exactly the fold of the
+  // stored step. Steps outside `check` are folded from the stored events.
   const runStep = async (step: StoredEvent[]) => {
-    const before = state;
-    let after = before;
-    for (const e of step) after = fold(after, e);
-    const hour = hourOf(kernel, after, step[0]!.time_ms);
+    const hour = hourOf(kernel, state, step);
+    const started = step.find((e) => e.type === 'book.started');
+    if (started !== undefined && configHash !== null) {
+      const recorded = (started.payload as { config_hash?: unknown }).config_hash;
+      if (recorded !== configHash) throw new ReplayKernelError(stream, started.seq, `${stream} was started with config ${String(recorded)}, but the replaying book config is ${configHash}`);
+    }
     let command: RuntimeCommand | null = null;
     if (opts.check === undefined || opts.check(hour)) {
       try {
-        command = await commandOf(step, before, kernel, inputs);
+        command = await commandOf(step, state, kernel, inputs);
       } catch (e) {
         if (e instanceof StepInputError) throw new ReplayDivergence(stream, e.seq, step[0]!.type, '(input)', 'a step of the runtime', e.message);
         throw e;
       }
-      if (opts.decide !== false) {
-        let produced: readonly NewEvent[];
-        try {
-          produced = kernel.decider.decide(command, before);
-        } catch (e) {
-          throw new ReplayDivergence(stream, step[0]!.seq, step[0]!.type, '(decide)', brief(step[0]!), `the kernel refused the command: ${(e as Error).message}`);
-        }
-        compareStep(stream, step, produced);
-        checked++;
-      }
     }
-    state = after;
+    if (command !== null && opts.decide !== false) {
+      let produced: NewEvent[];
+      try {
+        produced = kernel.decider.step(command, state).map(encodeEvent);
+      } catch (e) {
+        throw new ReplayDivergence(stream, step[0]!.seq, step[0]!.type, '(decide)', brief(step[0]!), `the kernel refused the command: ${(e as Error).message}`);
+      }
+      compareStep(stream, step, produced);
+      checked++;
+    } else {
+      for (const e of step) fold(e);
+    }
     steps++;
     const last = step[step.length - 1]!;
     headSeq = last.seq;
@@ -174,7 +182,7 @@ export async function reexecute<S>(
       toSeq: opts.toSeq,
       onBatch: async (batch) => {
         for (const e of batch) {
-          if (startsStep(pending, e) && pending.length > 0) {
+          if (startsStep(e) && pending.length > 0) {
             const step = pending;
             pending = [];
             await runStep(step);
@@ -190,6 +198,6 @@ export async function reexecute<S>(
   }
   return {
     stream, steps, steps_checked: checked, events: headSeq - (opts.from?.seq ?? 0), head_seq: headSeq, chain_head: headHash,
-    state_hash: stateHashHex(kernel.codec, state), stopped,
+    state_hash: kernel.stateHash(state), stopped,
   };
 }

@@ -7,7 +7,7 @@
  */
 import { bytesEqual, toHex } from '../core/canonical/hash.js';
 import { canonicalBytes } from '../core/canonical/index.js';
-import { minimalBookKernel, stateHashHex, type BookKernel } from '../core/book/index.js';
+import { bookKernel, type BookKernel, type BookState } from '../core/book/index.js';
 import type { StoredEvent } from '../core/events/index.js';
 import type { EventStore } from '../store/event-store.js';
 import { IntegrityError } from '../store/errors.js';
@@ -38,30 +38,37 @@ export interface ReplayVerifyResult {
  * Folds one event, turning a kernel's refusal into a ReplayKernelError (exit 64) that says what to
  * pass: the one place rebuild and re-execute explain an unfoldable stream.
  */
-export function evolveOrExplain<S>(k: { name: string; kernel: BookKernel<S> }, stream: string, state: S, e: StoredEvent): S {
+export function evolveOrExplain(k: { name: string; kernel: BookKernel }, stream: string, state: BookState, e: StoredEvent): BookState {
   try {
-    return k.kernel.decider.evolve(state, e);
+    return k.kernel.applyStored(state, e);
   } catch (err) {
     if (err instanceof ReplayKernelError) throw new ReplayKernelError(stream, e.seq, err.message);
     throw new ReplayKernelError(
       stream, e.seq,
-      `${stream} seq ${e.seq}: the ${k.name} kernel cannot fold a ${e.type} event (${(err as Error).message}). ` +
-        (k.name === 'book' ? 'This looks like a trading book: pass --book-config FILE (its BOOK.json) or set WARDEN_BOOK_CONFIG.' : 'Is this the config the book was started with?'),
+      `${stream} seq ${e.seq}: this build cannot fold a ${e.type} event (${(err as Error).message}); ` +
+        'was the stream written by another version of Warden?',
     );
   }
 }
 
-/** Which kernel folds which stream: book streams are the paper runtime's books. */
-export function kernelFor(stream: string): { name: string; kernel: BookKernel<unknown> } | null {
-  if (stream.startsWith('book:')) return { name: 'book', kernel: minimalBookKernel as BookKernel<unknown> };
-  return null;
+/**
+ * Which kernel folds which stream: the runtime's books (book:<id>) and persisted backtest runs
+ * (backtest:<book>:<run>) are book streams. Folding needs no config (evolve applies recorded facts);
+ * re-executing does (see the replay verbs: the config recorded in book.started, or --book-config).
+ */
+export function isBookStream(stream: string): boolean {
+  return stream.startsWith('book:') || stream.startsWith('backtest:');
+}
+
+export function kernelFor(stream: string): { name: string; kernel: BookKernel } | null {
+  return isBookStream(stream) ? { name: 'book', kernel: bookKernel(null) } : null;
 }
 
 export async function replayVerify(
   store: EventStore,
   stream: string,
   onProgress?: (checked: number) => void,
-  kernelOverride?: { name: string; kernel: BookKernel<unknown> },
+  kernelOverride?: { name: string; kernel: BookKernel },
   /**
    * Start from a snapshot instead of genesis ('latest', or the newest at or before a seq): its
    * state is trusted as the starting point (it was proven when written and at each restart), the
@@ -98,11 +105,11 @@ export async function replayVerify(
         throw new IntegrityError(`${stream} snapshot at seq ${seq}: its chain head ${toHex(snap.head_hash)} is not the log's ${toHex(headHash)}`, stream, seq);
       }
       if (k) {
-        const fresh = canonicalBytes(k.kernel.codec.encode(state));
+        const fresh = canonicalBytes(k.kernel.codec.encode(state!));
         if (!bytesEqual(fresh, snap.state_bytes)) {
           throw new IntegrityError(
             `${stream} snapshot at seq ${seq} (${snap.kind}) differs from the state folded from the log up to it ` +
-              `(fold ${stateHashHex(k.kernel.codec, state)}): the snapshot or the kernel changed`,
+              `(fold ${k.kernel.stateHash(state!)}): the snapshot or the kernel changed`,
             stream, seq,
           );
         }
@@ -112,7 +119,7 @@ export async function replayVerify(
   };
   if (from === undefined) compare(0, new Uint8Array(32));
   const v = await store.verify(stream, onProgress, 2000, (e) => {
-    if (k) state = evolveOrExplain(k, stream, state, e);
+    if (k) state = evolveOrExplain(k, stream, state!, e);
     compare(e.seq, e.hash);
   }, { from, toSeq: opts.toSeq });
   if (next < snapshots.length) {
@@ -124,7 +131,7 @@ export async function replayVerify(
     events: v.events,
     head_seq: v.head_seq,
     chain_head: toHex(v.head_hash),
-    state_hash: k ? stateHashHex(k.kernel.codec, state) : null,
+    state_hash: k ? k.kernel.stateHash(state!) : null,
     kernel: k?.name ?? null,
     snapshots_checked: snapshots.length,
     from_seq: from?.seq ?? 0,

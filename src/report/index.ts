@@ -8,21 +8,20 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { NewEvent } from '../core/events/envelope.js';
 import { renderReportHtml, type ReportMeta, type ReportSummary } from './html.js';
-import { buildReportModel } from './model.js';
+import { buildReportModel, type ReportModel } from './model.js';
 
-export { buildReportModel, skillBreakdown, ReportError, OPERATOR_SKILL, AVG_PRICE_SCALE, WIN_RATE_SCALE } from './model.js';
+export { buildReportModel, ReportBuilder, REPORT_POINTS_MAX, skillBreakdown, ReportError, OPERATOR_SKILL, AVG_PRICE_SCALE, WIN_RATE_SCALE } from './model.js';
 export type { ReportModel, ReportTrade, ReportSkill, ReportPoint } from './model.js';
 export { renderReportHtml, chartLibrarySource, escapeHtml } from './html.js';
 export type { ReportMeta, ReportSummary } from './html.js';
 
-export interface ReportRun {
-  readonly meta: ReportMeta;
-  readonly summary: ReportSummary;
-  readonly events: readonly NewEvent[];
-}
+/** A run to report: its events (all of them, in order), or the model a ReportBuilder made as they were produced. */
+export type ReportRun =
+  | { readonly meta: ReportMeta; readonly summary: ReportSummary; readonly events: Iterable<NewEvent> }
+  | { readonly meta: ReportMeta; readonly summary: ReportSummary; readonly model: ReportModel };
 
 export function renderBacktestReport(run: ReportRun): string {
-  return renderReportHtml(run.meta, run.summary, buildReportModel(run.events));
+  return renderReportHtml(run.meta, run.summary, 'model' in run ? run.model : buildReportModel(run.events));
 }
 
 /** Writes the report to `file` (its folder is created) and returns the absolute path. */

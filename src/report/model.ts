@@ -83,77 +83,120 @@ function avgPrice(leg: Leg | undefined, what: string): string {
   return leg.notional.div(leg.qty, AVG_PRICE_SCALE, 'half_even').normalized().toString();
 }
 
-/** Builds the report model from a run's events, in log order. */
-export function buildReportModel(events: readonly NewEvent[]): ReportModel {
-  const skillOfSignal = new Map<string, string>();
-  const signalOfIntent = new Map<string, string | null>();
-  const intentOfOrder = new Map<string, string>();
-  const orderOfFill = new Map<string, string>();
-  const tradeOfLot = new Map<string, string>();
-  const skillOfTrade = new Map<string, string>();
-  const entries = new Map<string, Leg>();
-  const exits = new Map<string, Leg>();
-  const trades: ReportTrade[] = [];
-  const equity: ReportPoint[] = [];
-  const drawdown: ReportPoint[] = [];
-  const skillOfFill = (fill: string): string => {
-    const order = orderOfFill.get(fill);
-    const intent = order === undefined ? undefined : intentOfOrder.get(order);
+/** Points kept per chart series: a longer run is downsampled (every k-th mark, k doubling; the last kept). */
+export const REPORT_POINTS_MAX = 4_000;
+
+/** A series thinned as it grows: bounded memory whatever the length of the run. */
+class Thinned {
+  private points: ReportPoint[] = [];
+  private stride = 1;
+  private n = 0;
+  private last: ReportPoint | null = null;
+  add(p: ReportPoint): void {
+    if (this.n++ % this.stride === 0) {
+      this.points.push(p);
+      if (this.points.length > REPORT_POINTS_MAX) {
+        this.points = this.points.filter((_, i) => i % 2 === 0);
+        this.stride *= 2;
+      }
+    }
+    this.last = p;
+  }
+  values(): ReportPoint[] {
+    const tail = this.points[this.points.length - 1];
+    return this.last !== null && tail !== this.last ? [...this.points, this.last] : [...this.points];
+  }
+}
+
+/**
+ * Builds the report model from a run's events (canonical payloads), fed in log order one at a time:
+ * the backtest feeds it as the steps are made, so the run is never held whole.
+ */
+export class ReportBuilder {
+  private readonly skillOfSignal = new Map<string, string>();
+  private readonly signalOfIntent = new Map<string, string | null>();
+  private readonly intentOfOrder = new Map<string, string>();
+  private readonly orderOfFill = new Map<string, string>();
+  private readonly tradeOfLot = new Map<string, string>();
+  private readonly skillOfTrade = new Map<string, string>();
+  private readonly entries = new Map<string, Leg>();
+  private readonly exits = new Map<string, Leg>();
+  private readonly trades: ReportTrade[] = [];
+  private readonly equity = new Thinned();
+  private readonly drawdown = new Thinned();
+
+  private skillOfFill(fill: string): string {
+    const order = this.orderOfFill.get(fill);
+    const intent = order === undefined ? undefined : this.intentOfOrder.get(order);
     if (intent === undefined) throw new ReportError(`fill ${fill}: no order/intent recorded before it`);
-    const signal = signalOfIntent.get(intent);
+    const signal = this.signalOfIntent.get(intent);
     if (signal === null || signal === undefined) return OPERATOR_SKILL;
-    const skill = skillOfSignal.get(signal);
+    const skill = this.skillOfSignal.get(signal);
     if (skill === undefined) throw new ReportError(`signal ${signal}: not recorded before its intent`);
     return skill;
-  };
-  for (const e of events) {
+  }
+
+  add(e: NewEvent): void {
     const p = e.payload as Payload;
     switch (e.type) {
       case 'signal.emitted':
-        skillOfSignal.set(str(p, 'signal_id', e.type), str(p, 'skill', e.type));
+        this.skillOfSignal.set(str(p, 'signal_id', e.type), str(p, 'skill', e.type));
         break;
       case 'intent.created':
-        signalOfIntent.set(str(p, 'intent_id', e.type), typeof p.signal_id === 'string' ? p.signal_id : null);
+        this.signalOfIntent.set(str(p, 'intent_id', e.type), typeof p.signal_id === 'string' ? p.signal_id : null);
         break;
       case 'order.placed':
-        intentOfOrder.set(str(p, 'order_id', e.type), str(p, 'intent_id', e.type));
+        this.intentOfOrder.set(str(p, 'order_id', e.type), str(p, 'intent_id', e.type));
         break;
       case 'fill.executed':
-        orderOfFill.set(str(p, 'fill_id', e.type), str(p, 'order_id', e.type));
+        this.orderOfFill.set(str(p, 'fill_id', e.type), str(p, 'order_id', e.type));
         break;
       case 'lot.opened': {
         const trade = str(p, 'trade_id', e.type);
-        tradeOfLot.set(str(p, 'lot_id', e.type), trade);
-        if (!skillOfTrade.has(trade)) skillOfTrade.set(trade, skillOfFill(str(p, 'fill_id', e.type)));
-        addToLeg(entries, trade, Decimal.parse(str(p, 'qty', e.type)), Decimal.parse(str(p, 'price', e.type)));
+        this.tradeOfLot.set(str(p, 'lot_id', e.type), trade);
+        if (!this.skillOfTrade.has(trade)) this.skillOfTrade.set(trade, this.skillOfFill(str(p, 'fill_id', e.type)));
+        addToLeg(this.entries, trade, Decimal.parse(str(p, 'qty', e.type)), Decimal.parse(str(p, 'price', e.type)));
         break;
       }
       case 'lot.consumed': {
         const lot = str(p, 'lot_id', e.type);
-        const trade = tradeOfLot.get(lot);
+        const trade = this.tradeOfLot.get(lot);
         if (trade === undefined) throw new ReportError(`lot ${lot} consumed before it was opened`);
-        addToLeg(exits, trade, Decimal.parse(str(p, 'qty', e.type)), Decimal.parse(str(p, 'exit_price', e.type)));
+        addToLeg(this.exits, trade, Decimal.parse(str(p, 'qty', e.type)), Decimal.parse(str(p, 'exit_price', e.type)));
         break;
       }
       case 'trade.closed': {
         const id = str(p, 'trade_id', e.type);
-        trades.push({
-          trade_id: id, symbol: str(p, 'symbol', e.type), skill: skillOfTrade.get(id) ?? OPERATOR_SKILL,
+        this.trades.push({
+          trade_id: id, symbol: str(p, 'symbol', e.type), skill: this.skillOfTrade.get(id) ?? OPERATOR_SKILL,
           entry_ms: p.opened_ms as number, exit_ms: p.closed_ms as number, qty: str(p, 'qty_bought', e.type),
-          entry_price: avgPrice(entries.get(id), `trade ${id} entry`), exit_price: avgPrice(exits.get(id), `trade ${id} exit`),
+          entry_price: avgPrice(this.entries.get(id), `trade ${id} entry`), exit_price: avgPrice(this.exits.get(id), `trade ${id} exit`),
           pnl: str(p, 'realized_pnl', e.type), fees: str(p, 'fees', e.type),
         });
+        // a closed trade's legs and lots are never read again
+        this.entries.delete(id);
+        this.exits.delete(id);
         break;
       }
       case 'mark.recorded':
-        equity.push({ time_ms: e.time_ms, value: str(p, 'equity', e.type) });
-        drawdown.push({ time_ms: e.time_ms, value: str(p, 'drawdown_pct', e.type) });
+        this.equity.add({ time_ms: e.time_ms, value: str(p, 'equity', e.type) });
+        this.drawdown.add({ time_ms: e.time_ms, value: str(p, 'drawdown_pct', e.type) });
         break;
       default:
         break;
     }
   }
-  return { trades, skills: skillBreakdown(trades, [...new Set(skillOfSignal.values())]), equity, drawdown };
+
+  model(): ReportModel {
+    return { trades: [...this.trades], skills: skillBreakdown(this.trades, [...new Set(this.skillOfSignal.values())]), equity: this.equity.values(), drawdown: this.drawdown.values() };
+  }
+}
+
+/** Builds the report model from a run's events, in log order. */
+export function buildReportModel(events: Iterable<NewEvent>): ReportModel {
+  const b = new ReportBuilder();
+  for (const e of events) b.add(e);
+  return b.model();
 }
 
 /** Per skill (every skill that signalled, plus any that closed a trade), sorted by name. */

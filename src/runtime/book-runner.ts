@@ -16,9 +16,8 @@
  * position is derived from the state alone, so a restart continues exactly after the last
  * committed tick: no duplicate, no skipped tick.
  */
-import type { BookKernel, MarketFeed, RuntimeCommand } from '../core/book/index.js';
-import { closeTimeMs, type Candle } from '../core/market/candle.js';
-import { stateHashHex } from '../core/book/index.js';
+import { encodeEvent, TickAssembler, type BookEvent, type BookKernel, type BookState, type MarketFeed, type RuntimeCommand } from '../core/book/index.js';
+import type { Candle } from '../core/market/candle.js';
 import { toHex, type Hash } from '../core/canonical/hash.js';
 import type { EventStore, Lease } from '../store/event-store.js';
 import { LeaseError } from '../store/errors.js';
@@ -26,6 +25,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { exitCodeOf, RUNTIME_EXIT } from './exit-codes.js';
 import type { Restored } from './restore.js';
 import { writeSnapshotFile } from './snapshot-files.js';
+import { StepLoop } from './step-loop.js';
 
 export const INBOX_POLL_INTERVAL_MS = 250;
 export const INBOX_BATCH_MAX = 100;
@@ -45,8 +45,8 @@ export interface RunnerOptions {
   onFatal: (event: 'lease_lost' | 'runtime_failed', reason: string, exitCode: number, cause?: unknown) => void;
 }
 
-export class BookRunner<S> {
-  state: S;
+export class BookRunner {
+  private readonly loop: StepLoop;
   seq: number;
   headHash: Hash;
   lastSnapshotSeq: number;
@@ -62,18 +62,22 @@ export class BookRunner<S> {
   constructor(
     private readonly store: EventStore,
     readonly lease: Lease,
-    private readonly kernel: BookKernel<S>,
-    private readonly restored: Restored<S>,
+    private readonly kernel: BookKernel,
+    private readonly restored: Restored,
     private readonly opts: RunnerOptions,
   ) {
-    this.state = restored.state;
+    this.loop = new StepLoop(kernel, restored.state, { write: (events) => this.appendStep(events) });
     this.seq = restored.seq;
     this.headHash = restored.head_hash;
     this.lastSnapshotSeq = restored.snapshot_seq ?? 0;
   }
 
+  get state(): BookState {
+    return this.loop.state;
+  }
+
   get stateHash(): string {
-    return stateHashHex(this.kernel.codec, this.state);
+    return this.kernel.stateHash(this.state);
   }
 
   /** Steps never interleave: each waits for the one before it. */
@@ -98,24 +102,27 @@ export class BookRunner<S> {
         this.opts.log.info({ event: 'snapshot_verified', snapshot_seq: this.restored.snapshot_seq, events_folded: v.events_folded, proved_from_seq: v.from_seq, waited_ms: Math.round(performance.now() - t0) });
       }
     }
-    const events = this.kernel.decider.decide(command, this.state);
-    if (events.length === 0) return 0;
-    let stored;
+    let events: readonly BookEvent[];
     try {
-      stored = await this.store.append(this.lease, this.seq, events);
+      events = await this.loop.apply(command); // decided and evolved in place, then appended in one transaction
     } catch (e) {
-      this.fail(e instanceof LeaseError ? 'lease_lost' : 'runtime_failed', `append failed, nothing of this step was written: ${(e as Error).message}`, exitCodeOf(e), e);
+      // A refused append, or a decider that threw (a bug): either way the state in memory is no longer
+      // the log's, so nothing more is written; a restart restores from the store.
+      if (!this.failed) this.fail(e instanceof LeaseError ? 'lease_lost' : 'runtime_failed', `${command.kind} failed, nothing of this step was written: ${(e as Error).message}`, exitCodeOf(e), e);
       throw e;
     }
-    let s = this.state;
-    for (const e of stored) s = this.kernel.decider.evolve(s, e);
-    const from = this.seq + 1;
-    this.state = s;
-    this.seq = stored[stored.length - 1]!.seq;
-    this.headHash = stored[stored.length - 1]!.hash;
-    this.opts.log.info({ event: 'step_committed', command: command.kind, seq_from: from, seq_to: this.seq, types: stored.map((e) => e.type), state_hash: this.stateHash });
+    if (events.length === 0) return 0;
+    this.opts.log.info({ event: 'step_committed', command: command.kind, seq_from: this.seq - events.length + 1, seq_to: this.seq, types: events.map((e) => e.type), state_hash: this.stateHash });
     if (this.seq - this.lastSnapshotSeq >= this.opts.snapshotEveryEvents) await this.writeSnapshot('periodic');
-    return stored.length;
+    return events.length;
+  }
+
+  /** The store sink of the step loop: one step = one append (one transaction). */
+  private async appendStep(events: readonly BookEvent[]): Promise<void> {
+    const stored = await this.store.append(this.lease, this.seq, events.map(encodeEvent));
+    const last = stored[stored.length - 1]!;
+    this.seq = last.seq;
+    this.headHash = last.hash;
   }
 
   private async writeSnapshot(kind: 'periodic' | 'shutdown'): Promise<void> {
@@ -217,12 +224,12 @@ export class BookRunner<S> {
   }
 
   /** Starts the market loop (after startLoops); the first round runs at once. */
-  startMarket(feed: MarketFeed<S>, read: CandleReader): { market_poll_interval_ms: number; symbols: readonly string[]; interval_s: number; last_tick_ms: number | null } {
+  startMarket(feed: MarketFeed, read: CandleReader): { market_poll_interval_ms: number; symbols: readonly string[]; interval_s: number; last_tick_ms: number | null } {
     this.scheduleMarket(feed, read, 0);
     return { market_poll_interval_ms: MARKET_POLL_INTERVAL_MS, symbols: feed.symbols, interval_s: feed.interval_s, last_tick_ms: feed.lastTickMs(this.state) };
   }
 
-  private scheduleMarket(feed: MarketFeed<S>, read: CandleReader, delay: number): void {
+  private scheduleMarket(feed: MarketFeed, read: CandleReader, delay: number): void {
     if (this.failed || this.stopping) return;
     const t = setTimeout(() => {
       this.timers = this.timers.filter((x) => x !== t);
@@ -238,29 +245,18 @@ export class BookRunner<S> {
     this.timers.push(t);
   }
 
-  /** The complete ticks after the state's last tick, in order (read outside any step: reads only). */
-  private async readyTicks(feed: MarketFeed<S>, read: CandleReader): Promise<{ time_ms: number; candles: Candle[] }[]> {
+  /** The complete ticks after the state's last tick, in order (read outside any step: reads only). The tick rule is core/book/ticks.ts. */
+  private async readyTicks(feed: MarketFeed, read: CandleReader): Promise<{ time_ms: number; candles: readonly Candle[] }[]> {
     const intervalMs = feed.interval_s * 1000;
     const last = feed.lastTickMs(this.state);
     const from = last === null ? 0 : last - intervalMs + 1; // close > last  <=>  open > last - interval
-    const byTime = new Map<number, Candle[]>();
-    let watermark = Number.MAX_SAFE_INTEGER;
-    for (const symbol of feed.symbols) {
-      const candles = await read(symbol, feed.interval_s, from, MARKET_READ_BATCH);
-      const top = candles.length > 0 ? closeTimeMs(candles[candles.length - 1]!) : (last ?? 0);
-      watermark = Math.min(watermark, top);
-      for (const c of candles) {
-        const t = closeTimeMs(c);
-        const list = byTime.get(t);
-        if (list === undefined) byTime.set(t, [c]);
-        else list.push(c);
-      }
-    }
-    return [...byTime.keys()].filter((t) => t <= watermark && (last === null || t > last)).sort((a, b) => a - b).map((t) => ({ time_ms: t, candles: byTime.get(t)! }));
+    const ticks = new TickAssembler(feed.symbols, feed.interval_s, last);
+    for (const symbol of feed.symbols) ticks.push(symbol, await read(symbol, feed.interval_s, from, MARKET_READ_BATCH));
+    return ticks.take();
   }
 
   /** One round: feeds every ready tick, one step each; returns how many were fed. */
-  private async marketRound(feed: MarketFeed<S>, read: CandleReader): Promise<number> {
+  private async marketRound(feed: MarketFeed, read: CandleReader): Promise<number> {
     if (this.failed || this.stopping) return 0;
     const ticks = await this.readyTicks(feed, read);
     let fed = 0;

@@ -19,7 +19,7 @@
  * signal exits at once (130/143): whatever was in flight is rolled back by the database.
  */
 import { hostname } from 'node:os';
-import { minimalBookKernel, type BookKernel } from '../core/book/index.js';
+import type { BookKernel } from '../core/book/index.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { ConfigError, loadConfig, RUNTIME_OPTIONAL_VARS, RUNTIME_VARS, type Config } from './config/index.js';
 import { exitCodeOf, RUNTIME_EXIT } from './exit-codes.js';
@@ -37,8 +37,8 @@ export const QUARANTINE_WATCH_INTERVAL_MS = 1_000;
 export interface RuntimeOptions {
   envFile: string | undefined;
   env: Record<string, string | undefined>;
-  /** The book's pure decider + state codec (overrides WARDEN_BOOK_CONFIG; tests). */
-  kernel?: BookKernel<unknown>;
+  /** The book's kernel (overrides WARDEN_BOOK_CONFIG; tests). */
+  kernel?: BookKernel;
 }
 
 import { tradingKernelFrom } from './book-config.js';
@@ -51,7 +51,7 @@ interface Resources {
   db?: Db;
   store?: EventStore;
   lease?: Lease;
-  runner?: BookRunner<unknown>;
+  runner?: BookRunner;
   started: boolean; // runtime.started was written
 }
 
@@ -65,7 +65,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 /** Runs the runtime until it stops; resolves with the process exit code. */
 export async function runRuntime(opts: RuntimeOptions): Promise<number> {
-  let kernel = opts.kernel ?? (minimalBookKernel as BookKernel<unknown>);
+  let kernel!: BookKernel; // set in config_validated
   let log: Logger = createLogger('info', 1, { component: 'runtime' });
   const r: Resources = { started: false };
   const status = { phase: 'starting', ready: false };
@@ -101,11 +101,12 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
       const config = loadConfig(opts.envFile, opts.env, RUNTIME_VARS) as RuntimeConfig;
       log = createLogger(config.WARDEN_LOG_LEVEL, 1, { component: 'runtime', book: config.WARDEN_BOOK });
       let configHash: string | null = null;
-      if (opts.kernel === undefined && config.WARDEN_BOOK_CONFIG !== undefined) {
+      if (opts.kernel !== undefined) kernel = opts.kernel;
+      else if (config.WARDEN_BOOK_CONFIG !== undefined) {
         const t = await tradingKernelFrom(config.WARDEN_BOOK_CONFIG, config.WARDEN_BOOK);
         kernel = t.kernel;
         configHash = t.config_hash;
-      }
+      } else kernel = (await import('../core/book/index.js')).bookKernel(null); // a book without a market: operator commands only
       const { checkSnapshotDir } = await import('./snapshot-files.js');
       try {
         checkSnapshotDir(config.WARDEN_SNAPSHOT_DIR);

@@ -27,14 +27,14 @@
 import { bytesEqual, toHex, type Hash } from '../core/canonical/hash.js';
 import { canonicalBytes } from '../core/canonical/index.js';
 import { GENESIS_PREV_HASH, type StoredEvent } from '../core/events/index.js';
-import { stateHashHex, type BookKernel } from '../core/book/index.js';
+import type { BookKernel, BookState } from '../core/book/index.js';
 import type { EventStore, Snapshot } from '../store/event-store.js';
 import { IntegrityError } from '../store/errors.js';
 
 export const REPLAY_BATCH_SIZE = 2000;
 
-export interface Restored<S> {
-  state: S;
+export interface Restored {
+  state: BookState;
   seq: number;
   head_hash: Hash;
   snapshot_seq: number | null;
@@ -51,12 +51,12 @@ export type RestoreNote = { event: 'snapshot_ignored'; snapshot_seq: number; rea
  * of the code base: contiguous seqs, each link to `prev`, each hash recomputed, columns vs body;
  * and, reading to the end, the stream head).
  */
-async function foldRange<S>(
-  store: EventStore, stream: string, kernel: BookKernel<S>, state: S, prev: Hash, fromSeq: number, toSeq?: number,
-): Promise<{ state: S; seq: number; prev: Hash; n: number }> {
+async function foldRange(
+  store: EventStore, stream: string, kernel: BookKernel, state: BookState, prev: Hash, fromSeq: number, toSeq?: number,
+): Promise<{ state: BookState; seq: number; prev: Hash; n: number }> {
   let n = 0;
   const v = await store.verify(stream, undefined, REPLAY_BATCH_SIZE, (e) => {
-    state = kernel.decider.evolve(state, e);
+    state = kernel.applyStored(state, e);
     n++;
   }, { from: { seq: fromSeq - 1, hash: prev }, toSeq });
   return { state, seq: v.head_seq, prev: v.head_hash, n };
@@ -73,11 +73,11 @@ export interface SnapshotVerified {
  * The fold's starting point for proving `snap`: the predecessor snapshot (its head hash checked
  * against the log), or genesis when there is none or it cannot be decoded.
  */
-async function proofBase<S>(store: EventStore, stream: string, kernel: BookKernel<S>, snap: Snapshot): Promise<{ state: S; prev: Hash; seq: number }> {
+async function proofBase(store: EventStore, stream: string, kernel: BookKernel, snap: Snapshot): Promise<{ state: BookState; prev: Hash; seq: number }> {
   const genesis = { state: kernel.decider.initialState(), prev: GENESIS_PREV_HASH, seq: 0 };
   const pred = await store.latestSnapshot(stream, snap.seq);
   if (!pred) return genesis;
-  let state: S;
+  let state: BookState;
   try {
     state = kernel.codec.decode(pred.state);
   } catch {
@@ -96,7 +96,7 @@ async function proofBase<S>(store: EventStore, stream: string, kernel: BookKerne
   return { state, prev: pred.head_hash, seq: pred.seq };
 }
 
-async function verifySnapshot<S>(store: EventStore, stream: string, kernel: BookKernel<S>, snap: Snapshot): Promise<SnapshotVerified> {
+async function verifySnapshot(store: EventStore, stream: string, kernel: BookKernel, snap: Snapshot): Promise<SnapshotVerified> {
   const base = await proofBase(store, stream, kernel, snap);
   const r = await foldRange(store, stream, kernel, base.state, base.prev, base.seq + 1, snap.seq);
   if (r.seq !== snap.seq) throw new IntegrityError(`${stream} snapshot at seq ${snap.seq}: the log has only ${r.seq} events up to it`, stream, snap.seq);
@@ -108,7 +108,7 @@ async function verifySnapshot<S>(store: EventStore, stream: string, kernel: Book
     const from = base.seq === 0 ? 'genesis' : `the snapshot at seq ${base.seq}`;
     throw new IntegrityError(
       `${stream} snapshot at seq ${snap.seq} does not match a fresh fold of events ${base.seq + 1}..${snap.seq} from ${from} ` +
-        `(snapshot state hash ${stateHashHex(kernel.codec, kernel.codec.decode(snap.state))}, fold ${stateHashHex(kernel.codec, r.state)}): ` +
+        `(snapshot state hash ${kernel.stateHash(kernel.codec.decode(snap.state))}, fold ${kernel.stateHash(r.state)}): ` +
         'one of the two snapshots is corrupt or the decider changed without a new state version',
       stream, snap.seq,
     );
@@ -116,9 +116,9 @@ async function verifySnapshot<S>(store: EventStore, stream: string, kernel: Book
   return { events_folded: r.n, from_seq: base.seq };
 }
 
-export async function restore<S>(store: EventStore, stream: string, kernel: BookKernel<S>, onNote: (n: RestoreNote) => void = () => undefined): Promise<Restored<S>> {
+export async function restore(store: EventStore, stream: string, kernel: BookKernel, onNote: (n: RestoreNote) => void = () => undefined): Promise<Restored> {
   let snap = await store.latestSnapshot(stream);
-  let start: { state: S; prev: Hash; seq: number } = { state: kernel.decider.initialState(), prev: GENESIS_PREV_HASH, seq: 0 };
+  let start: { state: BookState; prev: Hash; seq: number } = { state: kernel.decider.initialState(), prev: GENESIS_PREV_HASH, seq: 0 };
   if (snap) {
     try {
       start = { state: kernel.codec.decode(snap.state), prev: snap.head_hash, seq: snap.seq };
@@ -138,7 +138,7 @@ export async function restore<S>(store: EventStore, stream: string, kernel: Book
     head_hash: tail.prev,
     snapshot_seq: snap ? snap.seq : null,
     events_replayed: tail.n,
-    state_hash: stateHashHex(kernel.codec, tail.state),
+    state_hash: kernel.stateHash(tail.state),
     verified,
   };
 }

@@ -306,6 +306,15 @@ export class CandleStore {
     return out;
   }
 
+  /** How many candles of a series open in [from_ms, to_ms), and the first and last open time (null when none). */
+  async rangeStats(symbol: string, interval_s: number, from_ms: number, to_ms: number): Promise<{ rows: number; first_open_ms: number | null; last_open_ms: number | null }> {
+    const [r] = await this.db.query<{ n: unknown; lo: unknown; hi: unknown }>(
+      'SELECT count(*)::bigint AS n, min(open_time_ms) AS lo, max(open_time_ms) AS hi FROM candles WHERE symbol = $1 AND interval_s = $2 AND open_time_ms >= $3 AND open_time_ms < $4',
+      [symbol, interval_s, from_ms, to_ms],
+    );
+    return { rows: toInt(r?.n, 'count'), first_open_ms: r?.lo == null ? null : toInt(r.lo, 'min'), last_open_ms: r?.hi == null ? null : toInt(r.hi, 'max') };
+  }
+
   async countCandles(symbol?: string, interval_s?: number): Promise<number> {
     const [r] = symbol === undefined
       ? await this.db.query<{ n: unknown }>('SELECT count(*)::bigint AS n FROM candles')

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, EXIT, withStore, writeJson, type GlobalOptions } from '../context.js';
-import { executeBacktest, formatOutcome, loadBookConfig, type BacktestRequest } from './backtest.js';
+import { formatOutcome, outcomeJson } from './backtest.js';
 
 /** The package root (dist/src/cli/commands -> ../../../..), where config/ and data/ ship. */
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -30,7 +30,8 @@ interface QuickstartOptions {
 }
 
 export async function quickstartCommand(opts: QuickstartOptions, globals: GlobalOptions): Promise<void> {
-  const { raw, book } = await loadBookConfig(QUICKSTART_BOOK);
+  const { loadBookFile } = await import('../../config/book-file.js');
+  const { book } = await loadBookFile(QUICKSTART_BOOK);
   if (book.config.data.source?.kind !== 'store') throw new CliError(`${QUICKSTART_BOOK}: data.source must be {"kind": "store"}`, EXIT.config);
   const say = (line: string) => {
     if (!opts.json) process.stdout.write(line + '\n');
@@ -55,17 +56,18 @@ export async function quickstartCommand(opts: QuickstartOptions, globals: Global
       ingested.push({ file: relative(ROOT, d.file), symbol: r.symbol, status: r.status, accepted: r.accepted, duplicates: r.duplicates, held_back: r.held_back });
       say(`ingest ${relative(ROOT, d.file)}: ${r.symbol} ${r.status}, ${r.accepted} new candles${r.status === 'already_ingested' ? ' (already in the store)' : ''}`);
     }
-    const req: BacktestRequest = { configFile: QUICKSTART_BOOK, raw, book, from_ms: null, to_ms: null, persist: opts.persist === true, report: opts.report };
+    const { executeBacktest } = await import('../../backtest/service.js');
+    const req = { configFile: QUICKSTART_BOOK, book, from_ms: null, to_ms: null, persist: opts.persist === true, report: opts.report };
     say(`backtest ${relative(ROOT, QUICKSTART_BOOK)} over every stored candle${req.persist ? ' (persisting the run)' : ''}...`);
     const outcome = await executeBacktest(req, db);
     return { store: db.description, schema_version: version, ingested, outcome };
   });
   if (opts.json) {
     const o = result.outcome;
-    writeJson({ store: result.store, schema_version: result.schema_version, ingested: result.ingested, book_id: o.book_id, config_hash: o.config_hash, summary: o.summary, persisted: o.persisted, report: o.report });
+    writeJson({ store: result.store, schema_version: result.schema_version, ingested: result.ingested, ...(outcomeJson(o) as object) });
     return;
   }
-  process.stdout.write(formatOutcome(result.outcome));
+  process.stdout.write(await formatOutcome(result.outcome));
   process.stdout.write(`\nOpen the report: ${result.outcome.report}\nNext: warden backtest --config <your book.json> --env-file config/embedded.env (README, section Backtest)\n`);
 }
 

@@ -38,8 +38,8 @@ export function registerReplayManifest(replay: Command, globals: () => GlobalOpt
   replay
     .command('manifest')
     .description('per evaluation hour: inputs, events and state hashes and the chain head, with a Merkle root over the hours')
-    .option('--book <id>', 'the book (default: the only book in the store)')
-    .option('--book-config <file>', "the trading book's config (BOOK.json); default WARDEN_BOOK_CONFIG if set")
+    .option('--book <id>', 'the book (default: the only book in the store), or a whole stream name like backtest:<book>:<run>')
+    .option('--book-config <file>', "replay with this book config instead of the one the book recorded (its hash must match); default WARDEN_BOOK_CONFIG if set")
     .option('--out <file>', 'write the whole manifest (every hour) as JSON')
     .option('--compare <file>', 'compare hour by hour with a manifest written by --out; exit 65 at the first hour that differs')
     .option('--json', 'print the summary as JSON')
@@ -51,7 +51,7 @@ export function registerReplayManifest(replay: Command, globals: () => GlobalOpt
         const other = opts.compare ? readManifest(opts.compare, MANIFEST_FORMAT) : null;
         const store = await replayStore(db);
         const stream = await oneBook(store, db, opts.book);
-        const k = kernelOrExplain(await kernelChoice(opts.bookConfig, config.WARDEN_BOOK_CONFIG), stream);
+        const k = await kernelOrExplain(await kernelChoice(db, store, opts.bookConfig, config.WARDEN_BOOK_CONFIG), stream);
         const tmp = opts.out ? `${opts.out}.${process.pid}.tmp` : null;
         const fd = tmp ? openSync(tmp, 'w') : null;
         const bar = await progressBar(!opts.json);

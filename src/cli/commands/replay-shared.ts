@@ -1,59 +1,46 @@
 /**
- * What the `warden replay` verbs share: which kernel folds a stream (the minimal book, or a
- * trading book's kernel from --book-config / WARDEN_BOOK_CONFIG, guarded by the config hash the
- * book was started with), the stream list, time arguments, the progress bar, and the quarantine
+ * What the `warden replay` verbs share: which kernel re-executes a stream (the config it recorded,
+ * or --book-config / WARDEN_BOOK_CONFIG for its book, guarded by the recorded config hash), the stream list, time arguments, the progress bar, and the quarantine
  * written when a replay finds a broken chain or a divergence.
  */
 import { readFileSync } from 'node:fs';
-import type { BookKernel } from '../../core/book/index.js';
+import type { NamedKernel } from '../../replay/kernel.js';
 import type { EventStore, StreamInfo } from '../../store/event-store.js';
 import type { Db } from '../../store/db.js';
 import { CliError, EXIT } from '../context.js';
 
-export type NamedKernel = { name: string; kernel: BookKernel<unknown> };
+export type { NamedKernel } from '../../replay/kernel.js';
 
 export interface KernelChoice {
-  /** The kernel for a stream, or null when none is known (chain-only verification). */
-  forStream(stream: string): NamedKernel | null;
+  /** The kernel that re-executes a stream (its recorded config, or the one passed), or null when it is not a book stream (chain-only verification). */
+  forStream(stream: string): Promise<NamedKernel | null>;
 }
 
 /**
- * The trading kernel for one book config, with a guard: folding must meet a book.started whose
- * config_hash is this config's, else the config is not the one the book runs (a usage error).
+ * Book streams re-execute with the config they recorded in book.started; --book-config (or
+ * WARDEN_BOOK_CONFIG) replaces it for its own book (reexecute checks the config hash matches).
  */
-async function tradingKernelFor(path: string, what: string): Promise<{ book_id: string; kernel: NamedKernel }> {
-  let bookId: string;
-  try {
-    bookId = String((JSON.parse(readFileSync(path, 'utf8')) as { book_id?: unknown }).book_id);
-  } catch (e) {
-    throw new CliError(`${what} ${path}: cannot read it as JSON (${(e as Error).message})`, EXIT.config);
-  }
-  const { tradingKernelFrom } = await import('../../runtime/book-config.js');
-  const { ReplayKernelError } = await import('../../replay/verify.js');
-  const t = await tradingKernelFrom(path, bookId, `${what} ${path}`);
-  const evolve = t.kernel.decider.evolve;
-  const kernel: BookKernel<unknown> = {
-    ...t.kernel,
-    decider: {
-      ...t.kernel.decider,
-      evolve: (s, e) => {
-        const hash = e.type === 'book.started' ? (e.payload as { config_hash?: unknown }).config_hash : undefined;
-        if (hash !== undefined && hash !== t.config_hash) {
-          throw new ReplayKernelError(`book:${bookId}`, 0, `book:${bookId} was started with config ${String(hash)}, but ${what} ${path} is config ${t.config_hash}`);
-        }
-        return evolve(s, e);
-      },
-    },
-  };
-  return { book_id: bookId, kernel: { name: 'trading', kernel } };
-}
-
-export async function kernelChoice(bookConfig: string | undefined, envBookConfig: string | undefined): Promise<KernelChoice> {
+export async function kernelChoice(db: Db, store: EventStore, bookConfig: string | undefined, envBookConfig: string | undefined): Promise<KernelChoice> {
   const path = bookConfig ?? envBookConfig;
-  const trading = path ? await tradingKernelFor(path, bookConfig ? '--book-config' : 'WARDEN_BOOK_CONFIG') : null;
-  const { kernelFor } = await import('../../replay/verify.js');
+  let given: { book_id: string; kernel: NamedKernel } | null = null;
+  if (path !== undefined) {
+    const what = bookConfig ? '--book-config' : 'WARDEN_BOOK_CONFIG';
+    let bookId: string;
+    try {
+      bookId = String((JSON.parse(readFileSync(path, 'utf8')) as { book_id?: unknown }).book_id);
+    } catch (e) {
+      throw new CliError(`${what} ${path}: cannot read it as JSON (${(e as Error).message})`, EXIT.config);
+    }
+    const { tradingKernelFrom } = await import('../../runtime/book-config.js');
+    given = { book_id: bookId, kernel: { name: 'trading', kernel: (await tradingKernelFrom(path, bookId, `${what} ${path}`)).kernel } };
+  }
+  const { isBookStream } = await import('../../replay/verify.js');
+  const { recordedKernel } = await import('../../replay/kernel.js');
   return {
-    forStream: (stream) => (trading && stream === `book:${trading.book_id}` ? trading.kernel : kernelFor(stream)),
+    forStream: async (stream) => {
+      if (given !== null && stream === `book:${given.book_id}`) return given.kernel;
+      return isBookStream(stream) ? recordedKernel(db, store, stream) : null;
+    },
   };
 }
 
@@ -65,11 +52,16 @@ export async function replayStore(db: Db): Promise<EventStore> {
   return new EventStore(db);
 }
 
-/** The streams to replay: one book (--book) or all; exit 1 naming the book when it has no stream. */
+/** The stream `--book` names: a book id (book:<id>), or a whole stream name such as backtest:<book>:<run>. */
+export function streamOfBook(book: string): string {
+  return book.includes(':') ? book : `book:${book}`;
+}
+
+/** The streams to replay: one (--book) or all; exit 1 naming it when it has no stream. */
 export async function streamsOf(store: EventStore, db: Db, book: string | undefined): Promise<StreamInfo[]> {
   const all = await store.streams();
-  const streams = book ? all.filter((s) => s.stream === `book:${book}`) : all;
-  if (book && streams.length === 0) throw new CliError(`no stream book:${book} in ${db.description}`, EXIT.failure);
+  const streams = book ? all.filter((s) => s.stream === streamOfBook(book)) : all;
+  if (book && streams.length === 0) throw new CliError(`no stream ${streamOfBook(book)} in ${db.description}`, EXIT.failure);
   return streams;
 }
 
@@ -78,14 +70,14 @@ export async function oneBook(store: EventStore, db: Db, book: string | undefine
   if (book) return (await streamsOf(store, db, book))[0]!.stream;
   const books = (await store.streams()).filter((s) => s.stream.startsWith('book:'));
   if (books.length === 1) return books[0]!.stream;
-  if (books.length === 0) throw new CliError(`no book stream in ${db.description}`, EXIT.failure);
+  if (books.length === 0) throw new CliError(`no book stream in ${db.description} (a persisted backtest is replayed with --book backtest:<book>:<run>)`, EXIT.failure);
   throw new CliError(`${books.length} books in ${db.description} (${books.map((b) => b.stream.slice(5)).join(', ')}): pass --book <id>`, EXIT.usage);
 }
 
 /** A kernel that can re-execute the stream, or a usage error saying what to pass. */
-export function kernelOrExplain(choice: KernelChoice, stream: string): NamedKernel {
-  const k = choice.forStream(stream);
-  if (k === null) throw new CliError(`${stream}: no kernel replays this kind of stream (only book:<id> streams are re-executed)`, EXIT.usage);
+export async function kernelOrExplain(choice: KernelChoice, stream: string): Promise<NamedKernel> {
+  const k = await choice.forStream(stream);
+  if (k === null) throw new CliError(`${stream}: no kernel replays this kind of stream (only book streams, book:<id> and backtest:<book>:<run>, are re-executed)`, EXIT.usage);
   return k;
 }
 

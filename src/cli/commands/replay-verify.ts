@@ -30,8 +30,8 @@ export function registerReplayVerify(replay: Command, globals: () => GlobalOptio
   replay
     .command('verify')
     .description('rebuild (chain, fold, snapshots) and re-execute (inputs through the current kernel) every stream; exit 65 at the first divergence')
-    .option('--book <id>', 'only the stream book:<id>')
-    .option('--book-config <file>', "a trading book's config (BOOK.json) to replay book:<its book_id> with; default WARDEN_BOOK_CONFIG if set")
+    .option('--book <id>', 'only the stream book:<id> (or a whole stream name like backtest:<book>:<run>)')
+    .option('--book-config <file>', "replay book:<its book_id> with this config instead of the one it recorded (its hash must match); default WARDEN_BOOK_CONFIG if set")
     .option('--from-snapshot [seq]', 'start from the latest snapshot (or the newest at or before seq) instead of genesis: faster, checks only what follows it')
     .option('--rebuild-only', 'skip re-execution (chain, fold and snapshots only)')
     .option('--json', 'print the result as JSON')
@@ -42,19 +42,19 @@ export function registerReplayVerify(replay: Command, globals: () => GlobalOptio
         const { replayVerify, reexecute, storeInputs } = await import('../../replay/index.js');
         const store = await replayStore(db);
         const streams = await streamsOf(store, db, opts.book);
-        const kernels = await kernelChoice(opts.bookConfig, config.WARDEN_BOOK_CONFIG);
+        const kernels = await kernelChoice(db, store, opts.bookConfig, config.WARDEN_BOOK_CONFIG);
         const inputs = storeInputs(db);
         const bar = await progressBar(!opts.json);
         const results = [];
         for (const s of streams) {
-          const k = kernels.forStream(s.stream);
+          const k = await kernels.forStream(s.stream);
           const r = await quarantining(store, s.stream, 'replay verify', async () => {
             bar?.start(s.head_seq, 0, { stream: `${s.stream} rebuild` });
             // Both passes end at the head read before them: a live runtime (PostgreSQL) keeps appending.
             const rebuilt = await replayVerify(store, s.stream, (n) => bar?.update(n), k ?? undefined, { fromSnapshot, toSeq: s.head_seq });
             bar?.stop();
             let reexecuted = null;
-            if (k && !opts.rebuildOnly && s.stream.startsWith('book:')) {
+            if (k && !opts.rebuildOnly) {
               const from = rebuilt.from_seq > 0 ? await store.latestSnapshot(s.stream, rebuilt.from_seq + 1) : null;
               bar?.start(s.head_seq, rebuilt.from_seq, { stream: `${s.stream} re-execute` });
               reexecuted = await reexecute(store, s.stream, k.kernel, k.name, inputs, {

@@ -53,7 +53,7 @@ async function runWindow(globals: GlobalOptions, verb: 'window' | 'hour', opts: 
     const { replayWindow, storeInputs, commandValue } = await import('../../replay/index.js');
     const store = await replayStore(db);
     const stream = await oneBook(store, db, opts.book);
-    const k = kernelOrExplain(await kernelChoice(opts.bookConfig, config.WARDEN_BOOK_CONFIG), stream);
+    const k = await kernelOrExplain(await kernelChoice(db, store, opts.bookConfig, config.WARDEN_BOOK_CONFIG), stream);
     const head = (await store.head(stream))?.seq ?? 0;
     const bar = await progressBar(!opts.json);
     bar?.start(head, 0, { stream });
@@ -92,8 +92,8 @@ async function runWindow(globals: GlobalOptions, verb: 'window' | 'hour', opts: 
 export function registerReplayWindow(replay: Command, globals: () => GlobalOptions): void {
   const common = (c: Command) =>
     c
-      .option('--book <id>', 'the book (default: the only book in the store)')
-      .option('--book-config <file>', "the trading book's config (BOOK.json); default WARDEN_BOOK_CONFIG if set")
+      .option('--book <id>', 'the book (default: the only book in the store), or a whole stream name like backtest:<book>:<run>')
+      .option('--book-config <file>', "replay with this book config instead of the one the book recorded (its hash must match); default WARDEN_BOOK_CONFIG if set")
       .option('--from-genesis', 'fold from the first event instead of the newest snapshot before the window')
       .option('--json', 'print the result as JSON (hour: every input and event in full)');
 

@@ -5,7 +5,9 @@
  */
 import type { CanonicalValue } from '../canonical/index.js';
 import type { ResolvedBook } from './config.js';
+import { decodeEvent } from './codecs.js';
 import { bookDecider, type BookDecider } from './decide.js';
+import { evolve } from './evolve.js';
 import type { ExecutionPlane } from './events.js';
 import { BOOK_STATE_VERSION, decodeState, encodeState, stateHash, type BookState } from './state.js';
 
@@ -43,8 +45,18 @@ export interface BookKernel {
   readonly codec: StateCodec;
   view(state: BookState): BookView;
   stateHash(state: BookState): string;
+  /** Folds one stored event (decoded and validated by its codec first) onto the state, in place. */
+  applyStored(state: BookState, event: StoredLike): BookState;
   /** Present when the book trades: the driver then runs its market loop. */
   readonly market?: MarketFeed;
+}
+
+/** An event as read from the store: its payload in canonical JSON. */
+export interface StoredLike {
+  readonly type: string;
+  readonly time_ms: number;
+  readonly payload: CanonicalValue;
+  readonly seq?: number;
 }
 
 export const bookStateCodec: StateCodec = { name: `book.v${BOOK_STATE_VERSION}`, encode: encodeState, decode: decodeState };
@@ -56,6 +68,7 @@ export function bookKernel(book: ResolvedBook | null): BookKernel {
     codec: bookStateCodec,
     view: (s: BookState): BookView => ({ book_id: s.book_id, execution_plane: s.execution_plane, status: s.status, last_inbox_id: s.last_inbox_id, running: s.running }),
     stateHash,
+    applyStored: (state: BookState, e: StoredLike) => evolve(state, decodeEvent(e)),
   };
   if (book === null) return base;
   return {

@@ -11,7 +11,8 @@
  */
 import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
-import { BOOK_ID_RE, EXECUTION_PLANES } from '../../core/book/state.js';
+import { EXECUTION_PLANES } from '../../core/book/events.js';
+import { BOOK_ID_RE } from '../../core/book/state.js';
 import { parseStoreUrl } from '../../store/open.js';
 import { ConfigError } from './errors.js';
 import { readEnvFile } from './env-file.js';

@@ -1,0 +1,132 @@
+/**
+ * The backtest service (what `warden backtest` and `warden quickstart` call; the CLI only parses
+ * and prints): picks the candle source from the book config (the store, or CSV files through the
+ * gate; with --persist a CSV run's files are ingested first so the run's candles are recorded
+ * inputs a replay can read back), runs the book through the step loop (./run.ts) with the summary,
+ * the report builder and, with --persist, the store sink attached, and writes the report.
+ */
+import { encodeEvent, type ResolvedBook } from '../core/book/index.js';
+import type { Db } from '../store/db.js';
+import { BacktestError, runBacktest, type SeriesReader } from './run.js';
+import type { BacktestSummary } from './summary.js';
+import type { PersistResult } from './persist.js';
+import { encodingSink } from './sinks.js';
+import type { StepSink } from '../runtime/step-loop.js';
+
+export interface BacktestRequest {
+  readonly configFile: string;
+  readonly book: ResolvedBook;
+  readonly from_ms: number | null;
+  readonly to_ms: number | null;
+  readonly persist: boolean;
+  /** Where to write the HTML report, or null. */
+  readonly report: string | null;
+  readonly onProgress?: (phase: 'run' | 'append' | 'verify', done: number) => void;
+}
+
+export interface BacktestOutcome {
+  readonly book_id: string;
+  readonly config_hash: string;
+  readonly summary: BacktestSummary;
+  readonly persisted: PersistResult | null;
+  readonly report: string | null;
+  /** Events the run made (all encoded; with --persist, all stored). */
+  readonly events: number;
+  /** Where the time went, ms: source set-up + run (read, gate, kernel, sinks interleaved), persist verification, report. */
+  readonly timing_ms: { readonly run: number; readonly verify: number; readonly report: number };
+}
+
+/** The store is needed: data.source is the store, or --persist. */
+export function needsStore(req: Pick<BacktestRequest, 'book' | 'persist'>): boolean {
+  return req.persist || req.book.config.data.source?.kind === 'store';
+}
+
+async function sourceOf(req: BacktestRequest, db: Db | null): Promise<SeriesReader> {
+  const src = req.book.config.data.source;
+  if (src === undefined) throw new BacktestError('config: data.source is missing (kraken_ohlcvt_csv with paths, or store)', 78);
+  if (src.kind === 'kraken_ohlcvt_csv' && !req.persist) {
+    const { csvReader } = await import('./csv.js');
+    return csvReader(src.paths, req.configFile, req.book.interval_s, req.from_ms, req.to_ms);
+  }
+  if (db === null) throw new Error('backtest: the store is needed but none is open');
+  if (src.kind === 'kraken_ohlcvt_csv') await ingestSources(db, req, src.paths);
+  const { storeReader } = await import('./sources.js');
+  return storeReader(db, req.book.interval_s, req.from_ms, req.to_ms);
+}
+
+/** --persist over CSV files: each file through `warden ingest`'s gate into the store (a file already ingested is a no-op). */
+async function ingestSources(db: Db, req: BacktestRequest, paths: Readonly<Record<string, string>>): Promise<void> {
+  const { resolve, dirname } = await import('node:path');
+  const { ingestFile } = await import('../ingest/ingest.js');
+  const { BatchRejectedError } = await import('../ingest/errors.js');
+  for (const symbol of req.book.symbols) {
+    const rel = Object.hasOwn(paths, symbol) ? paths[symbol] : undefined;
+    if (rel === undefined) throw new BacktestError(`config: data.source.paths has no file for ${symbol}`, 78);
+    const file = resolve(dirname(resolve(req.configFile)), rel);
+    let r;
+    try {
+      r = await ingestFile(db, file);
+    } catch (e) {
+      if (e instanceof BatchRejectedError) throw new BacktestError(`${file}: ${e.report.status}: ${e.report.violations.map((v) => `${v.where}: ${v.message}`).join('; ')}`);
+      throw e;
+    }
+    if (r.symbol !== symbol || r.interval_s !== req.book.interval_s) {
+      throw new BacktestError(`${file} holds ${r.symbol} ${r.interval_s}s candles, but the config reads it as ${symbol} ${req.book.interval_s}s (data.source.paths / data.timeframe_s)`);
+    }
+  }
+}
+
+/** Runs a backtest. `db` must be open, migrated and verified when needsStore(req); `read` overrides the source (tests). */
+export async function executeBacktest(req: BacktestRequest, db: Db | null, read?: SeriesReader): Promise<BacktestOutcome> {
+  const { book } = req;
+  const t0 = performance.now();
+  const source = read ?? (await sourceOf(req, db));
+  const report = req.report === null ? null : new (await import('../report/model.js')).ReportBuilder();
+  let sink: StepSink = encodingSink();
+  let persist: import('./persist.js').PersistSink | null = null;
+  if (req.persist) {
+    if (db === null) throw new Error('backtest: --persist without an open store');
+    const { EventStore, APPEND_EVENTS_MAX } = await import('../store/event-store.js');
+    const { PersistSink, runStreamName } = await import('./persist.js');
+    const store = new EventStore(db);
+    const stream = await runStreamName(db, book, req.from_ms, req.to_ms);
+    persist = new PersistSink(store, stream, await store.head(stream), APPEND_EVENTS_MAX, (n) => req.onProgress?.('append', n));
+    sink = persist;
+  }
+  let events = 0;
+  let ticks = 0;
+  const run = await runBacktest(book, source, sink, {
+    observe: (step) => {
+      events += step.length;
+      if (report !== null) for (const e of step) report.add(encodeEvent(e));
+    },
+    onTick: () => {
+      if (++ticks % 1000 === 0) req.onProgress?.('run', ticks);
+    },
+  }).catch(async (e: unknown) => {
+    await persist?.release();
+    throw e;
+  });
+  const t1 = performance.now();
+  let persisted: PersistResult | null = null;
+  if (persist !== null) {
+    await persist.finish();
+    const { EventStore } = await import('../store/event-store.js');
+    const { verifyPersisted } = await import('./persist.js');
+    persisted = await verifyPersisted(new EventStore(db as Db), persist, run.summary, (n) => req.onProgress?.('verify', n));
+  }
+  const t2 = performance.now();
+  let written: string | null = null;
+  if (req.report !== null && report !== null) {
+    const { writeBacktestReport } = await import('../report/index.js');
+    written = writeBacktestReport(req.report, {
+      meta: { book_id: book.config.book_id, config_hash: book.config_hash, initial_cash: book.initial_cash.toString(), symbols: book.symbols, stream: persisted?.stream ?? null },
+      summary: run.summary, model: report.model(),
+    });
+  }
+  const t3 = performance.now();
+  return {
+    book_id: book.config.book_id, config_hash: book.config_hash, summary: run.summary, persisted, report: written, events,
+    timing_ms: { run: Math.round(t1 - t0), verify: Math.round(t2 - t1), report: Math.round(t3 - t2) },
+  };
+}
