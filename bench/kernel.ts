@@ -4,15 +4,18 @@
  *     incremental running sum, and the kernel's window function (what skills call each tick).
  *  2. RSI(14) and ATR(14) over a 150-bar window per tick: the kernel's Wilder functions vs
  *     trading-signals (a fresh instance fed the window), which they equal bit for bit.
- *  3. The full in-memory pipeline per built-in skill: runBacktest (decide + evolve + ledger +
- *     marks), then chainEvents over all its events (canonical JSON + sha256 chain), as bars/s.
+ *  3. The full in-memory pipeline per built-in skill: the backtest driver (decide + evolve + ledger +
+ *     marks + events encoded), then chainEvents over all its events (canonical JSON + sha256 chain), as bars/s.
  * Run: npm run bench:kernel
  */
 import { performance } from 'node:perf_hooks';
 import { ATR, RSI, SMA } from 'trading-signals';
 import { BTC_HOURLY, loadKrakenCsv } from '../test/support/candles-csv.js';
 import { atr, rsi, sma } from '../src/core/indicators/index.js';
-import { runBacktest, type BookConfigInput } from '../src/core/engine/index.js';
+import { resolveBook, type BookConfigInput } from '../src/core/book/index.js';
+import { arrayReader, runBacktest } from '../src/backtest/run.js';
+import { encodingSink } from '../src/backtest/sinks.js';
+import type { NewEvent } from '../src/core/events/index.js';
 import { chainEvents, GENESIS_PREV_HASH } from '../src/core/events/index.js';
 
 const candles = loadKrakenCsv(BTC_HOURLY, 'BTC/USD', 3600, { dropLast: true });
@@ -98,10 +101,11 @@ const books: Record<string, BookConfigInput> = {
   'rsi-reversion': { book_id: 'bench', data: { symbols: ['BTC/USD'], timeframe_s: 3600 }, skills: [{ skill: 'rsi-reversion', symbols: ['BTC/USD'], params: {} }], sizing: { mode: 'pct_equity', pct: '30' }, initial_cash: '10000' },
 };
 for (const [name, cfg] of Object.entries(books)) {
+  const events: NewEvent[] = [];
   const t0 = performance.now();
-  const r = runBacktest(cfg, candles);
+  await runBacktest(resolveBook(cfg), arrayReader(candles), encodingSink(events));
   const t1 = performance.now();
-  const chained = chainEvents('book:bench', 0, GENESIS_PREV_HASH, r.events);
+  const chained = chainEvents('book:bench', 0, GENESIS_PREV_HASH, events);
   const t2 = performance.now();
-  console.log(`pipeline ${name}: ${r.events.length} events; engine ${(t1 - t0).toFixed(0)} ms (${rate(n, t1 - t0)} bars); chain ${(t2 - t1).toFixed(0)} ms (${rate(chained.length, t2 - t1)} events); total ${rate(n, t2 - t0)} bars`);
+  console.log(`pipeline ${name}: ${events.length} events; engine ${(t1 - t0).toFixed(0)} ms (${rate(n, t1 - t0)} bars); chain ${(t2 - t1).toFixed(0)} ms (${rate(chained.length, t2 - t1)} events); total ${rate(n, t2 - t0)} bars`);
 }

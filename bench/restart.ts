@@ -21,9 +21,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bookStateCodec, evolveBook, minimalBookKernel, type BookState } from '../src/core/book/index.js';
+import { bookKernel, bookStateCodec, type BookState } from '../src/core/book/index.js';
 import type { NewEvent } from '../src/core/events/index.js';
-import type { BookKernel } from '../src/core/book/index.js';
 import { toBytes, type Db } from '../src/store/db.js';
 import { APPEND_EVENTS_MAX, EventStore } from '../src/store/event-store.js';
 import { migrate } from '../src/store/migrations.js';
@@ -40,6 +39,8 @@ const EXTRA_TAIL = 3_000;
 const READ_BATCH = 2_000;
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const T0 = 1_700_000_000_000;
+/** A book without a market: the runtime without a book config. */
+const minimalBookKernel = bookKernel(null);
 
 /** Event i (0-based) of the stream: two opening events, then pause/resume answers to inbox ids. */
 function eventAt(i: number, book: string): NewEvent {
@@ -70,10 +71,10 @@ async function writeStream(store: EventStore, stream: string, book: string, tota
     const n = Math.min(APPEND_EVENTS_MAX, total - seq, next <= lastSnap ? next - seq : total - seq);
     const batch = Array.from({ length: n }, (_, k) => eventAt(seq + k, book));
     await store.append(lease, seq, batch);
-    for (const e of batch) state = evolveBook(state, e);
+    for (const e of batch) state = minimalBookKernel.applyStored(state, e);
     seq += n;
     if (seq > 0 && seq <= lastSnap && (seq - offset) % SNAPSHOT_EVERY === 0) {
-      await store.saveSnapshot(lease, seq, bookStateCodec.encode(state), 'periodic:book.v1');
+      await store.saveSnapshot(lease, seq, bookStateCodec.encode(state), 'periodic:book.v2');
     }
   }
   await store.releaseLease(lease);
@@ -133,7 +134,7 @@ async function restart(engine: string, open: () => Promise<Db>, stream: string, 
     };
     if (!full) return row;
     t = performance.now();
-    const rv = await replayVerify(store, stream, undefined, { name: 'book', kernel: minimalBookKernel as BookKernel<unknown> });
+    const rv = await replayVerify(store, stream, undefined, { name: 'book', kernel: minimalBookKernel });
     const rvMs = performance.now() - t;
     if (rv.state_hash !== r.state_hash) throw new Error('replay verify folded another state');
     t = performance.now();

@@ -4,8 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { bookDecider, type BookState } from '../src/core/book/index.js';
-import { fold } from '../src/core/decider/index.js';
+import { bookKernel, encodeEvent } from '../src/core/book/index.js';
 import { EventStore } from '../src/store/event-store.js';
 import { migrate } from '../src/store/migrations.js';
 import { openDb } from '../src/store/open.js';
@@ -19,11 +18,11 @@ test('replay verify: identical store exits 0 with head and state hash; a tampere
     await migrate(db);
     const store = new EventStore(db);
     const lease = await store.acquireLease('book:main', 'setup', 60_000);
-    let state: BookState = bookDecider.initialState();
-    const events = bookDecider.decide({ kind: 'runtime.start', time_ms: 1_672_531_200_000, book_id: 'main', execution_plane: 'PAPER', owner: 'setup', lease_epoch: lease.epoch }, state);
+    const { decider } = bookKernel(null);
+    const state = decider.initialState();
+    const events = decider.step({ kind: 'runtime.start', time_ms: 1_672_531_200_000, book_id: 'main', execution_plane: 'PAPER', owner: 'setup', lease_epoch: lease.epoch }, state).map(encodeEvent);
     await store.append(lease, 0, events);
-    state = fold(bookDecider, events, state);
-    const stop = bookDecider.decide({ kind: 'runtime.stop', time_ms: 1_672_531_260_000, reason: 'test' }, state);
+    const stop = decider.step({ kind: 'runtime.stop', time_ms: 1_672_531_260_000, reason: 'test' }, state).map(encodeEvent);
     await store.append(lease, events.length, stop);
     await store.releaseLease(lease);
   } finally {
@@ -35,19 +34,19 @@ test('replay verify: identical store exits 0 with head and state hash; a tampere
   const out = JSON.parse(ok.stdout) as { identical: boolean; streams: { stream: string; events: number; chain_head: string; state_hash: string }[] };
   assert.equal(out.identical, true);
   assert.equal(out.streams[0]!.stream, 'book:main');
-  assert.equal(out.streams[0]!.events, 3);
+  assert.equal(out.streams[0]!.events, 5);
   assert.match(out.streams[0]!.chain_head, /^[0-9a-f]{64}$/);
   assert.match(out.streams[0]!.state_hash, /^[0-9a-f]{64}$/);
 
   const db2 = await openDb(url, { command: 'replay test tamper' });
   try {
     await db2.exec('ALTER TABLE events DISABLE TRIGGER USER');
-    await db2.query(`UPDATE events SET body = convert_to(replace(convert_from(body, 'UTF8'), '"test"', '"tset"'), 'UTF8') WHERE seq = 3`);
+    await db2.query(`UPDATE events SET body = convert_to(replace(convert_from(body, 'UTF8'), '"test"', '"tset"'), 'UTF8') WHERE seq = 5`);
     await db2.exec('ALTER TABLE events ENABLE TRIGGER USER');
   } finally {
     await db2.close();
   }
   const bad = await runCliAsync(['replay', 'verify'], env);
   assert.equal(bad.code, 65);
-  assert.match(bad.stderr, /book:main seq 3: stored hash [0-9a-f]+ != recomputed/);
+  assert.match(bad.stderr, /book:main seq 5: stored hash [0-9a-f]+ != recomputed/);
 });

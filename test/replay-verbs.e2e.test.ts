@@ -16,9 +16,8 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { stateHashHex } from '../src/core/book/index.js';
 import { toHex } from '../src/core/canonical/hash.js';
-import { resolveBook, tradingBookKernel } from '../src/core/engine/index.js';
+import { bookKernel, resolveBook } from '../src/core/book/index.js';
 import { ingestFile } from '../src/ingest/ingest.js';
 import type { Db } from '../src/store/db.js';
 import { EventStore } from '../src/store/event-store.js';
@@ -31,7 +30,7 @@ import { runtimeStart, smaBookConfig, tickCommands, writeBook, type Script } fro
 
 const CONFIG = smaBookConfig('rv');
 const book = resolveBook(CONFIG);
-const kernel = tradingBookKernel(book);
+const kernel = bookKernel(book);
 const ticks = tickCommands(book, loadKrakenCsv(BTC_2023Q1_HOURLY, 'BTC/USD', 3600).slice(0, 300));
 const start = (time_ms: number, epoch: number) => runtimeStart('rv', time_ms, epoch);
 const SCRIPT: Script[] = [
@@ -80,7 +79,7 @@ for (const engine of ['pglite', 'postgres'] as const) {
       const v = await cli('replay', 'verify', '--json');
       assert.equal(v.code, 0, v.stderr);
       const vs = (JSON.parse(v.stdout) as { streams: { stream: string; state_hash: string; reexecuted: { steps_checked: number } }[] }).streams.find((s) => s.stream === 'book:rv')!;
-      assert.equal(vs.state_hash, stateHashHex(kernel.codec, written.state));
+      assert.equal(vs.state_hash, kernel.stateHash(written.state));
       assert.equal(vs.reexecuted.steps_checked, SCRIPT.length);
       const fast = await cli('replay', 'verify', '--book', 'rv', '--from-snapshot', '--json');
       assert.equal(fast.code, 0, fast.stderr);

@@ -3,8 +3,7 @@
  * canonical JSON text, exactly what a store would hash) and then dropped or, for tests and tools,
  * collected. The store sink is ./persist.ts.
  */
-import { canonicalJson } from '../core/canonical/index.js';
-import { encodeEvent, type BookEvent } from '../core/book/index.js';
+import { encodeEvent, payloadJson, type BookEvent } from '../core/book/index.js';
 import type { NewEvent } from '../core/events/envelope.js';
 import type { StepSink } from '../runtime/step-loop.js';
 
@@ -19,10 +18,9 @@ export function encodingSink(collect?: NewEvent[]): EncodingSink {
     counts,
     write(events: readonly BookEvent[]) {
       for (const e of events) {
-        const encoded = encodeEvent(e);
         counts.events++;
-        counts.payload_chars += canonicalJson(encoded.payload).length;
-        collect?.push(encoded);
+        counts.payload_chars += payloadJson(e).length;
+        if (collect !== undefined) collect.push(encodeEvent(e));
       }
     },
   };

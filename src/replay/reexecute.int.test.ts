@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { canonicalJson } from '../core/canonical/index.js';
-import { resolveBook, tradingBookKernel } from '../core/engine/index.js';
+import { bookKernel, resolveBook } from '../core/book/index.js';
 import { ingestFile } from '../ingest/ingest.js';
 import { EventStore } from '../store/event-store.js';
 import { describeEngines } from '../../test/support/engines.js';
@@ -22,7 +22,7 @@ import { reexecute, ReplayDivergence } from './reexecute.js';
 const CONFIG = smaBookConfig('rx');
 const STREAM = 'book:rx';
 const book = resolveBook(CONFIG);
-const kernel = tradingBookKernel(book);
+const kernel = bookKernel(book);
 const ticks = tickCommands(book, loadKrakenCsv(BTC_2023Q1_HOURLY, 'BTC/USD', 3600).slice(0, 600));
 const start = (time_ms: number, epoch: number) => runtimeStart('rx', time_ms, epoch);
 const SCRIPT: Script[] = [
@@ -55,12 +55,12 @@ describeEngines('re-execute', ({ freshDb }) => {
     assert.equal(r.head_seq, written.seq);
     assert.equal(r.steps, SCRIPT.length, 'one step per command, each cut where the runtime cut it');
     assert.equal(r.steps_checked, r.steps);
-    assert.equal(r.state_hash, (await import('../core/book/index.js')).stateHashHex(kernel.codec, written.state));
+    assert.equal(r.state_hash, kernel.stateHash(written.state));
     assert.equal(hours.size, ticks.length + 1, 'one evaluation hour per hourly tick, plus "before the first tick"');
 
     // A patched skill parameter (as a code change: same config hash).
-    const patchedBook = { ...resolveBook({ ...CONFIG, skills: [{ ...CONFIG.skills[0]!, params: { fast: 12, slow: 30 } }] }), config: book.config, config_hash: book.config_hash };
-    const patched = tradingBookKernel(patchedBook);
+    const patchedBook = { ...resolveBook({ ...CONFIG, skills: [{ ...CONFIG.skills[0]!, params: { fast: 12, slow: 30 } }] }), config: book.config, config_json: book.config_json, config_hash: book.config_hash };
+    const patched = bookKernel(patchedBook);
     const expected = produce(patched, written.commands);
     const i = written.events.findIndex((e, k) => expected[k] === undefined || canonicalJson(e) !== canonicalJson(expected[k]));
     assert.ok(i > 0, 'the patch changes some event, and not the first');
@@ -103,7 +103,7 @@ describeEngines('re-execute', ({ freshDb }) => {
   test('a pass bounded by the head read before it is not disturbed by a runtime appending meanwhile', async () => {
     const db = await freshDb();
     const store = new EventStore(db);
-    const { minimalBookKernel } = await import('../core/book/index.js');
+    const minimalBookKernel = bookKernel(null);
     const written = await writeBook(store, 'book:live', minimalBookKernel, [
       { kind: 'runtime.start', time_ms: Date.UTC(2026, 0, 1), book_id: 'live', execution_plane: 'PAPER', owner: 'test:1', lease_epoch: 1 },
       { kind: 'inbox', command: 'book.pause', payload: { reason: 'a' } },
@@ -130,7 +130,7 @@ describeEngines('re-execute', ({ freshDb }) => {
   test('a book without a market: a window finds its hour even after a later wall-clock hour in the log', async () => {
     const db = await freshDb();
     const store = new EventStore(db);
-    const { minimalBookKernel } = await import('../core/book/index.js');
+    const minimalBookKernel = bookKernel(null);
     const { replayWindow } = await import('./hours.js');
     const future = Date.UTC(2099, 0, 1, 5);
     await writeBook(store, 'book:clock', minimalBookKernel, [
@@ -164,7 +164,7 @@ describeEngines('re-execute', ({ freshDb }) => {
     assert.equal((await ingestFile(db, BTC_2023Q1_HOURLY)).status, 'accepted');
     assert.equal((await ingestFile(db, join(dir, 'ETHUSD_60.csv'))).status, 'accepted');
     const two = resolveBook({ ...CONFIG, book_id: 'bf', data: { ...CONFIG.data, symbols: ['BTC/USD', 'ETH/USD'] }, skills: [{ skill: 'sma-cross', symbols: ['BTC/USD', 'ETH/USD'], params: { fast: 10, slow: 30 } }] });
-    const k2 = tradingBookKernel(two);
+    const k2 = bookKernel(two);
     const ethCandles = loadKrakenCsv(join(dir, 'ETHUSD_60.csv'), 'ETH/USD', 3600);
     const twoTicks = tickCommands(two, [...btc, ...ethCandles]);
     const store = new EventStore(db);

@@ -12,20 +12,22 @@ import assert from 'node:assert/strict';
 import { describeEngines } from '../../test/support/engines.js';
 import { EventStore, type Lease } from '../store/event-store.js';
 import { IntegrityError } from '../store/errors.js';
-import { handle } from '../core/decider/index.js';
-import { bookStateCodec, minimalBookKernel, type BookState, type RuntimeCommand } from '../core/book/index.js';
+import { bookKernel, bookStateCodec, cloneState, encodeEvent, type BookState, type RuntimeCommand } from '../core/book/index.js';
 import { restore, type RestoreNote } from './restore.js';
 
 const STREAM = 'book:main';
 
+/** A book with no market: the runtime without WARDEN_BOOK_CONFIG. */
+const minimalBookKernel = bookKernel(null);
+
 async function writeHistory(store: EventStore, lease: Lease, commands: RuntimeCommand[], from: { state: BookState; seq: number }) {
-  let { state, seq } = from;
+  const state = cloneState(from.state);
+  let { seq } = from;
   for (const c of commands) {
-    const r = handle(minimalBookKernel.decider, state, c);
-    if (r.events.length === 0) continue;
-    const stored = await store.append(lease, seq, r.events);
+    const events = minimalBookKernel.decider.step(c, state).map(encodeEvent);
+    if (events.length === 0) continue;
+    const stored = await store.append(lease, seq, events);
     seq = stored[stored.length - 1]!.seq;
-    state = r.state;
   }
   return { state, seq };
 }
@@ -42,7 +44,7 @@ describeEngines('runtime restore', (ctx) => {
     const full = await restore(store, STREAM, minimalBookKernel);
     assert.equal(full.snapshot_seq, null);
     assert.equal(full.events_replayed, h1.seq);
-    await store.saveSnapshot(lease, h1.seq, bookStateCodec.encode(h1.state), 'periodic:book.v1');
+    await store.saveSnapshot(lease, h1.seq, bookStateCodec.encode(h1.state), 'periodic:book.v2');
     const h2 = await writeHistory(store, lease, [stop(2), start(3)], h1);
     const fromSnap = await restore(store, STREAM, minimalBookKernel);
     assert.equal(fromSnap.snapshot_seq, h1.seq);
@@ -62,7 +64,7 @@ describeEngines('runtime restore', (ctx) => {
     const lease = await store.acquireLease(STREAM, 'test:1', 10_000);
     const h = await writeHistory(store, lease, [start(1), stop(1)], { state: minimalBookKernel.decider.initialState(), seq: 0 });
     // Well-formed, correctly hashed bytes, but not what the events fold to.
-    await store.saveSnapshot(lease, h.seq, bookStateCodec.encode({ ...h.state, status: 'PAUSED' }), 'periodic:book.v1');
+    await store.saveSnapshot(lease, h.seq, bookStateCodec.encode({ ...h.state, status: 'PAUSED' }), 'periodic:book.v2');
     const r = await restore(store, STREAM, minimalBookKernel);
     assert.equal(r.state.status, 'PAUSED'); // the fast path used it ...
     await assert.rejects(r.verified, (e: Error) => e instanceof IntegrityError && /does not match a fresh fold/.test(e.message)); // ... but it is refused
@@ -70,7 +72,7 @@ describeEngines('runtime restore', (ctx) => {
 
   /** Three snapshots with history between and after them; returns their seqs. */
   async function threeSnapshots(store: EventStore, lease: Lease, wrong?: 'middle' | 'latest') {
-    const kind = 'periodic:book.v1';
+    const kind = 'periodic:book.v2';
     const h1 = await writeHistory(store, lease, [start(1), pause(1)], { state: minimalBookKernel.decider.initialState(), seq: 0 });
     await store.saveSnapshot(lease, h1.seq, bookStateCodec.encode(h1.state), kind);
     const h2 = await writeHistory(store, lease, [stop(1), start(2), stop(2), start(3)], h1);
@@ -129,7 +131,7 @@ describeEngines('runtime restore', (ctx) => {
     const h1 = await writeHistory(store, lease, [start(1), pause(1), stop(1)], { state: minimalBookKernel.decider.initialState(), seq: 0 });
     await store.saveSnapshot(lease, h1.seq, { v: 99 }, 'periodic:book.v99');
     const h2 = await writeHistory(store, lease, [start(2), stop(2)], h1);
-    await store.saveSnapshot(lease, h2.seq, bookStateCodec.encode(h2.state), 'periodic:book.v1');
+    await store.saveSnapshot(lease, h2.seq, bookStateCodec.encode(h2.state), 'periodic:book.v2');
     const r = await restore(store, STREAM, minimalBookKernel);
     assert.equal(r.snapshot_seq, h2.seq);
     assert.deepEqual(await r.verified, { events_folded: h2.seq, from_seq: 0 });

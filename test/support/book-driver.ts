@@ -5,19 +5,18 @@
  * the real append-only inbox first (the runtime's input), and the command carries the inbox row's
  * id and receipt time exactly as BookRunner builds it.
  */
-import type { BookKernel, RuntimeCommand } from '../../src/core/book/index.js';
+import { encodeEvent, ticksOf, type BookKernel, type BookState, type ResolvedBook, type RuntimeCommand } from '../../src/core/book/index.js';
 import type { CanonicalValue } from '../../src/core/canonical/index.js';
 import type { NewEvent } from '../../src/core/events/index.js';
 import type { EventStore } from '../../src/store/event-store.js';
-import { ticksOf, type ResolvedBook } from '../../src/core/engine/index.js';
 import type { Candle } from '../../src/core/market/candle.js';
 
 export type Script =
   | RuntimeCommand
   | { readonly kind: 'inbox'; readonly command: string; readonly payload: CanonicalValue; readonly issued_by?: string };
 
-export interface Written<S> {
-  state: S;
+export interface Written {
+  state: BookState;
   seq: number;
   /** The commands as applied, in order (inbox entries resolved to operator.command). */
   commands: RuntimeCommand[];
@@ -25,7 +24,7 @@ export interface Written<S> {
   events: NewEvent[];
 }
 
-export async function writeBook<S>(store: EventStore, stream: string, kernel: BookKernel<S>, script: readonly Script[], snapshotEvery = 0): Promise<Written<S>> {
+export async function writeBook(store: EventStore, stream: string, kernel: BookKernel, script: readonly Script[], snapshotEvery = 0): Promise<Written> {
   const lease = await store.acquireLease(stream, 'test:book-driver', 600_000);
   let state = kernel.decider.initialState();
   let seq = (await store.head(stream))?.seq ?? 0;
@@ -41,13 +40,10 @@ export async function writeBook<S>(store: EventStore, stream: string, kernel: Bo
         c = { kind: 'operator.command', time_ms: Date.parse(row!.received_at), inbox_id: row!.id, command: row!.command, payload: row!.payload, issued_by: row!.issued_by };
       } else c = s;
       commands.push(c);
-      const produced = kernel.decider.decide(c, state);
+      const produced = kernel.decider.step(c, state).map(encodeEvent); // in place, as the runtime's step loop
       if (produced.length === 0) continue;
       const stored = await store.append(lease, seq, produced);
-      for (const e of stored) {
-        state = kernel.decider.evolve(state, e);
-        events.push({ type: e.type, time_ms: e.time_ms, payload: e.payload });
-      }
+      for (const e of stored) events.push({ type: e.type, time_ms: e.time_ms, payload: e.payload });
       seq = stored[stored.length - 1]!.seq;
       if (snapshotEvery > 0 && seq - lastSnapshot >= snapshotEvery) {
         await store.saveSnapshot(lease, seq, kernel.codec.encode(state), `periodic:${kernel.codec.name}`);
@@ -61,15 +57,10 @@ export async function writeBook<S>(store: EventStore, stream: string, kernel: Bo
 }
 
 /** The events `kernel` produces for `commands` from its initial state (in memory, nothing stored). */
-export function produce<S>(kernel: BookKernel<S>, commands: readonly RuntimeCommand[]): NewEvent[] {
-  let state = kernel.decider.initialState();
+export function produce(kernel: BookKernel, commands: readonly RuntimeCommand[]): NewEvent[] {
+  const state = kernel.decider.initialState();
   const out: NewEvent[] = [];
-  for (const c of commands) {
-    for (const e of kernel.decider.decide(c, state)) {
-      state = kernel.decider.evolve(state, e);
-      out.push(e);
-    }
-  }
+  for (const c of commands) for (const e of kernel.decider.step(c, state)) out.push(encodeEvent(e));
   return out;
 }
 
@@ -90,5 +81,5 @@ export type TickCommand = Extract<RuntimeCommand, { kind: 'market.tick' }>;
 
 /** The market.tick commands the runtime's market loop would feed for these candles. */
 export function tickCommands(book: ResolvedBook, candles: readonly Candle[]): TickCommand[] {
-  return ticksOf(book, candles).map((t): TickCommand => ({ kind: 'market.tick', time_ms: t.time_ms, candles: t.candles }));
+  return ticksOf(book.symbols, book.interval_s, candles).map((t): TickCommand => ({ kind: 'market.tick', time_ms: t.time_ms, candles: t.candles }));
 }

@@ -6,7 +6,7 @@
  * per-bar payloads (bar.closed, mark.recorded) have hand-written encoders, the rest are built from
  * a small field table.
  */
-import type { CanonicalValue } from '../canonical/index.js';
+import { canonicalJson, type CanonicalValue } from '../canonical/index.js';
 import { Decimal } from '../money/decimal.js';
 import type { NewEvent } from '../events/envelope.js';
 import { TIERS, type Tier } from '../risk/profile.js';
@@ -26,6 +26,11 @@ interface Field<T> {
 export interface PayloadCodec<P> {
   encode(p: P): CanonicalValue;
   decode(v: CanonicalValue, at: string): P;
+  /**
+   * The canonical JSON text of encode(p), written directly (keys in canonical order) for the
+   * per-bar payloads; equal to canonicalJson(encode(p)) (codecs.unit.test.ts checks it on real runs).
+   */
+  json?(p: P): string;
 }
 
 const fail = (at: string, what: string, v: CanonicalValue | undefined): never => {
@@ -105,7 +110,12 @@ const candleField = F.object({
 });
 
 /** bar.closed: the candle's fields (vwap is not part of the record: the kernel never reads it). */
+const q = JSON.stringify; // JCS strings are ECMAScript JSON strings
+
 const barClosed: PayloadCodec<EventPayloads['bar.closed']> = {
+  json: (c) =>
+    `{"close":"${c.close.toString()}","count":${c.count},"high":"${c.high.toString()}","interval_s":${c.interval_s},"low":"${c.low.toString()}",` +
+    `"open":"${c.open.toString()}","open_time_ms":${c.open_time_ms},"symbol":${q(c.symbol)},"volume":"${c.volume.toString()}"}`,
   encode: (c) => ({
     symbol: c.symbol, interval_s: c.interval_s, open_time_ms: c.open_time_ms, open: c.open.toString(), high: c.high.toString(),
     low: c.low.toString(), close: c.close.toString(), volume: c.volume.toString(), count: c.count,
@@ -118,6 +128,12 @@ const markField = F.object<EventPayloads['mark.recorded']>({
   cash: F.dec, positions: F.array(markPosition), equity: F.dec, exposure_pct: F.dec, peak_equity: F.dec, drawdown_pct: F.dec, tier,
 });
 const markRecorded: PayloadCodec<EventPayloads['mark.recorded']> = {
+  json: (p) => {
+    let positions = '';
+    for (const x of p.positions) positions += `${positions === '' ? '' : ','}{"close":"${x.close.toString()}","qty":"${x.qty.toString()}","symbol":${q(x.symbol)},"value":"${x.value.toString()}"}`;
+    return `{"cash":"${p.cash.toString()}","drawdown_pct":"${p.drawdown_pct.toString()}","equity":"${p.equity.toString()}","exposure_pct":"${p.exposure_pct.toString()}",` +
+      `"peak_equity":"${p.peak_equity.toString()}","positions":[${positions}],"tier":${q(p.tier)}}`;
+  },
   encode: (p) => ({
     cash: p.cash.toString(),
     positions: p.positions.length === 0 ? [] : p.positions.map((x) => ({ symbol: x.symbol, qty: x.qty.toString(), close: x.close.toString(), value: x.value.toString() })),
@@ -127,7 +143,10 @@ const markRecorded: PayloadCodec<EventPayloads['mark.recorded']> = {
 };
 
 export const CODECS: { readonly [K in EventType]: PayloadCodec<EventPayloads[K]> } = {
-  'step.started': codecOf(F.object({ command: F.oneOf(COMMAND_KINDS), inbox_id: F.nullable(F.int), symbols: F.nullable(F.array(F.str)) })),
+  'step.started': {
+    ...codecOf(F.object({ command: F.oneOf(COMMAND_KINDS), inbox_id: F.nullable(F.int), symbols: F.nullable(F.array(F.str)) })),
+    json: (p) => `{"command":${q(p.command)},"inbox_id":${p.inbox_id === null ? 'null' : p.inbox_id},"symbols":${p.symbols === null ? 'null' : `[${p.symbols.map((x) => q(x)).join(',')}]`}}`,
+  },
   'book.opened': codecOf(F.object({ book_id: F.str, execution_plane: plane })),
   'runtime.started': codecOf(F.object({ owner: F.str, lease_epoch: F.int, execution_plane: plane, after_crash: F.bool })),
   'runtime.stopped': codecOf(F.object({ reason: F.str })),
@@ -172,6 +191,12 @@ const KNOWN: ReadonlySet<string> = new Set(Object.keys(CODECS));
 
 export function isEventType(type: string): type is EventType {
   return KNOWN.has(type);
+}
+
+/** The canonical JSON text of an event's payload (what the store hashes inside the envelope), written once. */
+export function payloadJson(e: BookEvent): string {
+  const codec = CODECS[e.type] as PayloadCodec<unknown>;
+  return codec.json !== undefined ? codec.json(e.payload) : canonicalJson(codec.encode(e.payload));
 }
 
 /** The event as the store takes it: payload in canonical JSON. */

@@ -85,6 +85,9 @@ function formatUnits(units: bigint, scale: number): string {
 }
 
 export class Decimal {
+  /** The canonical text, once asked for (a memo: the value never changes; a #private field, so equal values still compare deep-equal). */
+  #text: string | undefined = undefined;
+
   private constructor(
     /** The value times 10^scale. */
     readonly units: bigint,
@@ -231,10 +234,13 @@ export class Decimal {
     return this;
   }
 
-  /** Canonical string (see the file header). */
+  /** Canonical string (see the file header). Computed once per value: a Decimal is immutable. */
   toString(): string {
-    const n = this.normalized();
-    return formatUnits(n.units, n.scale);
+    if (this.#text === undefined) {
+      const n = this.normalized();
+      this.#text = formatUnits(n.units, n.scale);
+    }
+    return this.#text;
   }
 
   /** Fixed number of fractional digits, for display or fixed-width formats. Never rounds: round first. */
