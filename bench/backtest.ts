@@ -1,117 +1,166 @@
 /**
- * Backtest benchmark on the bundled Kraken hourly BTC/USD + ETH/USD data (the quick-start book):
- * prints bars/s, never asserts.
- *  1. in-engine, in memory: runBacktest over the candles (best of 3).
- *  2. in-engine, persisted, per engine (PGlite in a temp directory; PostgreSQL in a database
- *     `warden_bench` it creates): runBacktest + persistRun (appends of <= 10k events under a
- *     lease, verify, read back and re-fold), with the persist phases split out.
- *  3. whole process: spawn `warden backtest --config ... --json` (CSV source, in memory), then
- *     with --persist on each engine (migrate is done before and not timed).
- * Run: npm run bench:backtest [-- MONTHS]   (default 12 months from 2021-01-01; 0 = all the data)
+ * Backtest benchmark on the bundled full Kraken hourly BTC/USD file (70,253 rows): prints, never
+ * asserts. Every figure is measured in this ONE run next to a floor on the same data (the machine
+ * is shared and noisy: read the ratios).
+ *  1. read+gate: the backtest's CSV reader (streamed, through the ingestion gate) vs a plain
+ *     split + parseFloat loop over the same file.
+ *  2. kernel: the reference book (sma-cross 10/30, next-bar-open market fills, no slippage) over
+ *     candles in memory, full pipeline (every event made, evolved and encoded to canonical JSON,
+ *     the fill fingerprint and the state hash) vs a plain loop of the same strategy over float
+ *     arrays (best of 3 each).
+ *  3. whole process: `warden --version` (start-up) and `warden backtest --config REF.json --json`
+ *     (CSV source, in memory), split into start-up / read+gate / kernel / output (the rest).
+ *  4. with --7m: a 7M-bar file made here (the real file repeated 100x with shifted times, in a temp
+ *     directory, never committed) through the whole process: time, bars/s and peak RSS.
+ * Run: npm run bench:backtest [-- --7m]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { runBacktest, type BacktestResult } from '../src/core/engine/index.js';
-import { persistRun } from '../src/cli/commands/backtest-persist.js';
-import type { Db } from '../src/store/db.js';
-import { migrate } from '../src/store/migrations.js';
-import { openPglite } from '../src/store/pglite.js';
-import { openPostgres } from '../src/store/postgres.js';
-import { loadKrakenCsv } from '../test/support/candles-csv.js';
+import { resolveBook, type BookConfigInput } from '../src/core/book/index.js';
+import type { Candle } from '../src/core/market/candle.js';
+import { arrayReader, runBacktest } from '../src/backtest/run.js';
+import { csvReader } from '../src/backtest/csv.js';
+import { encodingSink } from '../src/backtest/sinks.js';
 
-const MONTHS = Number(process.argv[2] ?? 12);
-const FROM = '2021-01-01';
-const FROM_MS = Date.parse(`${FROM}T00:00:00Z`);
-const end = new Date(FROM_MS);
-end.setUTCMonth(end.getUTCMonth() + MONTHS);
-const TO = end.toISOString().slice(0, 10);
-const range = MONTHS > 0 ? { fromMs: FROM_MS, toMs: end.getTime() } : {};
-const PG_ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const PG_BENCH_URL = PG_ADMIN_URL.replace(/\/[^/]*$/, '/warden_bench');
 const BTC = resolve('data/kraken/XBTUSD_60.csv');
-const ETH = resolve('data/kraken/ETHUSD_60.csv');
 const CLI = resolve('dist/src/cli/index.js');
-
-const book = {
-  book_id: 'bench', data: { symbols: ['BTC/USD', 'ETH/USD'], timeframe_s: 3600, source: { kind: 'kraken_ohlcvt_csv', paths: { 'BTC/USD': BTC, 'ETH/USD': ETH } } },
-  skills: [{ skill: 'donchian-breakout', symbols: ['BTC/USD'] }, { skill: 'rsi-reversion', symbols: ['ETH/USD'] }],
-  sizing: { mode: 'pct_equity', pct: '25' }, initial_cash: '10000',
-};
-const candles = [...loadKrakenCsv(BTC, 'BTC/USD', 3600, { ...range, dropLast: MONTHS === 0 }), ...loadKrakenCsv(ETH, 'ETH/USD', 3600, range)];
-const perS = (n: number, ms: number) => `${Math.round((n / ms) * 1000).toLocaleString('en-US')}/s`;
-
-let best = Infinity;
-let r: BacktestResult | undefined;
-for (let i = 0; i < 3; i++) {
-  const t = performance.now();
-  r = runBacktest(book, candles);
-  best = Math.min(best, performance.now() - t);
-}
-const run = r as BacktestResult;
-const bars = run.summary.bars;
-const events = run.events.length;
-console.log(`data: ${MONTHS > 0 ? `${FROM} .. ${TO} (${MONTHS} months)` : 'all'}: ${bars} bars, ${run.summary.ticks} ticks, ${events} events, ${run.summary.fills} fills`);
-console.log(`in-engine, in memory:          ${best.toFixed(0)} ms, ${perS(bars, best)} bars, ${perS(events, best)} events`);
-
-async function persisted(name: string, db: Db): Promise<void> {
-  await migrate(db);
-  const marks: Record<string, number> = {};
-  const t0 = performance.now();
-  const x = runBacktest(book, candles);
-  const t1 = performance.now();
-  const p = await persistRun(db, {
-    book_id: book.book_id, events: x.events, fingerprint: x.summary.fingerprint, state_hash: x.summary.state_hash,
-    onProgress: (phase) => (marks[phase] = performance.now()),
-  });
-  const t2 = performance.now();
-  if (p.state_hash !== x.summary.state_hash) throw new Error('state hash differs after the persist');
-  const append = (marks.append ?? t1) - t1;
-  const verify = (marks.verify ?? t1) - (marks.append ?? t1);
-  const fold = t2 - (marks.verify ?? t1);
-  console.log(`in-engine, persisted [${name}]: ${(t2 - t0).toFixed(0)} ms, ${perS(bars, t2 - t0)} bars (run ${(t1 - t0).toFixed(0)} ms; append ${append.toFixed(0)} ms = ${perS(events, append)} events; verify ${verify.toFixed(0)} ms; read + re-fold ${fold.toFixed(0)} ms = ${perS(events, fold)} events)`);
-}
-
-function spawnRun(label: string, args: string[], env: Record<string, string>): void {
-  const t = performance.now();
-  const c = spawnSync(process.execPath, [CLI, 'backtest', '--config', configFile, ...(MONTHS > 0 ? ['--from', FROM, '--to', TO] : []), '--json', ...args], { encoding: 'utf8', env: { ...process.env, ...env, WARDEN_LOG_LEVEL: 'warn' }, maxBuffer: 1 << 26 });
-  const ms = performance.now() - t;
-  if (c.status !== 0) throw new Error(`${label}: exit ${c.status}: ${c.stderr}`);
-  const s = (JSON.parse(c.stdout) as { summary: { bars: number; state_hash: string } }).summary;
-  if (s.state_hash !== run.summary.state_hash) throw new Error(`${label}: state hash differs from the in-engine run`);
-  console.log(`whole process, ${label.padEnd(16)} ${ms.toFixed(0)} ms, ${perS(s.bars, ms)} bars`);
-}
+const SEVEN_M = process.argv.includes('--7m');
+const rate = (n: number, ms: number) => `${Math.round((n / ms) * 1000).toLocaleString('en-US')}/s`;
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-bench-backtest-'));
-const configFile = join(dir, 'book.json');
-writeFileSync(configFile, JSON.stringify(book));
-try {
-  const pgl = await openPglite(join(dir, 'engine.pglite'), 'warden', 'bench backtest');
-  await persisted('pglite', pgl);
-  await pgl.close();
-  const admin = await openPostgres(PG_ADMIN_URL, 'public');
-  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', ['warden_bench']);
-  if (exists.length === 0) await admin.exec('CREATE DATABASE warden_bench');
-  await admin.close();
-  const reset = async () => {
-    const b = await openPostgres(PG_BENCH_URL, 'public');
-    await b.exec('DROP SCHEMA IF EXISTS warden CASCADE; CREATE SCHEMA warden');
-    return b;
-  };
-  await (await reset()).close();
-  const pg = await openPostgres(PG_BENCH_URL, 'warden');
-  await persisted('postgres', pg);
-  await pg.close();
+const reference = (file: string): BookConfigInput => ({
+  book_id: 'reference', data: { symbols: ['BTC/USD'], timeframe_s: 3600, source: { kind: 'kraken_ohlcvt_csv', paths: { 'BTC/USD': file } } },
+  skills: [{ skill: 'sma-cross', symbols: ['BTC/USD'], params: { fast: 10, slow: 30 } }],
+  sizing: { mode: 'pct_equity', pct: '99' },
+  risk: { profile: 'default@1', overrides: { asset_exposure_pct_max: '100', reduced_at_drawdown_pct: '100', reducing_only_at_drawdown_pct: '100', halted_at_drawdown_pct: '100', cooldown_bars: 0 } },
+  fees: { schedule: 'kraken_2025', volume_30d: '0', taker_pct: '0.26', maker_pct: '0.26' },
+  execution: { slippage_bps: '0', impact_bps_per_volume_pct: '0', participation_pct_max: '100', market_expire_bars: 1 },
+  initial_cash: '10000',
+});
+const configFile = join(dir, 'reference.json');
+writeFileSync(configFile, JSON.stringify(reference(BTC)));
+const book = resolveBook(reference(BTC));
 
-  spawnRun('in memory:', [], {});
-  const pgliteUrl = `pglite:${join(dir, 'cli.pglite')}`;
-  spawnSync(process.execPath, [CLI, 'migrate'], { env: { ...process.env, WARDEN_DATABASE_URL: pgliteUrl, WARDEN_LOG_LEVEL: 'warn' } });
-  spawnRun('--persist pglite:', ['--persist'], { WARDEN_DATABASE_URL: pgliteUrl });
-  await (await reset()).close();
-  spawnSync(process.execPath, [CLI, 'migrate'], { env: { ...process.env, WARDEN_DATABASE_URL: PG_BENCH_URL, WARDEN_LOG_LEVEL: 'warn' } });
-  spawnRun('--persist pg:', ['--persist'], { WARDEN_DATABASE_URL: PG_BENCH_URL });
+async function best<T>(runs: number, f: () => Promise<T>): Promise<[number, T]> {
+  let ms = Infinity;
+  let out: T | undefined;
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    out = await f();
+    ms = Math.min(ms, performance.now() - t);
+  }
+  return [ms, out as T];
+}
+
+try {
+  // 1. read + gate
+  const [readMs, candles] = await best(3, async () => {
+    const all: Candle[] = [];
+    const it = csvReader({ 'BTC/USD': BTC }, configFile, 3600, null, null)('BTC/USD') as AsyncIterator<readonly Candle[]>;
+    for (let r = await it.next(); r.done !== true; r = await it.next()) for (const c of r.value) all.push(c);
+    return all;
+  });
+  const [floorReadMs, floorRows] = await best(3, async () => {
+    let rows = 0;
+    let chk = 0;
+    for (const line of readFileSync(BTC, 'utf8').split('\n')) {
+      if (line === '') continue;
+      const f = line.split(',');
+      chk += Number(f[0]) + parseFloat(f[1]!) + parseFloat(f[2]!) + parseFloat(f[3]!) + parseFloat(f[4]!) + parseFloat(f[5]!) + Number(f[6]);
+      rows++;
+    }
+    return chk > 0 ? rows : 0;
+  });
+  const n = candles.length;
+  console.log(`data: ${BTC}: ${n} candles`);
+  console.log(`read+gate:   ours ${readMs.toFixed(0)} ms = ${rate(n, readMs)} rows; floor (split+parseFloat) ${floorReadMs.toFixed(0)} ms = ${rate(floorRows, floorReadMs)} rows; ratio ${(floorReadMs / readMs).toFixed(2)}x`);
+
+  // 2. kernel vs a plain loop of the same strategy
+  const [kernelMs, run] = await best(3, async () => {
+    const sink = encodingSink();
+    const r = await runBacktest(book, arrayReader(candles, 10_000), sink);
+    return { r, events: sink.counts.events };
+  });
+  const opens = Float64Array.from(candles, (c) => c.open.toNumber());
+  const closes = Float64Array.from(candles, (c) => c.close.toNumber());
+  const [loopMs, loopFills] = await best(3, async () => {
+    let fast = 0;
+    let slow = 0;
+    let last = 0;
+    let cash = 10_000;
+    let qty = 0;
+    let pending = 0; // +1 buy, -1 sell at the next open
+    let fills = 0;
+    for (let i = 0; i < closes.length; i++) {
+      if (pending > 0) { qty = (cash * 0.99) / (opens[i]! * 1.0026); cash -= qty * opens[i]! * 1.0026; fills++; } else if (pending < 0) { cash += qty * opens[i]! * 0.9974; qty = 0; fills++; }
+      pending = 0;
+      const c = closes[i]!;
+      fast += c - (i >= 10 ? closes[i - 10]! : 0);
+      slow += c - (i >= 30 ? closes[i - 30]! : 0);
+      if (i < 42) continue;
+      const sign = fast / 10 > slow / 30 ? 1 : fast / 10 < slow / 30 ? -1 : 0;
+      if (sign !== 0 && last !== 0 && sign !== last) pending = sign > 0 && qty === 0 ? 1 : sign < 0 && qty > 0 ? -1 : 0;
+      if (sign !== 0) last = sign;
+    }
+    return fills;
+  });
+  const s = run.r.summary;
+  console.log(`kernel:      ours ${kernelMs.toFixed(0)} ms = ${rate(n, kernelMs)} bars (${run.events} events encoded, ${s.fills} fills, fingerprint + state hash); ` +
+    `floor (plain loop, floats) ${loopMs.toFixed(1)} ms = ${rate(n, loopMs)} bars (${loopFills} fills); ratio ${(loopMs / kernelMs).toFixed(4)}x`);
+
+  // 3. whole process
+  const spawnMs = (args: string[]): [number, string] => {
+    const t = performance.now();
+    const c = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, WARDEN_LOG_LEVEL: 'warn' }, maxBuffer: 1 << 26 });
+    const ms = performance.now() - t;
+    if (c.status !== 0) throw new Error(`warden ${args.join(' ')}: exit ${c.status}: ${c.stderr}`);
+    return [ms, c.stdout];
+  };
+  let startup = Infinity;
+  for (let i = 0; i < 5; i++) startup = Math.min(startup, spawnMs(['--version'])[0]);
+  let whole = Infinity;
+  let out = '';
+  for (let i = 0; i < 3; i++) {
+    const [ms, o] = spawnMs(['backtest', '--config', configFile, '--json']);
+    if (ms < whole) [whole, out] = [ms, o];
+  }
+  const summary = (JSON.parse(out) as { summary: { state_hash: string; bars: number } }).summary;
+  if (summary.state_hash !== s.state_hash) throw new Error('the CLI run and the in-bench run differ');
+  const rest = whole - startup - readMs - kernelMs;
+  console.log(`process:     warden --version ${startup.toFixed(0)} ms; warden backtest (reference book) ${whole.toFixed(0)} ms = ` +
+    `start-up ${startup.toFixed(0)} + read+gate ~${readMs.toFixed(0)} + kernel ~${kernelMs.toFixed(0)} + output/other ~${Math.max(0, rest).toFixed(0)} ms (read+gate and kernel as measured above)`);
+
+  // 4. a 7M-bar file through the whole process
+  if (SEVEN_M) {
+    const big = join(dir, 'XBTUSD_60.csv');
+    const rows = readFileSync(BTC, 'utf8').trimEnd().split('\n').slice(0, -1); // the last row of the file is a partial candle
+    const first = Number(rows[0]!.split(',')[0]);
+    const span = Number(rows[rows.length - 1]!.split(',')[0]) - first + 3600;
+    const w = createWriteStream(big);
+    for (let k = 0; k < 100; k++) {
+      const shift = k * span;
+      let chunk = '';
+      for (const r of rows) {
+        const i = r.indexOf(',');
+        chunk += `${Number(r.slice(0, i)) + shift}${r.slice(i)}\n`;
+      }
+      if (!w.write(chunk)) await new Promise<void>((ok) => w.once('drain', () => ok()));
+    }
+    await new Promise<void>((ok) => w.end(() => ok()));
+    const bigConfig = join(dir, 'big.json');
+    writeFileSync(bigConfig, JSON.stringify(reference(big)));
+    const t = performance.now();
+    const c = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, CLI, 'backtest', '--config', bigConfig, '--json'], { encoding: 'utf8', env: { ...process.env, WARDEN_LOG_LEVEL: 'warn' }, maxBuffer: 1 << 26 });
+    const ms = performance.now() - t;
+    if (c.status !== 0) throw new Error(`7M run: exit ${c.status}: ${c.stderr}`);
+    const bars = (JSON.parse(c.stdout) as { summary: { bars: number } }).summary.bars;
+    const rssKb = Number(c.stderr.trim().split('\n').pop());
+    console.log(`7M bars:     ${bars} bars in ${(ms / 1000).toFixed(1)} s = ${rate(bars, ms)} bars (whole process), peak RSS ${(rssKb / 1024).toFixed(0)} MB; ` +
+      `the 70k run: ${rate(n, whole - startup)} bars (whole process less start-up)`);
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

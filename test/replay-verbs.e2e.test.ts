@@ -94,8 +94,8 @@ for (const engine of ['pglite', 'postgres'] as const) {
       const h = await cli('replay', 'hour', iso(t200.time_ms));
       assert.equal(h.code, 0, h.stderr);
       assert.match(h.stdout, new RegExp(`market\\.tick at ${iso(t200.time_ms).replace(/\./g, '\\.')}: BTC/USD o ${t200.candles[0]!.open.toString()} .* c ${t200.candles[0]!.close.toString()} `));
-      const first = seqOf('bar.closed', t200.time_ms);
-      const next = seqOf('bar.closed', ticks[201]!.time_ms);
+      const first = seqOf('step.started', t200.time_ms); // a step begins with step.started
+      const next = seqOf('step.started', ticks[201]!.time_ms);
       const shown = [...h.stdout.matchAll(/^ {2}seq (\d+) /gm)].map((m) => Number(m[1]));
       assert.deepEqual(shown, Array.from({ length: next - first }, (_, i) => first + i));
       assert.match(h.stdout, /re-executed identically/);

@@ -66,10 +66,12 @@ export async function runBacktest(book: ResolvedBook, read: SeriesReader, sink: 
     for (const t of assembler.take()) {
       if (lastTick === null) {
         const start: RuntimeCommand = { kind: 'runtime.start', time_ms: t.time_ms - book.interval_s * 1000, book_id: book.config.book_id, execution_plane: 'PAPER', owner: BACKTEST_OWNER, lease_epoch: 0 };
-        await loop.apply(start);
+        const r = loop.apply(start);
+        if (r instanceof Promise) await r;
         steps++;
       }
-      await loop.apply({ kind: 'market.tick', time_ms: t.time_ms, candles: t.candles });
+      const r = loop.apply({ kind: 'market.tick', time_ms: t.time_ms, candles: t.candles });
+      if (r instanceof Promise) await r; // a store sink; memory is synchronous (no promise per tick)
       steps++;
       lastTick = t.time_ms;
       opts.onTick?.(t.time_ms);

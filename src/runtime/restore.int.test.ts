@@ -159,8 +159,8 @@ describeEngines('runtime restore', (ctx) => {
     await writeHistory(store, lease, [start(1), pause(1)], { state: minimalBookKernel.decider.initialState(), seq: 0 });
     await db.transaction(async (tx) => {
       await tx.exec('SET LOCAL session_replication_role = replica'); // test connections are superusers: bypass the append-only trigger
-      await tx.query(`UPDATE events SET body = convert_to(replace(convert_from(body, 'UTF8'), '"r"', '"x"'), 'UTF8') WHERE stream = $1 AND seq = 3`, [STREAM]);
+      await tx.query(`UPDATE events SET body = convert_to(replace(convert_from(body, 'UTF8'), '"r"', '"x"'), 'UTF8') WHERE stream = $1 AND seq = 5`, [STREAM]); // the pause's operator.command_applied (reason "r")
     });
-    await assert.rejects(restore(store, STREAM, minimalBookKernel), (e: Error) => e instanceof IntegrityError && /seq 3: stored hash [0-9a-f]{64} != recomputed [0-9a-f]{64} \(body or hash altered\)/.test(e.message) && e.seq === 3);
+    await assert.rejects(restore(store, STREAM, minimalBookKernel), (e: Error) => e instanceof IntegrityError && /seq 5: stored hash [0-9a-f]{64} != recomputed [0-9a-f]{64} \(body or hash altered\)/.test(e.message) && e.seq === 5);
   });
 });

@@ -15,13 +15,15 @@ export interface StepSink {
 export class StepLoop {
   constructor(readonly kernel: BookKernel, public state: BookState, private readonly sink: StepSink) {}
 
-  /** Applies one command as one step; returns its events (none: the command changed nothing, e.g. an inbox row already answered). */
-  async apply(command: RuntimeCommand): Promise<readonly BookEvent[]> {
+  /**
+   * Applies one command as one step; returns its events (none: the command changed nothing, e.g.
+   * an inbox row already answered). Synchronous when the sink is (memory: no promise per tick),
+   * else a promise that settles when the sink has taken the step.
+   */
+  apply(command: RuntimeCommand): readonly BookEvent[] | Promise<readonly BookEvent[]> {
     const events = this.kernel.decider.step(command, this.state);
-    if (events.length > 0) {
-      const pending = this.sink.write(events, command);
-      if (pending !== undefined) await pending;
-    }
-    return events;
+    if (events.length === 0) return events;
+    const pending = this.sink.write(events, command);
+    return pending === undefined ? events : pending.then(() => events);
   }
 }

@@ -211,7 +211,7 @@ const STATE_KEYS = Object.keys(encodeState(initialBookState()) as object).sort()
 
 export function decodeState(value: CanonicalValue): BookState {
   const v = obj(value, '(root)');
-  if (v.v !== BOOK_STATE_VERSION) throw new BookStateError(`state.v: expected ${BOOK_STATE_VERSION}, got ${JSON.stringify(v.v)}`);
+  if (v.v !== BOOK_STATE_VERSION) throw new BookStateError(`state: version ${JSON.stringify(v.v)} is not ${BOOK_STATE_VERSION} (another build's book state)`);
   const keys = Object.keys(v).sort().join(',');
   if (keys !== STATE_KEYS) throw new BookStateError(`state: unexpected fields ${keys} (expected ${STATE_KEYS})`);
   const book_id = v.book_id === null ? null : str(v.book_id, 'book_id');

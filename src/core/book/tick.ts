@@ -150,6 +150,18 @@ function fillOrder(ctx: StepContext, o: WorkingOrder, bar: Candle, equityBefore:
   return filled;
 }
 
+/**
+ * Drawdown from the peak, percent, half-even to 4 digits. A pure function of (peak, equity),
+ * remembered for the last pair: a flat book marks the same pair tick after tick.
+ */
+let lastDd: { peak: Decimal; equity: Decimal; pct: Decimal } | null = null;
+function drawdownPct(peak: Decimal, equity: Decimal): Decimal {
+  if (lastDd !== null && lastDd.peak.eq(peak) && lastDd.equity.eq(equity)) return lastDd.pct;
+  const pct = peak.isPositive() ? peak.sub(equity).mul(HUNDRED).div(peak, 4, 'half_even') : Decimal.ZERO;
+  lastDd = { peak, equity, pct };
+  return pct;
+}
+
 /** mark.recorded at the tick's closes; risk.tier_changed when the drawdown crosses a threshold. */
 function markPortfolio(ctx: StepContext): void {
   const { book, s, time_ms } = ctx;
@@ -166,8 +178,8 @@ function markPortfolio(ctx: StepContext): void {
     positions.push({ symbol, qty, close: last.close, value });
   }
   const peak = s.peak_equity.max(equity);
-  const drawdown = peak.isPositive() ? peak.sub(equity).mul(HUNDRED).div(peak, 4, 'half_even') : Decimal.ZERO;
-  const exposurePct = equity.isPositive() ? invested.mul(HUNDRED).div(equity, 4, 'half_even') : Decimal.ZERO;
+  const drawdown = drawdownPct(peak, equity);
+  const exposurePct = equity.isPositive() && invested.isPositive() ? invested.mul(HUNDRED).div(equity, 4, 'half_even') : Decimal.ZERO;
   const computed = tierFor(book.profile, drawdown);
   const tier: Tier = s.tier === 'halted' ? 'halted' : computed; // halted is sticky until an operator resumes
   ctx.emit({ type: 'mark.recorded', time_ms, payload: { cash: s.ledger.cash, positions, equity, exposure_pct: exposurePct, peak_equity: peak, drawdown_pct: drawdown, tier } });

@@ -31,6 +31,8 @@ export class DecimalError extends Error {
 }
 
 const POW10: bigint[] = [];
+const SAFE_UNITS = 2n ** 53n;
+const POW10_FLOAT: readonly number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
 function pow10(n: number): bigint {
   let p = POW10[n];
   if (p === undefined) {
@@ -111,7 +113,10 @@ export class Decimal {
       throw new DecimalError(`${what}: more than ${DECIMAL_SCALE_MAX} fractional digits in ${JSON.stringify(text)}`);
     }
     const units = BigInt(m[2] + frac);
-    return new Decimal(m[1] ? -units : units, frac.length);
+    const d = new Decimal(m[1] ? -units : units, frac.length);
+    // Text already in canonical form (most stored and exchange text is) is the memo as it stands.
+    if (frac.charCodeAt(frac.length - 1) !== 48 && !(m[1] && units === 0n)) d.#text = text;
+    return d;
   }
 
   /** units / 10^scale, e.g. Decimal.of(150n, 2) = 1.5. */
@@ -251,8 +256,14 @@ export class Decimal {
     return formatUnits(n.units * pow10(scale - n.scale), scale);
   }
 
-  /** A float approximation, for indicators and charts only: never for the ledger. */
+  /**
+   * A float approximation, for indicators and charts only: never for the ledger. Always the double
+   * nearest to the exact value, i.e. Number(this.toString()): with |units| < 2^53 and a scale
+   * whose power of ten is exact in binary64 (<= 22), one IEEE division of two exact operands is
+   * that same correctly rounded value, without the text.
+   */
   toNumber(): number {
+    if (this.scale <= 22 && this.units < SAFE_UNITS && this.units > -SAFE_UNITS) return Number(this.units) / POW10_FLOAT[this.scale]!;
     return Number(this.toString());
   }
 }

@@ -83,3 +83,15 @@ test('parse refuses anything that is not a plain decimal, naming the field', () 
   assert.throws(() => Decimal.parse('9'.repeat(81)), /characters/);
   assert.throws(() => Decimal.parse('1').div(Decimal.ZERO, 2, 'down'), /division by zero/);
 });
+
+test('toNumber is exactly Number(toString()) (the fast path divides exact operands); parsed canonical text is kept as the memo', () => {
+  const digits = fc.stringMatching(/^(0|[1-9][0-9]{0,17})(\.[0-9]{1,24})?$/);
+  fc.assert(fc.property(digits, fc.boolean(), (t, neg) => {
+    const d = Decimal.parse(neg && t !== '0' ? `-${t}` : t);
+    assert.equal(d.toNumber(), Number(d.toString()), t);
+    assert.equal(Decimal.parse(d.toString()).toString(), d.toString());
+  }), { numRuns: 3000, seed: 20261201 });
+  for (const t of ['9007199254740993.5', '0.1', '123456789.123456789012345678901', '-0.000', '1.50']) assert.equal(Decimal.parse(t).toNumber(), Number(Decimal.parse(t).toString()), t);
+  assert.equal(Decimal.parse('1.50').toString(), '1.5');
+  assert.equal(Decimal.parse('-0.0').toString(), '0');
+});
