@@ -21,6 +21,8 @@ type Obj = { readonly [k: string]: CanonicalValue };
 interface Field<T> {
   enc(v: T): CanonicalValue;
   dec(v: CanonicalValue | undefined, at: string): T;
+  /** The canonical JSON text of enc(v), written directly. */
+  json(v: T): string;
 }
 
 export interface PayloadCodec<P> {
@@ -43,25 +45,44 @@ function isObj(v: CanonicalValue | undefined): v is Obj {
 /** Canonical decimal text: no leading zeros, no trailing fractional zeros, no "-0". */
 const DEC_TEXT_RE = /^-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$/;
 
+const q = JSON.stringify; // JCS strings are ECMAScript JSON strings
+const str = (v: string): string => {
+  if (typeof v !== 'string') throw new EventCodecError(`expected a string, got ${typeof v}`);
+  return q(v);
+};
+/** Canonical JSON of a safe integer (what the encoder refuses otherwise, encode() refuses too). */
+const intText = (v: number): string => {
+  if (!Number.isSafeInteger(v)) throw new EventCodecError(`not a safe integer: ${v}`);
+  return String(v);
+};
+
 export const F = {
-  str: { enc: (v: string) => v, dec: (v, at) => (typeof v === 'string' ? v : fail(at, 'a string', v)) } as Field<string>,
-  int: { enc: (v: number) => v, dec: (v, at) => (typeof v === 'number' && Number.isSafeInteger(v) ? v : fail(at, 'an integer', v)) } as Field<number>,
-  bool: { enc: (v: boolean) => v, dec: (v, at) => (typeof v === 'boolean' ? v : fail(at, 'a boolean', v)) } as Field<boolean>,
+  str: { enc: (v: string) => v, dec: (v, at) => (typeof v === 'string' ? v : fail(at, 'a string', v)), json: str } as Field<string>,
+  int: { enc: (v: number) => v, dec: (v, at) => (typeof v === 'number' && Number.isSafeInteger(v) ? v : fail(at, 'an integer', v)), json: intText } as Field<number>,
+  bool: { enc: (v: boolean) => v, dec: (v, at) => (typeof v === 'boolean' ? v : fail(at, 'a boolean', v)), json: (v: boolean) => (v ? 'true' : 'false') } as Field<boolean>,
   /** A decimal kept as its canonical text (the rarer order and ledger payloads). */
-  text: { enc: (v: string) => v, dec: (v, at) => (typeof v === 'string' && DEC_TEXT_RE.test(v) && v !== '-0' ? v : fail(at, 'a canonical decimal string', v)) } as Field<string>,
-  dec: { enc: (v: Decimal) => v.toString(), dec: (v, at) => (typeof v === 'string' && DEC_TEXT_RE.test(v) && v !== '-0' ? Decimal.parse(v, at) : fail(at, 'a canonical decimal string', v)) } as Field<Decimal>,
-  any: { enc: (v: CanonicalValue) => v, dec: (v, at) => (v === undefined ? fail(at, 'a value', v) : v) } as Field<CanonicalValue>,
+  text: { enc: (v: string) => v, dec: (v, at) => (typeof v === 'string' && DEC_TEXT_RE.test(v) && v !== '-0' ? v : fail(at, 'a canonical decimal string', v)), json: str } as Field<string>,
+  dec: { enc: (v: Decimal) => v.toString(), dec: (v, at) => (typeof v === 'string' && DEC_TEXT_RE.test(v) && v !== '-0' ? Decimal.parse(v, at) : fail(at, 'a canonical decimal string', v)), json: (v: Decimal) => `"${v.toString()}"` } as Field<Decimal>,
+  any: { enc: (v: CanonicalValue) => v, dec: (v, at) => (v === undefined ? fail(at, 'a value', v) : v), json: (v: CanonicalValue) => canonicalJson(v) } as Field<CanonicalValue>,
   oneOf<T extends string>(values: readonly T[]): Field<T> {
-    return { enc: (v) => v, dec: (v, at) => (typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as T) : fail(at, `one of ${values.join(', ')}`, v)) };
+    return { enc: (v) => v, dec: (v, at) => (typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as T) : fail(at, `one of ${values.join(', ')}`, v)), json: str };
   },
   nullable<T>(f: Field<T>): Field<T | null> {
-    return { enc: (v) => (v === null ? null : f.enc(v)), dec: (v, at) => (v === null ? null : f.dec(v, at)) };
+    return { enc: (v) => (v === null ? null : f.enc(v)), dec: (v, at) => (v === null ? null : f.dec(v, at)), json: (v) => (v === null ? 'null' : f.json(v)) };
   },
   array<T>(f: Field<T>): Field<readonly T[]> {
-    return { enc: (v) => v.map((x) => f.enc(x)), dec: (v, at) => (Array.isArray(v) ? v.map((x, i) => f.dec(x, `${at}[${i}]`)) : fail(at, 'an array', v)) };
+    return {
+      enc: (v) => v.map((x) => f.enc(x)), dec: (v, at) => (Array.isArray(v) ? v.map((x, i) => f.dec(x, `${at}[${i}]`)) : fail(at, 'an array', v)),
+      json: (v) => {
+        let out = '[';
+        for (let i = 0; i < v.length; i++) out += (i === 0 ? '' : ',') + f.json(v[i] as T);
+        return out + ']';
+      },
+    };
   },
   record<T>(f: Field<T>): Field<Readonly<Record<string, T>>> {
     return {
+      json: (v) => canonicalJson(F.record(f).enc(v)),
       enc: (v) => {
         const o: Record<string, CanonicalValue> = {};
         for (const k of Object.keys(v)) o[k] = f.enc(v[k] as T);
@@ -77,7 +98,17 @@ export const F = {
   },
   object<P>(spec: { readonly [K in keyof P]-?: Field<P[K]> }): Field<P> {
     const keys = Object.keys(spec) as (keyof P & string)[];
+    // canonical key order (JCS sorts by UTF-16 code units; these keys are ASCII)
+    const sorted = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((k) => ({ k, prefix: `${q(k)}:`, f: spec[k] }));
     return {
+      json: (p) => {
+        let out = '{';
+        for (let i = 0; i < sorted.length; i++) {
+          const x = sorted[i]!;
+          out += (i === 0 ? '' : ',') + x.prefix + x.f.json(p[x.k]);
+        }
+        return out + '}';
+      },
       enc: (p) => {
         const o: Record<string, CanonicalValue> = {};
         for (const k of keys) o[k] = spec[k].enc(p[k]);
@@ -102,7 +133,7 @@ const status = F.oneOf(BOOK_STATUSES);
 const optText = F.nullable(F.text);
 
 function codecOf<P>(f: Field<P>): PayloadCodec<P> {
-  return { encode: (p) => f.enc(p), decode: (v, at) => f.dec(v, at) };
+  return { encode: (p) => f.enc(p), decode: (v, at) => f.dec(v, at), json: (p) => f.json(p) };
 }
 
 const candleField = F.object({
@@ -110,8 +141,6 @@ const candleField = F.object({
 });
 
 /** bar.closed: the candle's fields (vwap is not part of the record: the kernel never reads it). */
-const q = JSON.stringify; // JCS strings are ECMAScript JSON strings
-
 const barClosed: PayloadCodec<EventPayloads['bar.closed']> = {
   json: (c) =>
     `{"close":"${c.close.toString()}","count":${c.count},"high":"${c.high.toString()}","interval_s":${c.interval_s},"low":"${c.low.toString()}",` +
