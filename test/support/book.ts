@@ -30,7 +30,8 @@ export function candlesOf(closes: readonly number[], opts: { open?: (i: number, 
   });
 }
 
-export const startCommand = (book_id: string, time_ms: number): RuntimeCommand =>
+export type StartCommand = Extract<RuntimeCommand, { kind: 'runtime.start' }>;
+export const startCommand = (book_id: string, time_ms: number): StartCommand =>
   ({ kind: 'runtime.start', time_ms, book_id, execution_plane: 'PAPER', owner: 'test:1', lease_epoch: 1 });
 
 /** A book run in memory, step by step; `events` holds every typed event, `encoded` their stored form. */
