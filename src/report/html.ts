@@ -5,7 +5,7 @@
  * events; the charts alone plot floats (Number() of that text). The output depends only on its
  * inputs (no clock): the same run renders byte-identical HTML.
  */
-import type { BacktestSummary } from '../core/engine/backtest.js';
+import type { BacktestSummary } from '../backtest/summary.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

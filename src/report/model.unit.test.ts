@@ -1,16 +1,20 @@
 /**
  * The report model: exact figures from hand-built events (weighted entry/exit prices, skill
  * attribution through fill -> order -> intent -> signal, operator trades, half-even win rate),
- * and on a real run its totals agree with the ledger's own (realized P&L, fees, trade count);
- * the page renders byte-identically twice and escapes text.
+ * a long series downsampled to at most REPORT_POINTS_MAX points keeping the last; on a real run
+ * (the backtest driver) its totals agree with the ledger's own (realized P&L, fees, trade count)
+ * and the builder fed step by step equals the model of the whole log; the page renders
+ * byte-identically twice and escapes text.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runBacktest } from '../core/engine/index.js';
+import { arrayReader, runBacktest } from '../backtest/run.js';
+import { encodingSink } from '../backtest/sinks.js';
+import { encodeEvent, resolveBook } from '../core/book/index.js';
 import { Decimal } from '../core/money/decimal.js';
 import type { NewEvent } from '../core/events/envelope.js';
 import { BTC_2023Q1_HOURLY, loadKrakenCsv } from '../../test/support/candles-csv.js';
-import { buildReportModel, escapeHtml, OPERATOR_SKILL, renderBacktestReport, skillBreakdown } from './index.js';
+import { buildReportModel, escapeHtml, OPERATOR_SKILL, renderBacktestReport, REPORT_POINTS_MAX, ReportBuilder, skillBreakdown } from './index.js';
 
 const ev = (type: string, time_ms: number, payload: Record<string, unknown>) => ({ type, time_ms, payload }) as NewEvent;
 
@@ -66,27 +70,51 @@ test('per skill: win rate half-even to 2 digits; a skill that signalled but neve
   assert.throws(() => buildReportModel([ev('lot.consumed', 1, { lot_id: 'L9', qty: '1', exit_price: '1' })]), /lot L9 consumed before it was opened/);
 });
 
-test('on a real run the report totals equal the ledger: trades, realized P&L, fees; rendering is deterministic and escaped', () => {
-  const book = {
+test('a long series is downsampled to at most REPORT_POINTS_MAX points, first and last kept, in time order', () => {
+  const n = 3 * REPORT_POINTS_MAX + 7;
+  const b = new ReportBuilder();
+  for (let i = 0; i < n; i++) b.add(ev('mark.recorded', 1000 + i, { equity: String(10_000 + i), drawdown_pct: String(i % 13) }));
+  const m = b.model();
+  for (const series of [m.equity, m.drawdown]) {
+    assert.ok(series.length <= REPORT_POINTS_MAX, `${series.length} points`);
+    assert.ok(series.length > REPORT_POINTS_MAX / 4, `${series.length} points: thinned too much`);
+    assert.equal(series[0]?.time_ms, 1000);
+    assert.equal(series.at(-1)?.time_ms, 1000 + n - 1, 'the last point is kept');
+    for (let i = 1; i < series.length; i++) assert.ok(series[i]!.time_ms > series[i - 1]!.time_ms);
+  }
+  assert.equal(m.equity.at(-1)?.value, String(10_000 + n - 1));
+  assert.equal(m.drawdown.at(-1)?.value, String((n - 1) % 13));
+});
+
+test('on a real run the report totals equal the ledger: trades, realized P&L, fees; rendering is deterministic and escaped', async () => {
+  const book = resolveBook({
     book_id: 'report-unit', data: { symbols: ['BTC/USD'], timeframe_s: 3600 },
     skills: [{ skill: 'sma-cross', symbols: ['BTC/USD'], params: { fast: 5, slow: 20 } }], sizing: { mode: 'pct_equity', pct: '40' }, initial_cash: '10000',
-  };
-  const r = runBacktest(book, loadKrakenCsv(BTC_2023Q1_HOURLY, 'BTC/USD', 3600));
-  const m = buildReportModel(r.events);
+  });
+  const events: NewEvent[] = [];
+  const builder = new ReportBuilder(); // fed as the steps are made, as the backtest service does
+  const r = await runBacktest(book, arrayReader(loadKrakenCsv(BTC_2023Q1_HOURLY, 'BTC/USD', 3600)), encodingSink(events), {
+    observe: (step) => {
+      for (const e of step) builder.add(encodeEvent(e));
+    },
+  });
+  const m = buildReportModel(events);
+  assert.deepEqual(builder.model(), m);
   assert.equal(m.trades.length, r.summary.trades_closed);
   assert.ok(m.trades.length > 10);
   const sum = (xs: readonly string[]) => xs.reduce((a, x) => a.add(Decimal.parse(x)), Decimal.ZERO).toString();
   let closedFees = Decimal.ZERO;
-  for (const e of r.events) if (e.type === 'trade.closed') closedFees = closedFees.add(Decimal.parse((e.payload as { fees: string }).fees));
+  for (const e of events) if (e.type === 'trade.closed') closedFees = closedFees.add(Decimal.parse((e.payload as { fees: string }).fees));
   assert.equal(sum(m.trades.map((t) => t.pnl)), r.state.ledger.realized_total.toString());
   assert.equal(sum(m.skills.map((s) => s.net_pnl)), r.state.ledger.realized_total.toString());
   assert.equal(sum(m.trades.map((t) => t.fees)), closedFees.toString());
   assert.equal(m.equity.length, r.summary.ticks);
   for (const t of m.trades) assert.ok(t.entry_ms < t.exit_ms && Decimal.parse(t.entry_price).isPositive(), JSON.stringify(t));
-  const run = { meta: { book_id: 'x<y', config_hash: r.book.config_hash, initial_cash: '10000', symbols: r.book.symbols, stream: null }, summary: r.summary, events: r.events };
+  const run = { meta: { book_id: 'x<y', config_hash: r.book.config_hash, initial_cash: '10000', symbols: r.book.symbols, stream: null }, summary: r.summary, events };
   const a = renderBacktestReport(run);
   assert.equal(renderBacktestReport(run), a);
   assert.ok(a.includes('Backtest: x&lt;y') && !a.includes('x<y'));
   assert.ok(!/<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!www\.apache\.org\/licenses)/.test(a.replace(/<script>[\s\S]*?<\/script>/g, '')), 'no external resource');
+  assert.equal(renderBacktestReport({ meta: run.meta, summary: r.summary, model: m }), a, 'from the builder\'s model or from the events: the same page');
   assert.equal(escapeHtml(`<a href="x">&'`), '&lt;a href=&quot;x&quot;&gt;&amp;&#39;');
 });

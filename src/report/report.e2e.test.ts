@@ -12,7 +12,8 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { runBacktest } from '../core/engine/index.js';
+import type { BookConfigInput } from '../core/book/index.js';
+import { backtest } from '../../test/support/book.js';
 import { loadKrakenCsv } from '../../test/support/candles-csv.js';
 import { BUNDLED_DATA_DIR } from '../../test/support/market-data.js';
 import { writeBacktestReport } from './index.js';
@@ -36,7 +37,7 @@ test('the HTML report renders its charts and every trade in chromium, offline, w
     t.skip(missing);
     return;
   }
-  const book = {
+  const book: BookConfigInput = {
     book_id: 'report-e2e', data: { symbols: ['BTC/USD', 'ETH/USD'], timeframe_s: 3600 },
     skills: [{ skill: 'donchian-breakout', symbols: ['BTC/USD'] }, { skill: 'rsi-reversion', symbols: ['ETH/USD'] }],
     sizing: { mode: 'pct_equity', pct: '25' }, initial_cash: '10000',
@@ -45,7 +46,7 @@ test('the HTML report renders its charts and every trade in chromium, offline, w
     ...loadKrakenCsv(join(BUNDLED_DATA_DIR, 'kraken', 'XBTUSD_60.csv'), 'BTC/USD', 3600, { fromMs: FROM, toMs: TO }),
     ...loadKrakenCsv(join(BUNDLED_DATA_DIR, 'kraken', 'ETHUSD_60.csv'), 'ETH/USD', 3600, { fromMs: FROM, toMs: TO }),
   ];
-  const r = runBacktest(book, candles);
+  const r = await backtest(book, candles);
   assert.ok(r.summary.trades_closed >= 10, `the run should close some trades (got ${r.summary.trades_closed})`);
   const dir = mkdtempSync(join(tmpdir(), 'warden-report-'));
   const file = writeBacktestReport(join(dir, 'report.html'), {

@@ -1,9 +1,16 @@
 /**
  * Test helper (not a test): drives the one book decider in memory the way the drivers do
  * (runtime.start, one market.tick per tick by the tick rule of core/book/ticks.ts, operator
- * commands), and keeps every event typed and encoded, for kernel-level tests.
+ * commands), and keeps every event typed and encoded, for kernel-level tests; given/when/then
+ * over the decider; and the backtest driver over in-memory candles with its events collected.
  */
-import { bookKernel, encodeEvent, resolveBook, ticksOf, type BookConfigInput, type BookEvent, type BookKernel, type BookState, type RuntimeCommand } from '../../src/core/book/index.js';
+import assert from 'node:assert/strict';
+import { arrayReader, runBacktest, type BacktestRun } from '../../src/backtest/run.js';
+import { encodingSink } from '../../src/backtest/sinks.js';
+import {
+  bookKernel, encodeEvent, resolveBook, ticksOf, type BookConfigInput, type BookEvent, type BookKernel, type BookState, type EventType, type ResolvedBook, type RuntimeCommand,
+} from '../../src/core/book/index.js';
+import { fold } from '../../src/core/decider/index.js';
 import type { CanonicalValue } from '../../src/core/canonical/index.js';
 import type { NewEvent } from '../../src/core/events/index.js';
 import type { Candle } from '../../src/core/market/candle.js';
@@ -23,7 +30,8 @@ export function candlesOf(closes: readonly number[], opts: { open?: (i: number, 
   });
 }
 
-export const startCommand = (book_id: string, time_ms: number): RuntimeCommand =>
+export type StartCommand = Extract<RuntimeCommand, { kind: 'runtime.start' }>;
+export const startCommand = (book_id: string, time_ms: number): StartCommand =>
   ({ kind: 'runtime.start', time_ms, book_id, execution_plane: 'PAPER', owner: 'test:1', lease_epoch: 1 });
 
 /** A book run in memory, step by step; `events` holds every typed event, `encoded` their stored form. */
@@ -66,14 +74,43 @@ export class BookHarness {
     return out;
   }
 
+  /** The next operator command (inbox ids 1, 2, ...); opCommand builds one with a given inbox id. */
   op(command: string, payload: CanonicalValue = { reason: 'test' }, time_ms = this.state.time_ms + 1): BookEvent[] {
     this.inbox += 1;
-    return this.apply({ kind: 'operator.command', time_ms, inbox_id: this.inbox, command, payload, issued_by: 'test' });
+    return this.apply(opCommand(this.inbox, command, payload, time_ms));
+  }
+
+  stop(time_ms = this.state.time_ms, reason = 'test'): BookEvent[] {
+    return this.apply({ kind: 'runtime.stop', time_ms, reason });
   }
 
   stateHash(): string {
     return this.kernel.stateHash(this.state);
   }
+}
+
+export const opCommand = (inbox_id: number, command: string, payload: CanonicalValue = { reason: 'test' }, time_ms = T0): RuntimeCommand =>
+  ({ kind: 'operator.command', time_ms, inbox_id, command, payload, issued_by: 'test' });
+
+/**
+ * given(kernel, events).when(command).then(types): the decider's decide on the fold of `events`
+ * (the given state is not changed by deciding); then() asserts the step's event types and returns its events.
+ */
+export function given(kernel: BookKernel, events: readonly BookEvent[] = []) {
+  const state = fold(kernel.decider, events);
+  return {
+    state,
+    when(command: RuntimeCommand) {
+      const out = kernel.decider.decide(command, state);
+      return {
+        events: out,
+        then(types: readonly EventType[]): readonly BookEvent[] {
+          assert.deepEqual(out.map((e) => e.type), types);
+          return out;
+        },
+      };
+    },
+  };
 }
 
 /** A whole run over candles (start, every tick) in memory: the harness after it. */
@@ -83,6 +120,14 @@ export function runBook(config: BookConfigInput, candles: readonly Candle[]): Bo
   h.start(first);
   h.ticks(candles);
   return h;
+}
+
+/** The backtest driver (src/backtest/run.ts) over in-memory candles, every event collected in its stored (encoded) form. */
+export async function backtest(config: BookConfigInput | ResolvedBook, candles: readonly Candle[]): Promise<BacktestRun & { events: NewEvent[] }> {
+  const book = 'config_hash' in config ? config : resolveBook(config);
+  const events: NewEvent[] = [];
+  const run = await runBacktest(book, arrayReader(candles), encodingSink(events));
+  return { ...run, events };
 }
 
 /** The events of one type, with their payload as canonical JSON (amounts as decimal text). */

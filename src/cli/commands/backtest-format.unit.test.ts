@@ -1,17 +1,18 @@
 /** The backtest summary a reader sees: money to cents, half-even; nothing else rounded. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatOutcome, type BacktestOutcome } from './backtest.js';
+import { formatOutcome } from './backtest.js';
+import type { BacktestOutcome } from '../../backtest/service.js';
 
-test('summary money is rounded half-even to cents for display; counts and hashes are as computed', () => {
+test('summary money is rounded half-even to cents for display; counts and hashes are as computed', async () => {
   const o = {
-    book_id: 'b', config_hash: 'a'.repeat(64), persisted: null, report: null,
+    book_id: 'b', config_hash: 'a'.repeat(64), persisted: null, report: null, events: 1, timing_ms: { run: 1, verify: 0, report: 0 },
     summary: {
-      bars: 70253, fills: 12, trades_closed: 5, trades_open: 1, net_pnl: '-1110.7602360446238', fees: '0.125', final_cash: '10000',
+      bars: 70253, ticks: 70253, fills: 12, trades_closed: 5, trades_open: 1, net_pnl: '-1110.7602360446238', fees: '0.125', final_cash: '10000',
       final_equity: '8889.2397639553761', max_drawdown_pct: '20.432', sharpe: '-0.2435', exposure_pct: '11.08', fingerprint: 'f'.repeat(64), state_hash: 'e'.repeat(64),
     },
-  } as unknown as BacktestOutcome;
-  const lines = Object.fromEntries(formatOutcome(o).trimEnd().split('\n').map((l) => [l.slice(0, 22).trim(), l.slice(23)]));
+  } satisfies BacktestOutcome;
+  const lines = Object.fromEntries((await formatOutcome(o)).trimEnd().split('\n').map((l) => [l.slice(0, 22).trim(), l.slice(23)]));
   assert.equal(lines['net P&L'], '-1110.76');
   assert.equal(lines.fees, '0.12', 'a tie goes to the even cent');
   assert.equal(lines['final cash'], '10000.00');
@@ -19,4 +20,8 @@ test('summary money is rounded half-even to cents for display; counts and hashes
   assert.equal(lines['max drawdown %'], '20.432');
   assert.equal(lines.bars, '70253');
   assert.equal(lines['state hash'], 'e'.repeat(64));
+  const persisted = await formatOutcome({
+    ...o, persisted: { stream: 'backtest:b:0123456789abcdef', status: 'resumed', events: 900, appended: 400, head_hash: 'c'.repeat(64), fingerprint: 'f'.repeat(64), state_hash: 'e'.repeat(64) },
+  });
+  assert.match(persisted, /persisted\s+backtest:b:0123456789abcdef: 900 events \(400 appended \(resumed\)\); chain verified, re-fold equal/);
 });

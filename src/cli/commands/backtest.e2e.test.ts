@@ -1,7 +1,7 @@
 /**
  * `warden backtest` as a user runs it: a book config naming the real Kraken 2023-Q1 hourly
- * BTC/USD file, run through the CLI process. Its JSON summary must equal runBacktest over the same
- * candles read by an independent loader; the same book reading its candles from the store (after
+ * BTC/USD file, run through the CLI process. Its JSON summary must equal the backtest driver
+ * (src/backtest/run.ts) over the same candles read by an independent loader; the same book reading its candles from the store (after
  * migrate + ingest of that file) gives the same summary; a bad config exits 78 naming the field;
  * --persist gives the in-memory fingerprint and state hash, idempotently, and --report writes the page.
  */
@@ -13,12 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BTC_2023Q1_HOURLY, loadKrakenCsv } from '../../../test/support/candles-csv.js';
-import { runBacktest } from '../../core/engine/index.js';
+import type { BookConfigInput } from '../../core/book/index.js';
+import { backtest } from '../../../test/support/book.js';
 import { cleanEnv, runCli } from '../../../test/support/cli.js';
 
 const cli = fileURLToPath(new URL('../index.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'warden-backtest-'));
-const book = {
+const book: BookConfigInput = {
   book_id: 'cli-btc', data: { symbols: ['BTC/USD'], timeframe_s: 3600, source: { kind: 'kraken_ohlcvt_csv', paths: { 'BTC/USD': BTC_2023Q1_HOURLY } } },
   skills: [{ skill: 'sma-cross', symbols: ['BTC/USD'], params: { fast: 5, slow: 20 } }], sizing: { mode: 'pct_equity', pct: '40' }, initial_cash: '10000',
 };
@@ -27,13 +28,13 @@ function run(args: string[]) {
   return spawnSync(process.execPath, [cli, 'backtest', ...args], { encoding: 'utf8', timeout: 120_000 });
 }
 
-test('warden backtest --json prints the same summary as runBacktest on the same real candles; --from/--to select bars', () => {
+test('warden backtest --json prints the same summary as runBacktest on the same real candles; --from/--to select bars', async () => {
   const file = join(dir, 'book.json');
   writeFileSync(file, JSON.stringify(book));
   const r = run(['--config', file, '--json']);
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { summary: Record<string, unknown>; book_id: string };
-  const expected = runBacktest(book, loadKrakenCsv(BTC_2023Q1_HOURLY, 'BTC/USD', 3600)).summary;
+  const expected = (await backtest(book, loadKrakenCsv(BTC_2023Q1_HOURLY, 'BTC/USD', 3600))).summary;
   assert.deepEqual(out.summary, { ...expected });
   assert.equal(out.summary.bars, 2160);
   const part = run(['--config', file, '--json', '--from', '2023-02-01', '--to', '2023-03-01']);

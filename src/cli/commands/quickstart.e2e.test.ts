@@ -2,7 +2,8 @@
  * `warden quickstart` as `npm start` runs it, from an empty working directory (no prior state):
  * it migrates the embedded store in ./var, ingests the bundled Kraken BTC/USD and ETH/USD hourly
  * files, backtests config/quickstart.book.json from the store and writes ./var/reports/quickstart.html.
- * Its summary equals runBacktest over the same files read by an independent loader. A second run
+ * Its summary equals the backtest driver (src/backtest/run.ts) over the same files read by an
+ * independent loader. A second run
  * ingests nothing new and gives the identical summary.
  */
 import { test } from 'node:test';
@@ -12,9 +13,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runBacktest } from '../../core/engine/index.js';
+import { backtest } from '../../../test/support/book.js';
 import { loadKrakenCsv } from '../../../test/support/candles-csv.js';
 import { cleanEnv } from '../../../test/support/cli.js';
+import type { BookConfigInput } from '../../core/book/index.js';
 
 const cli = fileURLToPath(new URL('../index.js', import.meta.url));
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -34,7 +36,7 @@ function quickstart(cwd: string): Out {
   return JSON.parse(r.stdout) as Out;
 }
 
-test('warden quickstart works from a clean directory and again on the second run, with the summary of the same files in memory', (t) => {
+test('warden quickstart works from a clean directory and again on the second run, with the summary of the same files in memory', async (t) => {
   const cwd = mkdtempSync(join(tmpdir(), 'warden-quickstart-'));
   t.after(() => rmSync(cwd, { recursive: true, force: true })); // ~130 MB of store
   const first = quickstart(cwd);
@@ -45,11 +47,11 @@ test('warden quickstart works from a clean directory and again on the second run
   const rows = page.slice(page.indexOf('<table id="trades">')).split('</tbody>')[0]?.match(/<tr>/g)?.length ?? 0;
   assert.equal(rows - 1, first.summary.trades_closed, 'one row per closed trade (plus the header)');
   assert.ok(first.summary.trades_closed > 50);
-  const book = JSON.parse(readFileSync(join(root, 'config', 'quickstart.book.json'), 'utf8')) as unknown;
-  const expected = runBacktest(book, [
+  const book = JSON.parse(readFileSync(join(root, 'config', 'quickstart.book.json'), 'utf8')) as BookConfigInput;
+  const expected = (await backtest(book, [
     ...loadKrakenCsv(join(root, 'data', 'kraken', 'XBTUSD_60.csv'), 'BTC/USD', 3600, { dropLast: true }),
     ...loadKrakenCsv(join(root, 'data', 'kraken', 'ETHUSD_60.csv'), 'ETH/USD', 3600),
-  ]).summary;
+  ])).summary;
   assert.deepEqual(first.summary, { ...expected });
   const second = quickstart(cwd);
   assert.deepEqual(second.ingested.map((i) => [i.status, i.accepted]), [['already_ingested', 0], ['already_ingested', 0]]);

@@ -136,8 +136,9 @@ function codecOf<P>(f: Field<P>): PayloadCodec<P> {
   return { encode: (p) => f.enc(p), decode: (v, at) => f.dec(v, at), json: (p) => f.json(p) };
 }
 
-const candleField = F.object({
-  symbol: F.str, interval_s: F.int, open_time_ms: F.int, open: F.dec, high: F.dec, low: F.dec, close: F.dec, volume: F.dec, vwap: F.nullable(F.dec), count: F.int,
+/** The recorded candle: every field but vwap (a stored vwap is an unexpected field, like any other). */
+const barField = F.object<Omit<EventPayloads['bar.closed'], 'vwap'>>({
+  symbol: F.str, interval_s: F.int, open_time_ms: F.int, open: F.dec, high: F.dec, low: F.dec, close: F.dec, volume: F.dec, count: F.int,
 });
 
 /** bar.closed: the candle's fields (vwap is not part of the record: the kernel never reads it). */
@@ -149,7 +150,7 @@ const barClosed: PayloadCodec<EventPayloads['bar.closed']> = {
     symbol: c.symbol, interval_s: c.interval_s, open_time_ms: c.open_time_ms, open: c.open.toString(), high: c.high.toString(),
     low: c.low.toString(), close: c.close.toString(), volume: c.volume.toString(), count: c.count,
   }),
-  decode: (v, at) => candleField.dec(isObj(v) ? { ...v, vwap: null } : v, at),
+  decode: (v, at) => ({ ...barField.dec(v, at), vwap: null }),
 };
 
 const markPosition = F.object<MarkPosition>({ symbol: F.str, qty: F.dec, close: F.dec, value: F.dec });

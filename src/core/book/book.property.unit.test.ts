@@ -1,20 +1,18 @@
 /**
- * Property test of the whole engine: random price paths (including zero-volume bars and gaps),
+ * Property test of the whole book: random price paths (including zero-volume bars and gaps),
  * random execution settings (small participation caps force partial fills), random sizing and
- * random operator flattens never break the invariants the engine checks each tick, and always
- * leave cash equal to a recomputation from the fill events alone, and fold(events) equal to the
- * state the engine built. A failure prints its seed and path (fast-check shrinks it).
+ * random operator flattens (book.flatten through the operator command) never break the invariants
+ * the book checks, and always leave cash equal to a recomputation from the fill events alone, and
+ * the fold of the STORED (encoded, then decoded) events equal to the state the steps built. A
+ * failure prints its seed and path (fast-check shrinks it).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Decimal } from '../money/decimal.js';
 import type { Candle } from '../market/candle.js';
-import { fold } from '../decider/index.js';
-import { engineDecider, engineStateHash, resolveBook, type BookConfigInput, type EngineEvent } from './index.js';
-
-const H = 3_600_000;
-const T0 = Date.UTC(2024, 0, 1);
+import { BookHarness, H, P, T0 } from '../../../test/support/book.js';
+import { decodeEvent, evolve, initialBookState, stateHash, type BookConfigInput } from './index.js';
 
 const step = fc.record({
   move: fc.integer({ min: -300, max: 300 }), // per mille
@@ -54,7 +52,7 @@ function path(steps: { move: number; wick: number; volume: number; gap: number }
   return out;
 }
 
-test('property: random paths, settings and operator flattens never break the engine invariants', () => {
+test('property: random paths, settings and operator flattens never break the book invariants', () => {
   const seen = { fills: 0, partial: 0, clamped: 0, operator: 0, expired: 0, denied: 0 };
   fc.assert(fc.property(fc.array(step, { minLength: 5, maxLength: 80 }), settings, (steps, st) => {
     const cfg: BookConfigInput = {
@@ -64,20 +62,19 @@ test('property: random paths, settings and operator flattens never break the eng
       execution: { slippage_bps: st.slippage, impact_bps_per_volume_pct: '1', participation_pct_max: st.participation, market_expire_bars: 2 },
       initial_cash: '10000',
     };
-    const d = engineDecider(resolveBook(cfg));
-    const events: EngineEvent[] = [];
-    let s = d.initialState();
-    const apply = (r: { events: EngineEvent[]; state: typeof s }) => { events.push(...r.events); s = r.state; };
-    apply(d.step({ type: 'start', time_ms: T0 }, s));
+    const h = new BookHarness(cfg);
+    h.start(T0);
     const candles = path(steps);
     for (const [i, c] of candles.entries()) {
-      if ((steps[i]?.flatten ?? 1) === 0) apply(d.step({ type: 'flatten', time_ms: c.open_time_ms, reason: 'property', symbols: null }, s));
-      apply(d.step({ type: 'bar_closed', time_ms: c.open_time_ms + H, candles: [c] }, s)); // throws if an invariant breaks
+      if ((steps[i]?.flatten ?? 1) === 0) h.op('book.flatten', { reason: 'property' }, c.open_time_ms);
+      h.tick([c]); // throws if an invariant breaks
     }
+    const s = h.state;
+    const encoded = h.encoded;
     let cash = Decimal.parse('10000');
     let pos = Decimal.ZERO;
-    for (const e of events) {
-      const pl = e.payload as Record<string, unknown>;
+    for (const e of encoded) {
+      const pl = P(e);
       if (e.type === 'risk.decided' && pl.gate === 'operator') seen.operator++;
       if (e.type === 'risk.decided' && pl.outcome === 'deny') seen.denied++;
       if (e.type === 'order.closed' && pl.status === 'expired') seen.expired++;
@@ -85,18 +82,20 @@ test('property: random paths, settings and operator flattens never break the eng
       seen.fills++;
       if (pl.remaining !== '0') seen.partial++;
       if (pl.clamp !== null) seen.clamped++;
-      const p = e.payload as Record<string, string>;
-      const q = Decimal.parse(p.qty as string);
-      const cost = Decimal.parse(p.price as string).mul(q);
-      cash = p.side === 'buy' ? cash.sub(cost).sub(Decimal.parse(p.fee as string)) : cash.add(cost).sub(Decimal.parse(p.fee as string));
-      pos = p.side === 'buy' ? pos.add(q) : pos.sub(q);
+      const q = Decimal.parse(pl.qty as string);
+      const cost = Decimal.parse(pl.price as string).mul(q);
+      cash = pl.side === 'buy' ? cash.sub(cost).sub(Decimal.parse(pl.fee as string)) : cash.add(cost).sub(Decimal.parse(pl.fee as string));
+      pos = pl.side === 'buy' ? pos.add(q) : pos.sub(q);
     }
     assert.ok(s.ledger.cash.eq(cash), `cash ${s.ledger.cash.toString()} != ${cash.toString()} from fills`);
     assert.ok(!cash.isNegative() && !pos.isNegative());
     let held = Decimal.ZERO;
     for (const l of s.ledger.lots['BTC/USD'] ?? []) held = held.add(l.qty);
     assert.ok(held.eq(pos), 'lots != position from fills');
-    assert.equal(engineStateHash(fold(d, events)), engineStateHash(s), 'fold(events) != engine state');
+    // the stored form folds back to the same state: decode every encoded event and evolve a fresh state
+    let folded = initialBookState();
+    for (const e of encoded) folded = evolve(folded, decodeEvent(e));
+    assert.equal(stateHash(folded), h.stateHash(), 'fold(decoded events) != the state the steps built');
   }), { numRuns: 150, seed: 20261122 });
   // the generated cases really exercise the paths this test is about
   for (const [k, v] of Object.entries(seen)) assert.ok(v > 0, `no case produced any ${k}: ${JSON.stringify(seen)}`);
