@@ -26,7 +26,7 @@ export interface Written {
 
 export async function writeBook(store: EventStore, stream: string, kernel: BookKernel, script: readonly Script[], snapshotEvery = 0): Promise<Written> {
   const lease = await store.acquireLease(stream, 'test:book-driver', 600_000);
-  let state = kernel.decider.initialState();
+  const state = kernel.decider.initialState();
   let seq = (await store.head(stream))?.seq ?? 0;
   let lastSnapshot = seq;
   const commands: RuntimeCommand[] = [];

@@ -197,7 +197,12 @@ function bool(v: CanonicalValue | undefined, at: string): boolean {
   return v;
 }
 function dec(v: CanonicalValue | undefined, at: string): Decimal {
-  return Decimal.parse(str(v, at), `state.${at}`);
+  const text = str(v, at);
+  try {
+    return Decimal.parse(text, `state.${at}`);
+  } catch (e) {
+    throw new BookStateError((e as Error).message);
+  }
 }
 function decOrNull(v: CanonicalValue | undefined, at: string): Decimal | null {
   return v === null ? null : dec(v, at);
