@@ -9,8 +9,12 @@
  *   open and stop (taker); once triggered it stays triggered;
  * - participation: at most participation_pct_max of the bar's volume fills per bar; the rest keeps
  *   working on later bars until filled, canceled or expired. A bar with no volume fills nothing.
- * Prices round to the pair's price decimals against the trader (buys up, sells down); quantities
- * round down to lot decimals. Pure: the caller owns cash checks and state.
+ * Rounding: an OBSERVED price (a bar's open taken as it is, a limit or stop price the order
+ * already carries) is never rounded: an old open with more decimals than the pair's tick has
+ * today was a real trade at its time. Only a price the engine COMPUTES (the open or stop moved by
+ * slippage and impact) is rounded to the pair's price decimals, against the trader (buys up,
+ * sells down). At 0 bps slippage and no impact a market fill is exactly the bar's open.
+ * Quantities round down to lot decimals. Pure: the caller owns cash checks and state.
  */
 import { Decimal } from '../money/decimal.js';
 import type { Candle } from '../market/candle.js';
@@ -47,7 +51,13 @@ export interface Match {
 const BPS = Decimal.of(10_000);
 const HUNDRED = Decimal.of(100);
 
-function slipped(price: Decimal, side: Side, bps: Decimal, pair: PairSpec): Decimal {
+/**
+ * The fill price from an observed price: moved against the trader by `bps` and then rounded to the
+ * pair's tick against them (buys up, sells down). With 0 bps nothing is computed, so the observed
+ * price is returned as it is, never rounded.
+ */
+export function slipped(price: Decimal, side: Side, bps: Decimal, pair: PairSpec): Decimal {
+  if (bps.isZero()) return price;
   const factor = side === 'buy' ? BPS.add(bps) : BPS.sub(bps);
   return price.mul(factor).div(BPS, pair.pair_decimals, side === 'buy' ? 'ceil' : 'floor');
 }

@@ -1,7 +1,8 @@
 /**
  * Paper fill rules on tiny hand-built bars (each rule needs a specific bar shape): market at the
  * open with adverse slippage, limit at the limit or at a gapped open, stop on the touch,
- * participation caps leaving the rest working, and no fill on an empty bar.
+ * participation caps leaving the rest working, and no fill on an empty bar; an observed price is
+ * never rounded to the pair's tick (only computed ones are).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,6 +28,22 @@ test('market: T+1 open moved against the trader by slippage, rounded to the tick
   const odd = bar('20000.3', '20100', '19900', '20050');
   assert.equal(matchOrder(order({}), odd, model('3'), BTC)?.price.toString(), '20006.4');
   assert.equal(matchOrder(order({ side: 'sell' }), odd, model('3'), BTC)?.price.toString(), '19994.2');
+});
+
+test('market at 0 bps: exactly the open, never rounded to today\'s tick (an old open with 5 decimals was a real trade)', () => {
+  const old = bar('122.12345', '123', '121', '122.5');
+  assert.deepEqual(show(matchOrder(order({}), old, model('0'), BTC)), ['1', '122.12345', 'taker', false]);
+  assert.equal(matchOrder(order({ side: 'sell' }), old, model('0'), BTC)?.price.toString(), '122.12345');
+  // a computed price still rounds against the trader: 1 bps on 122.12345 = 122.1356623.. -> buy 122.2, sell 122.1
+  assert.equal(matchOrder(order({}), old, model('1'), BTC)?.price.toString(), '122.2');
+  assert.equal(matchOrder(order({ side: 'sell' }), old, model('1'), BTC)?.price.toString(), '122.1');
+  // a stop that gaps through fills at the open as it is; one touched intra-bar at its own (already on-tick) price
+  const stop = order({ side: 'sell', type: 'stop', stop_price: D('120') });
+  assert.equal(matchOrder(stop, bar('119.98765', '120', '119', '119.5'), model('0'), BTC)?.price.toString(), '119.98765');
+  assert.equal(matchOrder(stop, bar('121.55555', '122', '119', '119.5'), model('0'), BTC)?.price.toString(), '120');
+  // a limit gapped through fills at the open as it is
+  const limit = order({ type: 'limit', limit_price: D('122.2') });
+  assert.equal(matchOrder(limit, old, model('0'), BTC)?.price.toString(), '122.12345');
 });
 
 test('market: optional impact adds bps per percent of the bar volume taken', () => {
