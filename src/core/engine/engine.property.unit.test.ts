@@ -1,6 +1,7 @@
 /**
  * Property test of the whole engine: random price paths (including zero-volume bars and gaps),
- * random execution settings (small participation caps force partial fills), random sizing and
+ * random execution settings (small participation caps force partial fills;
+ * no cap at all fills whole, empty bars included), random sizing and
  * random operator flattens never break the invariants the engine checks each tick, and always
  * leave cash equal to a recomputation from the fill events alone, and fold(events) equal to the
  * state the engine built. A failure prints its seed and path (fast-check shrinks it).
@@ -28,7 +29,7 @@ const settings = fc.record({
   sizing: fc.constantFrom<BookConfigInput['sizing']>(
     { mode: 'pct_equity', pct: '100' }, { mode: 'pct_equity', pct: '35' }, { mode: 'fixed_qty', qty: '0.05' },
     { mode: 'fixed_notional', notional: '2500' }, { mode: 'vol_target', risk_pct: '2', atr_mult: '2', pct_equity_max: '90' }),
-  participation: fc.constantFrom('0.5', '5', '100'),
+  participation: fc.constantFrom<string | null>('0.5', '5', '100', null),
   slippage: fc.constantFrom('0', '5', '50'),
   skill: fc.constantFrom(
     { skill: 'sma-cross', params: { fast: 1, slow: 2, atr_period: 1 } },
@@ -55,13 +56,13 @@ function path(steps: { move: number; wick: number; volume: number; gap: number }
 }
 
 test('property: random paths, settings and operator flattens never break the engine invariants', () => {
-  const seen = { fills: 0, partial: 0, clamped: 0, operator: 0, expired: 0, denied: 0 };
+  const seen = { fills: 0, partial: 0, clamped: 0, operator: 0, expired: 0, denied: 0, uncapped: 0 };
   fc.assert(fc.property(fc.array(step, { minLength: 5, maxLength: 80 }), settings, (steps, st) => {
     const cfg: BookConfigInput = {
       book_id: 'prop', data: { symbols: ['BTC/USD'], timeframe_s: 3600 },
       skills: [{ skill: st.skill.skill, symbols: ['BTC/USD'], params: st.skill.params }], sizing: st.sizing,
       risk: { profile: 'default@1', overrides: { asset_exposure_pct_max: '100' } },
-      execution: { slippage_bps: st.slippage, impact_bps_per_volume_pct: '1', participation_pct_max: st.participation, market_expire_bars: 2 },
+      execution: { slippage_bps: st.slippage, impact_bps_per_volume_pct: st.participation === null ? '0' : '1', participation_pct_max: st.participation, market_expire_bars: 2 },
       initial_cash: '10000',
     };
     const d = engineDecider(resolveBook(cfg));
@@ -81,6 +82,7 @@ test('property: random paths, settings and operator flattens never break the eng
       if (e.type === 'risk.decided' && pl.gate === 'operator') seen.operator++;
       if (e.type === 'risk.decided' && pl.outcome === 'deny') seen.denied++;
       if (e.type === 'order.closed' && pl.status === 'expired') seen.expired++;
+      if (e.type === 'fill.executed' && st.participation === null) seen.uncapped++;
       if (e.type !== 'fill.executed') continue;
       seen.fills++;
       if (pl.remaining !== '0') seen.partial++;

@@ -2,7 +2,7 @@
  * Paper fill rules on tiny hand-built bars (each rule needs a specific bar shape): market at the
  * open with adverse slippage, limit at the limit or at a gapped open, stop on the touch,
  * participation caps leaving the rest working, and no fill on an empty bar; an observed price is
- * never rounded to the pair's tick (only computed ones are).
+ * never rounded to the pair's tick (only computed ones are); no volume cap.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ const BTC = DEFAULT_PAIRS['BTC/USD'] as PairSpec;
 const bar = (o: string, h: string, l: string, c: string, v = '100', count = 10): Candle => ({
   symbol: 'BTC/USD', interval_s: 3600, open_time_ms: 0, open: D(o), high: D(h), low: D(l), close: D(c), volume: D(v), vwap: null, count,
 });
-const model = (slip = '10', part = '100', impact = '0'): ExecutionModel => ({ slippage_bps: D(slip), participation_pct_max: D(part), impact_bps_per_volume_pct: D(impact) });
+const model = (slip = '10', part: string | null = '100', impact = '0'): ExecutionModel => ({ slippage_bps: D(slip), participation_pct_max: part === null ? null : D(part), impact_bps_per_volume_pct: D(impact) });
 const show = (m: ReturnType<typeof matchOrder>) => (m === null ? null : [m.qty.toString(), m.price.toString(), m.liquidity, m.triggered_now]);
 const order = (o: Partial<MatchableOrder>): MatchableOrder => ({ side: 'buy', type: 'market', remaining: D('1'), limit_price: null, stop_price: null, triggered: false, ...o });
 
@@ -82,6 +82,16 @@ test('participation cap: at most a share of the bar volume fills; an empty bar f
   const stopEmpty = matchOrder(order({ type: 'stop', stop_price: D('19000') }), bar('20000', '20000', '20000', '20000', '0', 0), model(), BTC);
   assert.equal(stopEmpty?.qty.toString(), '0');
   assert.equal(stopEmpty?.triggered_now, true, 'a stop that is touched triggers even if nothing can fill');
+});
+
+test('no volume cap (null): the whole order fills on any bar, a bar with no volume included (at its open)', () => {
+  const thin = bar('20000', '20100', '19900', '20050', '0.1');
+  assert.equal(matchOrder(order({ remaining: D('5') }), thin, model('0', null), BTC)?.qty.toString(), '5');
+  assert.equal(matchOrder(order({ remaining: D('5') }), thin, model('0', '10'), BTC)?.qty.toString(), '0.01');
+  const empty = bar('20000.05', '20000.05', '20000.05', '20000.05', '0', 0);
+  assert.deepEqual(show(matchOrder(order({ remaining: D('2') }), empty, model('0', null), BTC)), ['2', '20000.05', 'taker', false]);
+  assert.equal(matchOrder(order({}), empty, model('0', '100'), BTC), null, 'with a cap an empty bar still fills nothing');
+  assert.throws(() => matchOrder(order({}), empty, model('0', null, '1'), BTC), /impact_bps_per_volume_pct needs a bar volume/);
 });
 
 test('fees: percent of cost, half-even to the fee precision', () => {
