@@ -18,7 +18,7 @@ import { canonicalJson, type CanonicalValue } from '../canonical/index.js';
 import type { Decider } from '../decider/index.js';
 import { Decimal } from '../money/decimal.js';
 import { closeTimeMs, type Candle } from '../market/candle.js';
-import { feeFor, matchOrder, type PairSpec, type Side } from '../execution/index.js';
+import { closeRemainder, feeFor, matchOrder, type PairSpec, type Side } from '../execution/index.js';
 import { checkLedger, planDeposit, planFill, positionQty, type LedgerEvent } from '../ledger/index.js';
 import { profileRef, runGates, tierFor, type OrderIntent, type PortfolioView, type Tier } from '../risk/index.js';
 import { sizeEntry, unitCost } from '../sizing/index.js';
@@ -257,8 +257,32 @@ export function engineDecider(book: ResolvedBook): EngineDecider {
       const now = s.orders.find((x) => x.order_id === o.order_id) as WorkingOrder;
       if (now.remaining.isZero()) emit('order.closed', { order_id: o.order_id, status: 'filled', filled_qty: now.qty.toString(), reason: 'filled' });
       else if (now.side === 'sell' && !positionQty(s.ledger, now.symbol).isPositive()) emit('order.closed', { order_id: o.order_id, status: 'canceled', filled_qty: now.qty.sub(now.remaining).toString(), reason: 'position_closed' });
-      else if (now.bars_seen >= now.expire_bars) emit('order.closed', { order_id: o.order_id, status: 'expired', filled_qty: now.qty.sub(now.remaining).toString(), reason: `not filled within ${now.expire_bars} bars` });
+      else if (now.bars_seen >= now.expire_bars) {
+        emit('order.closed', { order_id: o.order_id, status: 'expired', filled_qty: now.qty.sub(now.remaining).toString(), reason: `not filled within ${now.expire_bars} bars` });
+        replaceCloseRemainder(now);
+      }
     }
+
+    // ---- BEGIN close-remainder re-placement (issue F9 item 7b; rule: closeRemainder in execution/fills.ts) ----
+    // A close (a sell whose remainder covers the whole position: an exit or an operator flatten)
+    // that expires unfilled or partly filled is re-placed at once as a new market sell of what is
+    // held, so it works from the next bar on; again and again until the position is flat. It
+    // continues an order already allowed, so no gate runs (as for orders working in any tier or
+    // while paused); the verdict is recorded as gate "engine", code "close_remainder".
+    function replaceCloseRemainder(expired: WorkingOrder): void {
+      const qty = closeRemainder(expired, positionQty(s.ledger, expired.symbol));
+      if (qty === null) return;
+      const close = (lastClose(s, expired.symbol) as Decimal).toString();
+      const intentId = `I${s.seq.intent + 1}`;
+      const base = { symbol: expired.symbol, side: 'sell', order_type: 'market', qty: qty.toString(), limit_price: null, stop_price: null, unit_cost: close, ref_price: close };
+      emit('intent.created', { intent_id: intentId, signal_id: null, ...base, sizing: { mode: 'close_remainder', replaces: expired.order_id } });
+      emit('risk.decided', {
+        intent_id: intentId, gate: 'engine', outcome: 'allow', qty_requested: qty.toString(), qty_allowed: qty.toString(),
+        reasons: [{ code: 'close_remainder', detail: `re-placement of order ${expired.order_id}: it expired with ${qty.toString()} ${expired.symbol} still held` }], tier: s.tier,
+      });
+      emit('order.placed', { order_id: `O${s.seq.order + 1}`, intent_id: intentId, ...base, expire_bars: book.execution.market_expire_bars });
+    }
+    // ---- END close-remainder re-placement ----
 
     // 3. mark and tier
     const { equity, positions } = equityOf(s);

@@ -1,6 +1,6 @@
 /**
  * Property test of the whole engine: random price paths (including zero-volume bars and gaps),
- * random execution settings (small participation caps force partial fills;
+ * random execution settings (small participation caps force partial fills and close re-placements;
  * no cap at all fills whole, empty bars included), random sizing and
  * random operator flattens never break the invariants the engine checks each tick, and always
  * leave cash equal to a recomputation from the fill events alone, and fold(events) equal to the
@@ -56,7 +56,7 @@ function path(steps: { move: number; wick: number; volume: number; gap: number }
 }
 
 test('property: random paths, settings and operator flattens never break the engine invariants', () => {
-  const seen = { fills: 0, partial: 0, clamped: 0, operator: 0, expired: 0, denied: 0, uncapped: 0 };
+  const seen = { fills: 0, partial: 0, clamped: 0, operator: 0, expired: 0, denied: 0, replaced: 0, uncapped: 0 };
   fc.assert(fc.property(fc.array(step, { minLength: 5, maxLength: 80 }), settings, (steps, st) => {
     const cfg: BookConfigInput = {
       book_id: 'prop', data: { symbols: ['BTC/USD'], timeframe_s: 3600 },
@@ -82,6 +82,7 @@ test('property: random paths, settings and operator flattens never break the eng
       if (e.type === 'risk.decided' && pl.gate === 'operator') seen.operator++;
       if (e.type === 'risk.decided' && pl.outcome === 'deny') seen.denied++;
       if (e.type === 'order.closed' && pl.status === 'expired') seen.expired++;
+      if (e.type === 'risk.decided' && pl.gate === 'engine' && pl.outcome === 'allow') seen.replaced++;
       if (e.type === 'fill.executed' && st.participation === null) seen.uncapped++;
       if (e.type !== 'fill.executed') continue;
       seen.fills++;

@@ -142,3 +142,44 @@ test('the per-tick invariant check fires on a corrupted state (fills and lots di
   const noCash = { ...s, ledger: { ...s.ledger, cash: s.ledger.cash.add(Decimal.ONE) } };
   assert.throws(() => d.step({ type: 'bar_closed', time_ms: next.open_time_ms + H, candles: [next] }, noCash), /invariant: cash \+ open cost basis/);
 });
+
+test('close remainder: an exit partly filled on thin bars that expires is re-placed at once until flat, so the next entry is not blocked', () => {
+  // sign of SMA(1) - SMA(2) = sign of the close's change: up-cross at 4 (enter), down-cross at 7 (exit), up-cross at 11 (enter again)
+  const closes = [20000, 20000, 20050, 20000, 20100, 20200, 20300, 20100, 20050, 20000, 19950, 20100, 20200, 20300];
+  const volume = (i: number) => (i === 8 || i === 9 ? '0.3' : '1000'); // 10 % of 0.3 = 0.03 a bar
+  const bars = candles(closes).map((c, i) => ({ ...c, volume: Decimal.parse(volume(i)) }));
+  const cfg = config({ sizing: { mode: 'fixed_qty', qty: '0.1' }, execution: { slippage_bps: '0', impact_bps_per_volume_pct: '0', participation_pct_max: '10', market_expire_bars: 2 } });
+  const r = runBacktest(cfg, bars);
+  const fills = ofType(r.events, 'fill.executed').map((e) => [P(e).order_id, P(e).side, P(e).qty, P(e).bar_open_time_ms]);
+  assert.deepEqual(fills, [
+    ['O1', 'buy', '0.1', T0 + 5 * H],
+    ['O2', 'sell', '0.03', T0 + 8 * H], ['O2', 'sell', '0.03', T0 + 9 * H], // the exit, capped on the thin bars
+    ['O3', 'sell', '0.04', T0 + 10 * H], // its re-placement, from the bar after the expiry
+    ['O4', 'buy', '0.1', T0 + 12 * H], // the next up-cross entered: the book was flat
+  ]);
+  // at the close of bar 9: O2 expires and O3 is placed for the remainder, recorded like any order
+  const at9 = r.events.filter((e) => e.time_ms === T0 + 10 * H && ['order.closed', 'intent.created', 'risk.decided', 'order.placed'].includes(e.type));
+  assert.deepEqual(at9.map((e) => e.type), ['order.closed', 'intent.created', 'risk.decided', 'order.placed']);
+  assert.deepEqual(P(at9[0]), { order_id: 'O2', status: 'expired', filled_qty: '0.06', reason: 'not filled within 2 bars' });
+  assert.deepEqual(P(at9[1]), { intent_id: 'I3', signal_id: null, symbol: 'BTC/USD', side: 'sell', order_type: 'market', qty: '0.04', limit_price: null, stop_price: null, unit_cost: '20000', ref_price: '20000', sizing: { mode: 'close_remainder', replaces: 'O2' } });
+  assert.deepEqual(P(at9[2]), { intent_id: 'I3', gate: 'engine', outcome: 'allow', qty_requested: '0.04', qty_allowed: '0.04', reasons: [{ code: 'close_remainder', detail: 're-placement of order O2: it expired with 0.04 BTC/USD still held' }], tier: 'normal' });
+  assert.deepEqual(P(at9[3]), { order_id: 'O3', intent_id: 'I3', symbol: 'BTC/USD', side: 'sell', order_type: 'market', qty: '0.04', limit_price: null, stop_price: null, unit_cost: '20000', ref_price: '20000', expire_bars: 2 });
+  assert.equal(r.summary.trades_closed, 1);
+  const d = engineDecider(resolveBook(cfg));
+  assert.equal(engineStateHash(fold(d, r.events)), r.summary.state_hash, 'the re-placement folds like any order');
+  // an operator flatten is a close too: on thin bars (0.03 a bar) it is re-placed until flat, and meanwhile the
+  // skill sees a position with a working sell (the down-cross at 7 emits no second exit)
+  let s = d.step({ type: 'start', time_ms: T0 }, d.initialState()).state;
+  const thin = bars.map((c, i) => (i >= 6 ? { ...c, volume: Decimal.parse('0.3') } : c));
+  for (const c of thin.slice(0, 6)) s = d.step({ type: 'bar_closed', time_ms: c.open_time_ms + H, candles: [c] }, s).state;
+  const all: EngineEvent[] = [];
+  const apply = (x: { events: EngineEvent[]; state: typeof s }) => { all.push(...x.events); s = x.state; };
+  apply(d.step({ type: 'flatten', time_ms: s.time_ms, reason: 'test', symbols: null }, s));
+  for (const c of thin.slice(6, 11)) apply(d.step({ type: 'bar_closed', time_ms: c.open_time_ms + H, candles: [c] }, s));
+  assert.deepEqual(ofType(all, 'fill.executed').map((e) => [P(e).order_id, P(e).qty, P(e).bar_open_time_ms]), [
+    ['O2', '0.03', T0 + 6 * H], ['O2', '0.03', T0 + 7 * H], ['O3', '0.03', T0 + 8 * H], ['O3', '0.01', T0 + 9 * H],
+  ]);
+  assert.deepEqual(P(ofType(all, 'intent.created')[1]).sizing, { mode: 'close_remainder', replaces: 'O2' });
+  assert.deepEqual(ofType(all, 'signal.emitted'), [], 'no second exit while the remainder is being sold');
+  assert.deepEqual(s.positions, {}, 'flat in the end');
+});

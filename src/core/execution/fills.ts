@@ -76,6 +76,17 @@ export function participationCap(bar: Candle, model: ExecutionModel, pair: PairS
 }
 
 /**
+ * The close-remainder rule: when a SELL order ends expired while its unfilled remainder still
+ * covers the whole position held (it was a close: an exit or an operator flatten meant to go
+ * flat), the engine re-places a market sell of what is held on the next bar. Returns that
+ * quantity, or null when nothing is to be re-placed (a buy, a partial reduce, or nothing held).
+ */
+export function closeRemainder(order: { readonly side: Side; readonly remaining: Decimal }, held: Decimal): Decimal | null {
+  if (order.side !== 'sell' || !held.isPositive() || order.remaining.lt(held)) return null;
+  return held;
+}
+
+/**
  * Matches an order against one bar. Returns null when it does not trade on this bar (and did
  * not trigger); a Match with qty 0 when a stop triggered but no volume was available.
  */

@@ -2,13 +2,13 @@
  * Paper fill rules on tiny hand-built bars (each rule needs a specific bar shape): market at the
  * open with adverse slippage, limit at the limit or at a gapped open, stop on the touch,
  * participation caps leaving the rest working, and no fill on an empty bar; an observed price is
- * never rounded to the pair's tick (only computed ones are); no volume cap.
+ * never rounded to the pair's tick (only computed ones are); no volume cap; the close-remainder rule.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Decimal } from '../money/decimal.js';
 import type { Candle } from '../market/candle.js';
-import { DEFAULT_PAIRS, feeFor, matchOrder, type ExecutionModel, type MatchableOrder, type PairSpec } from './index.js';
+import { closeRemainder, DEFAULT_PAIRS, feeFor, matchOrder, type ExecutionModel, type MatchableOrder, type PairSpec } from './index.js';
 
 const D = (s: string) => Decimal.parse(s);
 const BTC = DEFAULT_PAIRS['BTC/USD'] as PairSpec;
@@ -92,6 +92,15 @@ test('no volume cap (null): the whole order fills on any bar, a bar with no volu
   assert.deepEqual(show(matchOrder(order({ remaining: D('2') }), empty, model('0', null), BTC)), ['2', '20000.05', 'taker', false]);
   assert.equal(matchOrder(order({}), empty, model('0', '100'), BTC), null, 'with a cap an empty bar still fills nothing');
   assert.throws(() => matchOrder(order({}), empty, model('0', null, '1'), BTC), /impact_bps_per_volume_pct needs a bar volume/);
+});
+
+test('close remainder: an expired sell whose remainder covers the whole position is re-placed for what is held', () => {
+  const sell = (remaining: string) => ({ side: 'sell' as const, remaining: D(remaining) });
+  assert.equal(closeRemainder(sell('0.7'), D('0.7'))?.toString(), '0.7', 'an exit, partly filled');
+  assert.equal(closeRemainder(sell('1'), D('0.7'))?.toString(), '0.7', 'remainder above the position: sells what is held');
+  assert.equal(closeRemainder(sell('0.3'), D('0.7')), null, 'a partial reduce: not a close');
+  assert.equal(closeRemainder(sell('0.7'), D('0')), null, 'flat: nothing to re-place');
+  assert.equal(closeRemainder({ side: 'buy', remaining: D('1') }, D('1')), null, 'buys are never re-placed');
 });
 
 test('fees: percent of cost, half-even to the fee precision', () => {
