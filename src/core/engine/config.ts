@@ -25,6 +25,8 @@ const symbol = z.string().regex(/^[A-Z0-9]{2,10}\/[A-Z0-9]{2,10}$/, 'a symbol li
 export const BOOK_SYMBOLS_MAX = 50;
 export const BOOK_SKILLS_MAX = 20;
 export const HISTORY_BARS_MAX = 5_000;
+/** Fee precision a book may ask for: enough that cost (price decimals + lot decimals) x a fee percent is exact. */
+export const FEE_DECIMALS_MAX = 24;
 
 const sizingSchema = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('fixed_qty'), qty: positiveDec }),
@@ -71,7 +73,8 @@ export const bookConfigSchema = z.strictObject({
     lot_decimals: z.number().int().min(0).max(12),
     ordermin: dec.nullable(),
     costmin: dec.nullable(),
-    fee_decimals: z.number().int().min(0).max(12),
+    /** Up to FEE_DECIMALS_MAX so a reference book can keep fees unrounded (price x lot x pct has ~17 digits). */
+    fee_decimals: z.number().int().min(0).max(FEE_DECIMALS_MAX),
   })).default({}),
   initial_cash: positiveDec,
 });
