@@ -1,6 +1,7 @@
 /**
  * Property test of the whole book: random price paths (including zero-volume bars and gaps),
- * random execution settings (small participation caps force partial fills), random sizing and
+ * random execution settings (small participation caps force partial fills and close re-placements;
+ * no cap at all fills whole, empty bars included), random sizing and
  * random operator flattens (book.flatten through the operator command) never break the invariants
  * the book checks, and always leave cash equal to a recomputation from the fill events alone, and
  * the fold of the STORED (encoded, then decoded) events equal to the state the steps built. A
@@ -26,7 +27,7 @@ const settings = fc.record({
   sizing: fc.constantFrom<BookConfigInput['sizing']>(
     { mode: 'pct_equity', pct: '100' }, { mode: 'pct_equity', pct: '35' }, { mode: 'fixed_qty', qty: '0.05' },
     { mode: 'fixed_notional', notional: '2500' }, { mode: 'vol_target', risk_pct: '2', atr_mult: '2', pct_equity_max: '90' }),
-  participation: fc.constantFrom('0.5', '5', '100'),
+  participation: fc.constantFrom<string | null>('0.5', '5', '100', null),
   slippage: fc.constantFrom('0', '5', '50'),
   skill: fc.constantFrom(
     { skill: 'sma-cross', params: { fast: 1, slow: 2, atr_period: 1 } },
@@ -53,13 +54,13 @@ function path(steps: { move: number; wick: number; volume: number; gap: number }
 }
 
 test('property: random paths, settings and operator flattens never break the book invariants', () => {
-  const seen = { fills: 0, partial: 0, clamped: 0, operator: 0, expired: 0, denied: 0 };
+  const seen = { fills: 0, partial: 0, clamped: 0, operator: 0, expired: 0, denied: 0, replaced: 0, uncapped: 0 };
   fc.assert(fc.property(fc.array(step, { minLength: 5, maxLength: 80 }), settings, (steps, st) => {
     const cfg: BookConfigInput = {
       book_id: 'prop', data: { symbols: ['BTC/USD'], timeframe_s: 3600 },
       skills: [{ skill: st.skill.skill, symbols: ['BTC/USD'], params: st.skill.params }], sizing: st.sizing,
       risk: { profile: 'default@1', overrides: { asset_exposure_pct_max: '100' } },
-      execution: { slippage_bps: st.slippage, impact_bps_per_volume_pct: '1', participation_pct_max: st.participation, market_expire_bars: 2 },
+      execution: { slippage_bps: st.slippage, impact_bps_per_volume_pct: st.participation === null ? '0' : '1', participation_pct_max: st.participation, market_expire_bars: 2 },
       initial_cash: '10000',
     };
     const h = new BookHarness(cfg);
@@ -78,6 +79,8 @@ test('property: random paths, settings and operator flattens never break the boo
       if (e.type === 'risk.decided' && pl.gate === 'operator') seen.operator++;
       if (e.type === 'risk.decided' && pl.outcome === 'deny') seen.denied++;
       if (e.type === 'order.closed' && pl.status === 'expired') seen.expired++;
+      if (e.type === 'risk.decided' && pl.gate === 'engine' && pl.outcome === 'allow') seen.replaced++;
+      if (e.type === 'fill.executed' && st.participation === null) seen.uncapped++;
       if (e.type !== 'fill.executed') continue;
       seen.fills++;
       if (pl.remaining !== '0') seen.partial++;

@@ -166,3 +166,45 @@ test('step.started begins every step and names its command', () => {
   ]);
   assert.equal(h.events.filter((e) => e.type === 'step.started').length, steps.length);
 });
+
+test('close remainder: an exit partly filled on thin bars that expires is re-placed at once until flat, so the next entry is not blocked', () => {
+  // sign of SMA(1) - SMA(2) = sign of the close's change: up-cross at 4 (enter), down-cross at 7 (exit), up-cross at 11 (enter again)
+  const closes = [20000, 20000, 20050, 20000, 20100, 20200, 20300, 20100, 20050, 20000, 19950, 20100, 20200, 20300];
+  const volume = (i: number) => (i === 8 || i === 9 ? '0.3' : '1000'); // 10 % of 0.3 = 0.03 a bar
+  const bars = candlesOf(closes).map((c, i) => ({ ...c, volume: Decimal.parse(volume(i)) }));
+  const cfg = config({ sizing: { mode: 'fixed_qty', qty: '0.1' }, execution: { slippage_bps: '0', impact_bps_per_volume_pct: '0', participation_pct_max: '10', market_expire_bars: 2 } });
+  const h = runBook(cfg, bars);
+  const events = h.encoded;
+  const fills = ofType(events, 'fill.executed').map((e) => [P(e).order_id, P(e).side, P(e).qty, P(e).bar_open_time_ms]);
+  assert.deepEqual(fills, [
+    ['O1', 'buy', '0.1', T0 + 5 * H],
+    ['O2', 'sell', '0.03', T0 + 8 * H], ['O2', 'sell', '0.03', T0 + 9 * H], // the exit, capped on the thin bars
+    ['O3', 'sell', '0.04', T0 + 10 * H], // its re-placement, from the bar after the expiry
+    ['O4', 'buy', '0.1', T0 + 12 * H], // the next up-cross entered: the book was flat
+  ]);
+  // at the close of bar 9: O2 expires and O3 is placed for the remainder, recorded like any order
+  const at9 = events.filter((e) => e.time_ms === T0 + 10 * H && ['order.closed', 'intent.created', 'risk.decided', 'order.placed'].includes(e.type));
+  assert.deepEqual(at9.map((e) => e.type), ['order.closed', 'intent.created', 'risk.decided', 'order.placed']);
+  assert.deepEqual(P(at9[0]), { order_id: 'O2', status: 'expired', filled_qty: '0.06', reason: 'not filled within 2 bars' });
+  assert.deepEqual(P(at9[1]), { intent_id: 'I3', signal_id: null, symbol: 'BTC/USD', side: 'sell', order_type: 'market', qty: '0.04', limit_price: null, stop_price: null, unit_cost: '20000', ref_price: '20000', sizing: { mode: 'close_remainder', replaces: 'O2' } });
+  assert.deepEqual(P(at9[2]), { intent_id: 'I3', gate: 'engine', outcome: 'allow', qty_requested: '0.04', qty_allowed: '0.04', reasons: [{ code: 'close_remainder', detail: 're-placement of order O2: it expired with 0.04 BTC/USD still held' }], tier: 'normal' });
+  assert.deepEqual(P(at9[3]), { order_id: 'O3', intent_id: 'I3', symbol: 'BTC/USD', side: 'sell', order_type: 'market', qty: '0.04', limit_price: null, stop_price: null, unit_cost: '20000', ref_price: '20000', expire_bars: 2 });
+  assert.equal(h.state.ledger.trades_closed, 1);
+  assert.equal(stateHash(fold(h.kernel.decider, h.events)), h.stateHash(), 'the re-placement folds like any order');
+  // an operator flatten is a close too: on thin bars (0.03 a bar) it is re-placed until flat, and meanwhile the
+  // skill sees a position with a working sell (the down-cross at 7 emits no second exit)
+  const f = new BookHarness(cfg);
+  f.start(T0);
+  const thin = bars.map((c, i) => (i >= 6 ? { ...c, volume: Decimal.parse('0.3') } : c));
+  f.ticks(thin.slice(0, 6));
+  const from = f.events.length;
+  f.op('book.flatten', { reason: 'test' });
+  f.ticks(thin.slice(6, 11));
+  const after = f.encoded.slice(from);
+  assert.deepEqual(ofType(after, 'fill.executed').map((e) => [P(e).order_id, P(e).qty, P(e).bar_open_time_ms]), [
+    ['O2', '0.03', T0 + 6 * H], ['O2', '0.03', T0 + 7 * H], ['O3', '0.03', T0 + 8 * H], ['O3', '0.01', T0 + 9 * H],
+  ]);
+  assert.deepEqual(P(ofType(after, 'intent.created')[1]).sizing, { mode: 'close_remainder', replaces: 'O2' });
+  assert.deepEqual(ofType(after, 'signal.emitted'), [], 'no second exit while the remainder is being sold');
+  assert.equal(f.state.positions.size, 0, 'flat in the end');
+});

@@ -25,6 +25,8 @@ const symbol = z.string().regex(/^[A-Z0-9]{2,10}\/[A-Z0-9]{2,10}$/, 'a symbol li
 export const BOOK_SYMBOLS_MAX = 50;
 export const BOOK_SKILLS_MAX = 20;
 export const HISTORY_BARS_MAX = 5_000;
+/** Fee precision a book may ask for: enough that cost (price decimals + lot decimals) x a fee percent is exact. */
+export const FEE_DECIMALS_MAX = 24;
 
 const sizingSchema = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('fixed_qty'), qty: positiveDec }),
@@ -62,7 +64,8 @@ export const bookConfigSchema = z.strictObject({
   execution: z.strictObject({
     slippage_bps: dec.default('5'),
     impact_bps_per_volume_pct: dec.default('0'),
-    participation_pct_max: positiveDec.default('10'),
+    /** Percent of a bar's volume one order may take per bar (0 < x <= 100); null = no volume cap. */
+    participation_pct_max: positiveDec.nullable().default('10'),
     market_expire_bars: z.number().int().min(1).max(1000).default(3),
   }).default({ slippage_bps: '5', impact_bps_per_volume_pct: '0', participation_pct_max: '10', market_expire_bars: 3 }),
   pairs: z.record(symbol, z.strictObject({
@@ -70,7 +73,8 @@ export const bookConfigSchema = z.strictObject({
     lot_decimals: z.number().int().min(0).max(12),
     ordermin: dec.nullable(),
     costmin: dec.nullable(),
-    fee_decimals: z.number().int().min(0).max(12),
+    /** Up to FEE_DECIMALS_MAX so a reference book can keep fees unrounded (price x lot x pct has ~17 digits). */
+    fee_decimals: z.number().int().min(0).max(FEE_DECIMALS_MAX),
   })).default({}),
   initial_cash: positiveDec,
 });
@@ -186,7 +190,10 @@ export function resolveBook(input: unknown): ResolvedBook {
   };
   const ex = config.execution;
   if (Decimal.parse(ex.slippage_bps).gte(Decimal.of(1000))) throw new BookConfigError('book config: execution.slippage_bps must be < 1000');
-  if (Number(ex.participation_pct_max) > 100) throw new BookConfigError('book config: execution.participation_pct_max must be <= 100');
+  if (ex.participation_pct_max !== null && Number(ex.participation_pct_max) > 100) throw new BookConfigError('book config: execution.participation_pct_max must be <= 100 (or null for no volume cap)');
+  if (ex.participation_pct_max === null && Decimal.parse(ex.impact_bps_per_volume_pct).isPositive()) {
+    throw new BookConfigError('book config: execution.impact_bps_per_volume_pct must be 0 when participation_pct_max is null (no volume model)');
+  }
   const config_json = jsonSafe(config);
   return {
     config,
@@ -202,7 +209,7 @@ export function resolveBook(input: unknown): ResolvedBook {
     execution: {
       slippage_bps: Decimal.parse(ex.slippage_bps),
       impact_bps_per_volume_pct: Decimal.parse(ex.impact_bps_per_volume_pct),
-      participation_pct_max: Decimal.parse(ex.participation_pct_max),
+      participation_pct_max: ex.participation_pct_max === null ? null : Decimal.parse(ex.participation_pct_max),
       market_expire_bars: ex.market_expire_bars,
     },
     pairs,

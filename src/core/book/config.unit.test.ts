@@ -56,3 +56,14 @@ test('refusals name the field: skill params, one skill per symbol, symbols outsi
   assert.match(err({ ...base, sizing: { mode: 'pct_equity', pct: '150' } }), /sizing.pct: at most 100/);
   assert.match(err({ ...base, initial_cash: 1000 }), /initial_cash/);
 });
+
+test('execution: participation_pct_max defaults to 10, null = no volume cap (then no impact), at most 100; fee_decimals up to 24', () => {
+  assert.equal(resolveBook(base).execution.participation_pct_max?.toString(), '10');
+  assert.equal(resolveBook({ ...base, execution: { slippage_bps: '0' } }).execution.participation_pct_max?.toString(), '10');
+  assert.equal(resolveBook({ ...base, execution: { participation_pct_max: null } }).execution.participation_pct_max, null);
+  assert.throws(() => resolveBook({ ...base, execution: { participation_pct_max: '100.5' } }), /participation_pct_max must be <= 100/);
+  assert.throws(() => resolveBook({ ...base, execution: { participation_pct_max: null, impact_bps_per_volume_pct: '1' } }), /impact_bps_per_volume_pct must be 0 when participation_pct_max is null/);
+  const pairs = { 'BTC/USD': { pair_decimals: 12, lot_decimals: 8, ordermin: null, costmin: null, fee_decimals: 24 } };
+  assert.equal(resolveBook({ ...base, data: { symbols: ['BTC/USD'], timeframe_s: 3600 }, pairs }).pairs['BTC/USD']?.fee_decimals, 24);
+  assert.throws(() => resolveBook({ ...base, pairs: { 'BTC/USD': { ...pairs['BTC/USD'], fee_decimals: 25 } } }), /fee_decimals/);
+});

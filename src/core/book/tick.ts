@@ -13,7 +13,7 @@
 import { canonicalJson, type CanonicalValue } from '../canonical/index.js';
 import { Decimal } from '../money/decimal.js';
 import { closeTimeMs, type Candle } from '../market/candle.js';
-import { feeFor, matchOrder, type PairSpec, type Side } from '../execution/index.js';
+import { closeRemainder, feeFor, matchOrder, type PairSpec, type Side } from '../execution/index.js';
 import { checkLedger, planFill, positionQty } from '../ledger/index.js';
 import { tierFor, profileRef, type OrderIntent, type Tier } from '../risk/index.js';
 import { sizeEntry, unitCost } from '../sizing/index.js';
@@ -146,8 +146,37 @@ function fillOrder(ctx: StepContext, o: WorkingOrder, bar: Candle, equityBefore:
   const close = (status: 'filled' | 'expired' | 'canceled', reason: string) => ctx.emit({ type: 'order.closed', time_ms, payload: { order_id: o.order_id, status, filled_qty: filledQty, reason } });
   if (o.remaining.isZero()) close('filled', 'filled');
   else if (o.side === 'sell' && !positionQty(s.ledger, o.symbol).isPositive()) close('canceled', 'position_closed');
-  else if (o.bars_seen >= o.expire_bars) close('expired', `not filled within ${o.expire_bars} bars`);
+  else if (o.bars_seen >= o.expire_bars) {
+    close('expired', `not filled within ${o.expire_bars} bars`);
+    replaceCloseRemainder(ctx, o);
+  }
   return filled;
+}
+
+/**
+ * The close-remainder rule (core/execution closeRemainder): a close (a sell whose remainder covers
+ * the whole position: an exit or an operator flatten) that expires unfilled or partly filled is
+ * re-placed at once as a market sell of what is held, so it works from the next bar on, again until
+ * the position is flat. It continues an order already allowed, so no gate runs (as for any working
+ * order, in any tier or while paused); the verdict is recorded as gate "engine", code
+ * "close_remainder". Meanwhile the skill sees the remainder as a position with a working sell.
+ */
+function replaceCloseRemainder(ctx: StepContext, expired: WorkingOrder): void {
+  const { book, s, time_ms } = ctx;
+  const qty = closeRemainder(expired, positionQty(s.ledger, expired.symbol));
+  if (qty === null) return;
+  const close = (lastClose(s, expired.symbol) as Decimal).toString();
+  const intent_id = `I${s.seq.intent + 1}`;
+  const base = { symbol: expired.symbol, side: 'sell' as const, qty: qty.toString(), limit_price: null, stop_price: null, unit_cost: close, ref_price: close };
+  ctx.emit({ type: 'intent.created', time_ms, payload: { intent_id, signal_id: null, order_type: 'market', ...base, sizing: { mode: 'close_remainder', replaces: expired.order_id } } });
+  ctx.emit({
+    type: 'risk.decided', time_ms,
+    payload: {
+      intent_id, gate: 'engine', outcome: 'allow', qty_requested: qty.toString(), qty_allowed: qty.toString(),
+      reasons: [{ code: 'close_remainder', detail: `re-placement of order ${expired.order_id}: it expired with ${qty.toString()} ${expired.symbol} still held` }], tier: s.tier,
+    },
+  });
+  ctx.emit({ type: 'order.placed', time_ms, payload: { order_id: `O${s.seq.order + 1}`, intent_id, order_type: 'market', ...base, expire_bars: book.execution.market_expire_bars } });
 }
 
 /**

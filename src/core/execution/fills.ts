@@ -9,8 +9,15 @@
  *   open and stop (taker); once triggered it stays triggered;
  * - participation: at most participation_pct_max of the bar's volume fills per bar; the rest keeps
  *   working on later bars until filled, canceled or expired. A bar with no volume fills nothing.
- * Prices round to the pair's price decimals against the trader (buys up, sells down); quantities
- * round down to lot decimals. Pure: the caller owns cash checks and state.
+ *   participation_pct_max null = no volume cap (volume is not modelled): an order fills whole on
+ *   any bar it trades on, a bar with no volume included (at its open, like engines that do not
+ *   model volume); the book config then requires impact_bps_per_volume_pct = 0.
+ * Rounding: an OBSERVED price (a bar's open taken as it is, a limit or stop price the order
+ * already carries) is never rounded: an old open with more decimals than the pair's tick has
+ * today was a real trade at its time. Only a price the engine COMPUTES (the open or stop moved by
+ * slippage and impact) is rounded to the pair's price decimals, against the trader (buys up,
+ * sells down). At 0 bps slippage and no impact a market fill is exactly the bar's open.
+ * Quantities round down to lot decimals. Pure: the caller owns cash checks and state.
  */
 import { Decimal } from '../money/decimal.js';
 import type { Candle } from '../market/candle.js';
@@ -23,8 +30,8 @@ export type OrderType = 'market' | 'limit' | 'stop';
 export interface ExecutionModel {
   readonly slippage_bps: Decimal;
   readonly impact_bps_per_volume_pct: Decimal;
-  /** Max share of a bar's volume one order may take in that bar, percent (0 < x <= 100). */
-  readonly participation_pct_max: Decimal;
+  /** Max share of a bar's volume one order may take in that bar, percent (0 < x <= 100); null = no volume cap. */
+  readonly participation_pct_max: Decimal | null;
 }
 
 export interface MatchableOrder {
@@ -47,15 +54,36 @@ export interface Match {
 const BPS = Decimal.of(10_000);
 const HUNDRED = Decimal.of(100);
 
-function slipped(price: Decimal, side: Side, bps: Decimal, pair: PairSpec): Decimal {
+/**
+ * The fill price from an observed price: moved against the trader by `bps` and then rounded to the
+ * pair's tick against them (buys up, sells down). With 0 bps nothing is computed, so the observed
+ * price is returned as it is, never rounded.
+ */
+export function slipped(price: Decimal, side: Side, bps: Decimal, pair: PairSpec): Decimal {
+  if (bps.isZero()) return price;
   const factor = side === 'buy' ? BPS.add(bps) : BPS.sub(bps);
   return price.mul(factor).div(BPS, pair.pair_decimals, side === 'buy' ? 'ceil' : 'floor');
 }
 
-/** The quantity this bar allows for one order: participation cap of its volume, lot-rounded down. */
-export function participationCap(bar: Candle, model: ExecutionModel, pair: PairSpec): Decimal {
+/**
+ * The quantity this bar allows for one order: participation cap of its volume, lot-rounded down;
+ * null when the model has no volume cap (any quantity, even on a bar with no volume).
+ */
+export function participationCap(bar: Candle, model: ExecutionModel, pair: PairSpec): Decimal | null {
+  if (model.participation_pct_max === null) return null;
   if (bar.count === 0 || !bar.volume.isPositive()) return Decimal.ZERO;
   return bar.volume.mul(model.participation_pct_max).div(HUNDRED, pair.lot_decimals, 'down');
+}
+
+/**
+ * The close-remainder rule: when a SELL order ends expired while its unfilled remainder still
+ * covers the whole position held (it was a close: an exit or an operator flatten meant to go
+ * flat), the engine re-places a market sell of what is held on the next bar. Returns that
+ * quantity, or null when nothing is to be re-placed (a buy, a partial reduce, or nothing held).
+ */
+export function closeRemainder(order: { readonly side: Side; readonly remaining: Decimal }, held: Decimal): Decimal | null {
+  if (order.side !== 'sell' || !held.isPositive() || order.remaining.lt(held)) return null;
+  return held;
 }
 
 /**
@@ -64,7 +92,7 @@ export function participationCap(bar: Candle, model: ExecutionModel, pair: PairS
  */
 export function matchOrder(order: MatchableOrder, bar: Candle, model: ExecutionModel, pair: PairSpec): Match | null {
   const cap = participationCap(bar, model, pair);
-  const qty = order.remaining.min(cap).round(pair.lot_decimals, 'down');
+  const qty = (cap === null ? order.remaining : order.remaining.min(cap)).round(pair.lot_decimals, 'down');
   const buy = order.side === 'buy';
 
   if (order.type === 'limit') {
@@ -87,6 +115,7 @@ export function matchOrder(order: MatchableOrder, bar: Candle, model: ExecutionM
   if (qty.isZero()) return triggeredNow ? { qty, price: base, liquidity: 'taker', triggered_now: true } : null;
   let bps = model.slippage_bps;
   if (model.impact_bps_per_volume_pct.isPositive()) {
+    if (!bar.volume.isPositive()) throw new RangeError('impact_bps_per_volume_pct needs a bar volume (a book without a volume cap must set it to 0)');
     const pctOfVolume = qty.mul(HUNDRED).div(bar.volume, 8, 'up');
     bps = bps.add(pctOfVolume.mul(model.impact_bps_per_volume_pct)).round(8, 'up');
   }

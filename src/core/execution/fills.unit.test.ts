@@ -1,20 +1,21 @@
 /**
  * Paper fill rules on tiny hand-built bars (each rule needs a specific bar shape): market at the
  * open with adverse slippage, limit at the limit or at a gapped open, stop on the touch,
- * participation caps leaving the rest working, and no fill on an empty bar.
+ * participation caps leaving the rest working, and no fill on an empty bar; an observed price is
+ * never rounded to the pair's tick (only computed ones are); no volume cap; the close-remainder rule.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Decimal } from '../money/decimal.js';
 import type { Candle } from '../market/candle.js';
-import { DEFAULT_PAIRS, feeFor, matchOrder, type ExecutionModel, type MatchableOrder, type PairSpec } from './index.js';
+import { closeRemainder, DEFAULT_PAIRS, feeFor, matchOrder, type ExecutionModel, type MatchableOrder, type PairSpec } from './index.js';
 
 const D = (s: string) => Decimal.parse(s);
 const BTC = DEFAULT_PAIRS['BTC/USD'] as PairSpec;
 const bar = (o: string, h: string, l: string, c: string, v = '100', count = 10): Candle => ({
   symbol: 'BTC/USD', interval_s: 3600, open_time_ms: 0, open: D(o), high: D(h), low: D(l), close: D(c), volume: D(v), vwap: null, count,
 });
-const model = (slip = '10', part = '100', impact = '0'): ExecutionModel => ({ slippage_bps: D(slip), participation_pct_max: D(part), impact_bps_per_volume_pct: D(impact) });
+const model = (slip = '10', part: string | null = '100', impact = '0'): ExecutionModel => ({ slippage_bps: D(slip), participation_pct_max: part === null ? null : D(part), impact_bps_per_volume_pct: D(impact) });
 const show = (m: ReturnType<typeof matchOrder>) => (m === null ? null : [m.qty.toString(), m.price.toString(), m.liquidity, m.triggered_now]);
 const order = (o: Partial<MatchableOrder>): MatchableOrder => ({ side: 'buy', type: 'market', remaining: D('1'), limit_price: null, stop_price: null, triggered: false, ...o });
 
@@ -27,6 +28,22 @@ test('market: T+1 open moved against the trader by slippage, rounded to the tick
   const odd = bar('20000.3', '20100', '19900', '20050');
   assert.equal(matchOrder(order({}), odd, model('3'), BTC)?.price.toString(), '20006.4');
   assert.equal(matchOrder(order({ side: 'sell' }), odd, model('3'), BTC)?.price.toString(), '19994.2');
+});
+
+test('market at 0 bps: exactly the open, never rounded to today\'s tick (an old open with 5 decimals was a real trade)', () => {
+  const old = bar('122.12345', '123', '121', '122.5');
+  assert.deepEqual(show(matchOrder(order({}), old, model('0'), BTC)), ['1', '122.12345', 'taker', false]);
+  assert.equal(matchOrder(order({ side: 'sell' }), old, model('0'), BTC)?.price.toString(), '122.12345');
+  // a computed price still rounds against the trader: 1 bps on 122.12345 = 122.1356623.. -> buy 122.2, sell 122.1
+  assert.equal(matchOrder(order({}), old, model('1'), BTC)?.price.toString(), '122.2');
+  assert.equal(matchOrder(order({ side: 'sell' }), old, model('1'), BTC)?.price.toString(), '122.1');
+  // a stop that gaps through fills at the open as it is; one touched intra-bar at its own (already on-tick) price
+  const stop = order({ side: 'sell', type: 'stop', stop_price: D('120') });
+  assert.equal(matchOrder(stop, bar('119.98765', '120', '119', '119.5'), model('0'), BTC)?.price.toString(), '119.98765');
+  assert.equal(matchOrder(stop, bar('121.55555', '122', '119', '119.5'), model('0'), BTC)?.price.toString(), '120');
+  // a limit gapped through fills at the open as it is
+  const limit = order({ type: 'limit', limit_price: D('122.2') });
+  assert.equal(matchOrder(limit, old, model('0'), BTC)?.price.toString(), '122.12345');
 });
 
 test('market: optional impact adds bps per percent of the bar volume taken', () => {
@@ -65,6 +82,25 @@ test('participation cap: at most a share of the bar volume fills; an empty bar f
   const stopEmpty = matchOrder(order({ type: 'stop', stop_price: D('19000') }), bar('20000', '20000', '20000', '20000', '0', 0), model(), BTC);
   assert.equal(stopEmpty?.qty.toString(), '0');
   assert.equal(stopEmpty?.triggered_now, true, 'a stop that is touched triggers even if nothing can fill');
+});
+
+test('no volume cap (null): the whole order fills on any bar, a bar with no volume included (at its open)', () => {
+  const thin = bar('20000', '20100', '19900', '20050', '0.1');
+  assert.equal(matchOrder(order({ remaining: D('5') }), thin, model('0', null), BTC)?.qty.toString(), '5');
+  assert.equal(matchOrder(order({ remaining: D('5') }), thin, model('0', '10'), BTC)?.qty.toString(), '0.01');
+  const empty = bar('20000.05', '20000.05', '20000.05', '20000.05', '0', 0);
+  assert.deepEqual(show(matchOrder(order({ remaining: D('2') }), empty, model('0', null), BTC)), ['2', '20000.05', 'taker', false]);
+  assert.equal(matchOrder(order({}), empty, model('0', '100'), BTC), null, 'with a cap an empty bar still fills nothing');
+  assert.throws(() => matchOrder(order({}), empty, model('0', null, '1'), BTC), /impact_bps_per_volume_pct needs a bar volume/);
+});
+
+test('close remainder: an expired sell whose remainder covers the whole position is re-placed for what is held', () => {
+  const sell = (remaining: string) => ({ side: 'sell' as const, remaining: D(remaining) });
+  assert.equal(closeRemainder(sell('0.7'), D('0.7'))?.toString(), '0.7', 'an exit, partly filled');
+  assert.equal(closeRemainder(sell('1'), D('0.7'))?.toString(), '0.7', 'remainder above the position: sells what is held');
+  assert.equal(closeRemainder(sell('0.3'), D('0.7')), null, 'a partial reduce: not a close');
+  assert.equal(closeRemainder(sell('0.7'), D('0')), null, 'flat: nothing to re-place');
+  assert.equal(closeRemainder({ side: 'buy', remaining: D('1') }, D('1')), null, 'buys are never re-placed');
 });
 
 test('fees: percent of cost, half-even to the fee precision', () => {

@@ -42,9 +42,15 @@ export interface SkillContext<P> {
   readonly params: P;
   /** Oldest first; the last is the bar that just closed (T). At most the declared warm-up. */
   readonly bars: readonly SkillBar[];
+  /**
+   * Everything held of the symbol, to the last lot: a skill is flat only at exactly 0. The remainder
+   * of a close that filled partly is a position (the engine keeps re-placing its sell until flat,
+   * and `pending_sell` is true meanwhile), never dust to be ignored.
+   */
   readonly position_qty: Decimal;
   /** Quantity-weighted entry price of the open lots, or null when flat. */
   readonly avg_entry: Decimal | null;
+  /** A buy / sell order of this symbol is working (placed at an earlier close or re-placed by the engine this tick). */
   readonly pending_buy: boolean;
   readonly pending_sell: boolean;
   readonly memory: SkillMemory;
