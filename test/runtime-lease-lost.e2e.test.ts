@@ -61,7 +61,7 @@ describe('paper runtime: lease lost and crash recovery [postgres]', () => {
     assert.equal(restored.previous_run_crashed, true);
     await q.waitFor('ready');
     const started = q.lines.find((l) => l.event === 'step_committed' && l.command === 'runtime.start')!;
-    assert.deepEqual(started.types, ['runtime.started']);
+    assert.deepEqual(started.types, ['step.started', 'runtime.started']);
     q.child.kill('SIGTERM');
     assert.equal(await q.exit, 0);
   });

@@ -9,7 +9,7 @@ import { bytesEqual, toHex } from '../core/canonical/hash.js';
 import { canonicalBytes } from '../core/canonical/index.js';
 import { bookKernel, type BookKernel, type BookState } from '../core/book/index.js';
 import type { StoredEvent } from '../core/events/index.js';
-import type { EventStore } from '../store/event-store.js';
+import type { EventStore, Snapshot } from '../store/event-store.js';
 import { IntegrityError } from '../store/errors.js';
 
 /** The chosen kernel cannot fold this stream (e.g. a trading book folded without its config). */
@@ -64,6 +64,75 @@ export function kernelFor(stream: string): { name: string; kernel: BookKernel } 
   return isBookStream(stream) ? { name: 'book', kernel: bookKernel(null) } : null;
 }
 
+/** Where a pass starts: genesis, or a snapshot trusted as the starting point (--from-snapshot). */
+export interface StartPoint {
+  readonly from: { seq: number; hash: Uint8Array; state: BookState | undefined } | undefined;
+  /** The snapshots after the start, up to toSeq, to compare on the way. */
+  readonly snapshots: Omit<Snapshot, 'state'>[];
+}
+
+export async function startPoint(store: EventStore, stream: string, k: { name: string; kernel: BookKernel } | null, fromSnapshot: 'latest' | number | undefined, toSeq = Number.MAX_SAFE_INTEGER): Promise<StartPoint> {
+  let snapshots = (await store.snapshots(stream)).filter((x) => x.seq <= toSeq);
+  if (fromSnapshot === undefined) return { from: undefined, snapshots };
+  const atOrBefore = fromSnapshot === 'latest' ? toSeq : Math.min(toSeq, fromSnapshot);
+  const snap = await store.latestSnapshot(stream, atOrBefore === Number.MAX_SAFE_INTEGER ? atOrBefore : atOrBefore + 1);
+  if (snap === null) return { from: undefined, snapshots };
+  let state: BookState | undefined;
+  if (k) {
+    try {
+      state = k.kernel.codec.decode(snap.state);
+    } catch (e) {
+      throw new ReplayKernelError(stream, snap.seq, `${stream} snapshot at seq ${snap.seq} cannot be decoded by the ${k.name} kernel (${(e as Error).message}): verify from genesis`);
+    }
+  }
+  snapshots = snapshots.filter((x) => x.seq > snap.seq);
+  return { from: { seq: snap.seq, hash: snap.head_hash, state }, snapshots };
+}
+
+/**
+ * Compares the stored snapshots with the fold as a pass reaches their seqs: chain head and
+ * canonical state bytes (`state` is null for a chain-only stream).
+ */
+export class SnapshotChecker {
+  private next = 0;
+  constructor(private readonly stream: string, private readonly snapshots: readonly Omit<Snapshot, 'state'>[], private readonly k: { kernel: BookKernel } | null) {}
+
+  get checked(): number {
+    return this.snapshots.length;
+  }
+
+  /** At seq (the pass's position; a step end for re-execution): every snapshot up to it must be here and match. */
+  at(seq: number, headHash: Uint8Array, state: BookState | undefined): void {
+    const { stream } = this;
+    while (this.next < this.snapshots.length && this.snapshots[this.next]!.seq <= seq) {
+      const snap = this.snapshots[this.next]!;
+      if (snap.seq < seq) throw new IntegrityError(`${stream} snapshot at seq ${snap.seq} is not at the end of a step (the runtime writes them between steps)`, stream, snap.seq);
+      if (!bytesEqual(snap.head_hash, headHash)) {
+        throw new IntegrityError(`${stream} snapshot at seq ${seq}: its chain head ${toHex(snap.head_hash)} is not the log's ${toHex(headHash)}`, stream, seq);
+      }
+      if (this.k && state !== undefined) {
+        const fresh = canonicalBytes(this.k.kernel.codec.encode(state));
+        if (!bytesEqual(fresh, snap.state_bytes)) {
+          throw new IntegrityError(
+            `${stream} snapshot at seq ${seq} (${snap.kind}) differs from the state folded from the log up to it ` +
+              `(fold ${this.k.kernel.stateHash(state)}): the snapshot or the kernel changed`,
+            stream, seq,
+          );
+        }
+      }
+      this.next++;
+    }
+  }
+
+  /** At the end of the pass: no snapshot may lie beyond the log. */
+  end(headSeq: number): void {
+    if (this.next < this.snapshots.length) {
+      const s = this.snapshots[this.next]!;
+      throw new IntegrityError(`${this.stream} snapshot at seq ${s.seq} is beyond the end of the log (seq ${headSeq}): events are missing`, this.stream, headSeq + 1);
+    }
+  }
+}
+
 export async function replayVerify(
   store: EventStore,
   stream: string,
@@ -78,54 +147,16 @@ export async function replayVerify(
   opts: { fromSnapshot?: 'latest' | number; /** Stop at this seq (the head read before the pass: a live runtime keeps appending). */ toSeq?: number } = {},
 ): Promise<ReplayVerifyResult> {
   const k = kernelOverride ?? kernelFor(stream);
-  const toSeq = opts.toSeq ?? Number.MAX_SAFE_INTEGER;
-  let snapshots = (await store.snapshots(stream)).filter((x) => x.seq <= toSeq);
-  let next = 0;
-  let state = k?.kernel.decider.initialState();
-  let from: { seq: number; hash: Uint8Array } | undefined;
-  if (opts.fromSnapshot !== undefined) {
-    const atOrBefore = opts.fromSnapshot === 'latest' ? toSeq : Math.min(toSeq, opts.fromSnapshot);
-    const snap = await store.latestSnapshot(stream, atOrBefore === Number.MAX_SAFE_INTEGER ? atOrBefore : atOrBefore + 1);
-    if (snap !== null) {
-      if (k) {
-        try {
-          state = k.kernel.codec.decode(snap.state);
-        } catch (e) {
-          throw new ReplayKernelError(stream, snap.seq, `${stream} snapshot at seq ${snap.seq} cannot be decoded by the ${k.name} kernel (${(e as Error).message}): verify from genesis`);
-        }
-      }
-      from = { seq: snap.seq, hash: snap.head_hash };
-      snapshots = snapshots.filter((x) => x.seq > snap.seq);
-    }
-  }
-  const compare = (seq: number, headHash: Uint8Array) => {
-    while (next < snapshots.length && snapshots[next]!.seq === seq) {
-      const snap = snapshots[next]!;
-      if (!bytesEqual(snap.head_hash, headHash)) {
-        throw new IntegrityError(`${stream} snapshot at seq ${seq}: its chain head ${toHex(snap.head_hash)} is not the log's ${toHex(headHash)}`, stream, seq);
-      }
-      if (k) {
-        const fresh = canonicalBytes(k.kernel.codec.encode(state!));
-        if (!bytesEqual(fresh, snap.state_bytes)) {
-          throw new IntegrityError(
-            `${stream} snapshot at seq ${seq} (${snap.kind}) differs from the state folded from the log up to it ` +
-              `(fold ${k.kernel.stateHash(state!)}): the snapshot or the kernel changed`,
-            stream, seq,
-          );
-        }
-      }
-      next++;
-    }
-  };
-  if (from === undefined) compare(0, new Uint8Array(32));
+  const start = await startPoint(store, stream, k, opts.fromSnapshot, opts.toSeq);
+  let state = start.from?.state ?? k?.kernel.decider.initialState();
+  const checker = new SnapshotChecker(stream, start.snapshots, k);
+  if (start.from === undefined) checker.at(0, new Uint8Array(32), state);
   const v = await store.verify(stream, onProgress, 2000, (e) => {
     if (k) state = evolveOrExplain(k, stream, state!, e);
-    compare(e.seq, e.hash);
-  }, { from, toSeq: opts.toSeq });
-  if (next < snapshots.length) {
-    const s = snapshots[next]!;
-    throw new IntegrityError(`${stream} snapshot at seq ${s.seq} is beyond the end of the log (seq ${v.head_seq}): events are missing`, stream, v.head_seq + 1);
-  }
+    // a rebuild checks every event's seq: a snapshot is compared where it sits
+    checker.at(e.seq, e.hash, state);
+  }, { from: start.from, toSeq: opts.toSeq });
+  checker.end(v.head_seq);
   return {
     stream,
     events: v.events,
@@ -133,7 +164,7 @@ export async function replayVerify(
     chain_head: toHex(v.head_hash),
     state_hash: k ? k.kernel.stateHash(state!) : null,
     kernel: k?.name ?? null,
-    snapshots_checked: snapshots.length,
-    from_seq: from?.seq ?? 0,
+    snapshots_checked: checker.checked,
+    from_seq: start.from?.seq ?? 0,
   };
 }

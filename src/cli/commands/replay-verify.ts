@@ -39,7 +39,7 @@ export function registerReplayVerify(replay: Command, globals: () => GlobalOptio
       const opts = cmd.optsWithGlobals<Opts>();
       const fromSnapshot = fromSnapshotOf(opts.fromSnapshot);
       await withStore(globals(), 'replay verify', async ({ db, config }) => {
-        const { replayVerify, reexecute, storeInputs } = await import('../../replay/index.js');
+        const { replayVerify, reexecute, storeInputs, startPoint, SnapshotChecker } = await import('../../replay/index.js');
         const store = await replayStore(db);
         const streams = await streamsOf(store, db, opts.book);
         const kernels = await kernelChoice(db, store, opts.bookConfig, config.WARDEN_BOOK_CONFIG);
@@ -49,25 +49,27 @@ export function registerReplayVerify(replay: Command, globals: () => GlobalOptio
         for (const s of streams) {
           const k = await kernels.forStream(s.stream);
           const r = await quarantining(store, s.stream, 'replay verify', async () => {
-            bar?.start(s.head_seq, 0, { stream: `${s.stream} rebuild` });
-            // Both passes end at the head read before them: a live runtime (PostgreSQL) keeps appending.
-            const rebuilt = await replayVerify(store, s.stream, (n) => bar?.update(n), k ?? undefined, { fromSnapshot, toSeq: s.head_seq });
-            bar?.stop();
-            let reexecuted = null;
-            if (k && !opts.rebuildOnly) {
-              const from = rebuilt.from_seq > 0 ? await store.latestSnapshot(s.stream, rebuilt.from_seq + 1) : null;
-              bar?.start(s.head_seq, rebuilt.from_seq, { stream: `${s.stream} re-execute` });
-              reexecuted = await reexecute(store, s.stream, k.kernel, k.name, inputs, {
-                from: from ? { seq: from.seq, hash: from.head_hash, state: k.kernel.codec.decode(from.state) } : undefined,
-                onProgress: (n) => bar?.update(n),
-                toSeq: s.head_seq,
-              });
-              bar?.stop();
-              if (reexecuted.state_hash !== rebuilt.state_hash) {
-                throw new CliError(`${s.stream}: re-execution ended at state ${reexecuted.state_hash}, the rebuild at ${rebuilt.state_hash}`, EXIT.data);
-              }
+            // Every pass ends at the head read before it: a live runtime (PostgreSQL) keeps appending.
+            if (k === null || opts.rebuildOnly) {
+              bar?.start(s.head_seq, 0, { stream: `${s.stream} rebuild` });
+              const rebuilt = await replayVerify(store, s.stream, (n) => bar?.update(n), k ?? undefined, { fromSnapshot, toSeq: s.head_seq });
+              return { ...rebuilt, reexecuted: null };
             }
-            return { ...rebuilt, reexecuted: reexecuted ? { steps: reexecuted.steps, steps_checked: reexecuted.steps_checked } : null };
+            // ONE pass reads each event once: the chain checked, every step re-executed, every snapshot compared at its step's end.
+            const start = await startPoint(store, s.stream, k, fromSnapshot, s.head_seq);
+            const checker = new SnapshotChecker(s.stream, start.snapshots, k);
+            bar?.start(s.head_seq, start.from?.seq ?? 0, { stream: `${s.stream} verify` });
+            const rx = await reexecute(store, s.stream, k.kernel, k.name, inputs, {
+              from: start.from ? { seq: start.from.seq, hash: start.from.hash, state: start.from.state! } : undefined,
+              onProgress: (n) => bar?.update(n),
+              toSeq: s.head_seq,
+              onStep: (step) => checker.at(step.seq_to, step.events[step.events.length - 1]!.hash, step.state),
+            });
+            checker.end(rx.head_seq);
+            return {
+              stream: s.stream, events: rx.events, head_seq: rx.head_seq, chain_head: rx.chain_head, state_hash: rx.state_hash, kernel: k.name,
+              snapshots_checked: checker.checked, from_seq: start.from?.seq ?? 0, reexecuted: { steps: rx.steps, steps_checked: rx.steps_checked },
+            };
           }).finally(() => bar?.stop());
           results.push(r);
         }
