@@ -4,7 +4,7 @@
  *
  * For each size (10k and 100k events by default; 1M with `--1m`) and each engine (PGlite in a
  * temporary directory, PostgreSQL in a temporary schema), a book stream is written that the
- * minimal book kernel folds (book.opened + runtime.started, then operator.command_applied
+ * book kernel without a market folds (book.opened + runtime.started, then operator.command_applied
  * pause/resume alternating), with a snapshot every SNAPSHOT_EVERY events saved from the same fold
  * the way the runner does (codec-encoded state, store.saveSnapshot), and TAIL events after the
  * last one. Then the store is closed and reopened (a restart), and again after EXTRA_TAIL more

@@ -78,7 +78,7 @@ export const VARS = {
   },
   WARDEN_BOOK_CONFIG: {
     schema: z.string().min(1).max(4096),
-    meaning: 'optional: a book config (BOOK.json, the schema of `warden backtest --config`, data.source {"kind": "store"}) the runtime trades on the stored candles; unset = the minimal book (pause/resume only)',
+    meaning: 'optional: a book config (BOOK.json, the schema of `warden backtest --config`, data.source {"kind": "store"}) the runtime trades on the stored candles; unset = a book without a market (pause/resume only)',
     expected: 'a path to a readable JSON file, e.g. ./config/paper.book.json',
   },
 } as const satisfies Record<string, VarSpec>;
