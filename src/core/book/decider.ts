@@ -12,12 +12,13 @@ import type { CanonicalValue } from '../canonical/index.js';
 import type { Decider } from '../decider/index.js';
 import type { NewEvent } from '../events/index.js';
 import type { Candle } from '../market/candle.js';
+import { REASON_CHARS_MAX } from './limits.js';
 import { BOOK_ID_RE, INITIAL_BOOK_STATE, type BookState, type BookStatus, type ExecutionPlane } from './state.js';
 
 /** Operator commands the book understands (the inbox `command` column). */
 export const OPERATOR_COMMANDS = ['book.pause', 'book.resume'] as const;
 export type OperatorCommandName = (typeof OPERATOR_COMMANDS)[number];
-export const REASON_CHARS_MAX = 500;
+export { REASON_CHARS_MAX };
 
 /** Commands every book decider must accept from the runtime (the trading kernel adds its own). */
 export type RuntimeCommand =

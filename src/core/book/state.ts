@@ -9,6 +9,7 @@
  */
 import { canonicalBytes, type CanonicalValue } from '../canonical/index.js';
 import { sha256, toHex } from '../canonical/hash.js';
+import { BOOK_ID_RE } from './limits.js';
 
 /** The only execution planes that exist. There is no live plane and no code path to one. */
 export const EXECUTION_PLANES = ['PAPER', 'SHADOW'] as const;
@@ -20,7 +21,7 @@ export type BookStatus = (typeof BOOK_STATUSES)[number];
 
 export const BOOK_STATE_VERSION = 1;
 export const BOOK_STATE_DOMAIN_TAG: Uint8Array = new TextEncoder().encode('warden.book.state.v1\u0000');
-export const BOOK_ID_RE = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+export { BOOK_ID_RE };
 
 export interface BookCounts {
   readonly events: number;
