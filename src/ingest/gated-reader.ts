@@ -132,7 +132,7 @@ export async function* readGatedCandles(file: string, opts: GatedReadOptions): A
       resolveSeries(file, format, { symbol: opts.symbol, interval_s: opts.interval_s });
     } catch (e) {
       // Asked for by the caller (a book config), not typed on a command line: bad data, not usage.
-      if (e instanceof IngestInputError) throw new GateViolationError({ rule: 'symbol', where: name, message: e.message.replace(/^--symbol /, 'symbol ').replace(/^--interval /, 'interval ') });
+      if (e instanceof IngestInputError) throw new GateViolationError({ rule: 'symbol', where: file, message: e.message.replace(/^--symbol /, 'symbol ').replace(/^--interval /, 'interval ') });
       throw e;
     }
     blocks = readLineBlocks(fd, file);
