@@ -6,11 +6,12 @@
  * lines are refused at once.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describeEngines } from '../../test/support/engines.js';
 import { EXTERNAL_DATA_DIR } from '../../test/support/market-data.js';
 import { loadKrakenCsv } from '../../test/support/candles-csv.js';
@@ -249,26 +250,42 @@ test('a consumer that stops early closes the file (no descriptor left open)', as
   assert.ok(fds() <= before + 1, `descriptors: ${before} before, ${fds()} after`);
 });
 
-test('memory stays bounded whatever the file length: 1,000,000 one-minute rows (~60 MB) read in a heap far below the candles they make', async () => {
+/**
+ * Reads `file` in a child node whose old generation is capped at HEAP_CAP_MB; with `keep`, it
+ * also keeps every candle (what a whole-file reader holds): that one must run out of memory.
+ */
+const HEAP_CAP_MB = 96;
+function readCapped(file: string, keep: boolean): { code: number | null; stdout: string; stderr: string } {
+  const reader = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'gated-reader.js')).href;
+  const script = `import { readGatedCandles } from ${JSON.stringify(reader)};
+    const kept = []; let n = 0;
+    for await (const b of readGatedCandles(${JSON.stringify(file)}, { symbol: 'BTC/USD', interval_s: 60, from_ms: null, to_ms: null })) { n += b.length; if (${keep}) kept.push(b); }
+    console.log(n);`;
+  const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_CAP_MB}`, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 240_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test(`memory stays bounded whatever the file length: 1,000,000 one-minute rows (~60 MB) stream in a ${HEAP_CAP_MB} MB heap that keeping their candles overflows`, () => {
   const dir = join(tmp, 'big');
   mkdirSync(dir);
   const file = join(dir, 'XBTUSD_1.csv');
   const rows = 1_000_000;
   const t0 = 1_600_000_020 - (1_600_000_020 % 60);
-  const parts: string[] = [];
-  for (let i = 0; i < rows; i++) {
-    const o = 10_000 + (i % 500) / 100;
-    parts.push(`${t0 + i * 60},${o.toFixed(2)},${(o + 0.5).toFixed(2)},${(o - 0.5).toFixed(2)},${o.toFixed(2)},${(1 + (i % 97) / 8).toFixed(8)},${1 + (i % 13)}`);
+  const fd = openSync(file, 'w');
+  for (let k = 0; k < rows; k += 10_000) {
+    const part: string[] = [];
+    for (let i = k; i < k + 10_000; i++) {
+      const o = 10_000 + (i % 500) / 100;
+      part.push(`${t0 + i * 60},${o.toFixed(2)},${(o + 0.5).toFixed(2)},${(o - 0.5).toFixed(2)},${o.toFixed(2)},${(1 + (i % 97) / 8).toFixed(8)},${1 + (i % 13)}\n`);
+    }
+    writeSync(fd, part.join(''));
   }
-  writeFileSync(file, parts.join('\n') + '\n');
-  parts.length = 0;
-  let n = 0;
-  let heapMax = 0;
-  for await (const b of readGatedCandles(file, { symbol: 'BTC/USD', interval_s: 60, from_ms: null, to_ms: null })) {
-    n += b.length;
-    heapMax = Math.max(heapMax, process.memoryUsage().heapUsed);
-  }
-  assert.equal(n, rows);
-  // One candle costs ~400 bytes (object, 5 Decimals, 5 bigints): all of them would be ~400 MB.
-  assert.ok(heapMax < 200 * 1024 ** 2, `heap peaked at ${(heapMax / 1024 ** 2).toFixed(0)} MB`);
+  closeSync(fd);
+  const streamed = readCapped(file, false);
+  assert.equal(streamed.code, 0, streamed.stderr.slice(-2000));
+  assert.equal(streamed.stdout.trim(), String(rows));
+  // The control: the same read keeping every candle (~400 bytes each) does not fit the cap.
+  const kept = readCapped(file, true);
+  assert.notEqual(kept.code, 0, 'keeping 1,000,000 candles must overflow the capped heap, else the cap proves nothing');
+  assert.match(kept.stderr, /heap out of memory|Allocation failed/);
 });
