@@ -1,6 +1,7 @@
 /**
- * `warden --version` and `--help` load only what they use: the CLI's own registration modules and
- * commander, never the store, the kernel, the config schema (zod), the logger (pino) or the
+ * `warden --version` and `--help` load only what they use: a bare `--version` nothing but the
+ * entry point (and package.json); `--help` the CLI's own registration modules and commander,
+ * never the store, the kernel, the config schema (zod), the logger (pino) or the
  * ingest/replay/report code, which each command loads with `await import()` when it runs.
  *
  * Evidence, not timing: the CLI runs under `node --import` of a tiny preload that registers a
@@ -56,7 +57,7 @@ function loaded(args: string[]): { code: number; stdout: string; modules: string
 
 /** What start-up may load: the CLI's registration modules, commander, and two leaf modules of constants/values. */
 function allowed(m: string): boolean {
-  return /^src\/cli\/(index|context)\.js$/.test(m) || /^src\/cli\/commands\/[a-z-]+\.js$/.test(m) || m === 'node_modules/commander' ||
+  return /^src\/cli\/(index|program|context)\.js$/.test(m) || /^src\/cli\/commands\/[a-z-]+\.js$/.test(m) || m === 'node_modules/commander' ||
     m === 'src/core/book/limits.js' || // BOOK_ID_RE, REASON_CHARS_MAX for `book` help: no imports
     m === 'src/core/money/decimal.js'; // imported by backtest.ts's summary formatting: a leaf value type, no imports
 }
@@ -64,12 +65,27 @@ const HEAVY = /^(src\/(store|runtime|ingest|replay|report|telemetry|core\/(engin
 
 const PKG_VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
 
-for (const args of [['--version'], ['--help'], ['backtest', '--help'], ['ingest', '--help'], ['replay', 'window', '--help'], ['book', 'release', '--help']]) {
+for (const args of [['--version'], ['-V']]) {
+  test(`warden ${args[0]} loads nothing but the entry point (not even commander)`, () => {
+    const r = loaded([CLI, ...args]);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, `${PKG_VERSION}\n`);
+    assert.deepEqual(r.modules, ['src/cli/index.js']);
+  });
+}
+
+test('--version among other options is commander\'s, with the same output', () => {
+  const r = loaded([CLI, '--debug', '--version']);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, `${PKG_VERSION}\n`);
+  assert.ok(r.modules.includes('node_modules/commander'));
+});
+
+for (const args of [['--help'], ['backtest', '--help'], ['ingest', '--help'], ['replay', 'window', '--help'], ['book', 'release', '--help']]) {
   test(`warden ${args.join(' ')} loads no store, kernel, config schema or logger`, () => {
     const r = loaded([CLI, ...args]);
     assert.equal(r.code, 0);
-    if (args[0] === '--version') assert.equal(r.stdout, `${PKG_VERSION}\n`);
-    else assert.match(r.stdout, /^Usage: warden /);
+    assert.match(r.stdout, /^Usage: warden /);
     assert.ok(r.modules.includes('src/cli/index.js'), `the recorder saw the CLI: ${r.modules.join(', ')}`);
     assert.deepEqual(r.modules.filter((m) => HEAVY.test(m)), [], 'heavy modules loaded at start-up');
     assert.deepEqual(r.modules.filter((m) => !allowed(m)), [], 'modules beyond the start-up allow-list (load them with await import() in the action)');
