@@ -17,8 +17,12 @@ export type IngestFormat = (typeof FORMATS)[number];
 export const LINE_LENGTH_MAX = 4096;
 export const FILE_BYTES_MAX = 4 * 1024 ** 3;
 export const PAYLOAD_BYTES_MAX = 64 * 1024 ** 2;
-/** Bytes read from disk at a time by the line reader. */
-export const READ_CHUNK_BYTES = 1024 * 1024;
+/**
+ * Bytes read from disk at a time by the line reader (node's own default). Larger chunks keep more
+ * lines alive across each young-generation GC: measured over the hourly BTC/USD file, 1 MiB chunks
+ * spent ~75 % more time in GC than 64 KiB (npm run bench:read).
+ */
+export const READ_CHUNK_BYTES = 64 * 1024;
 
 export async function sha256File(file: string): Promise<string> {
   const h = createHash('sha256');
