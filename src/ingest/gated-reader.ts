@@ -80,7 +80,7 @@ export interface GatedReadSummary {
 /**
  * Limits. The default batch is small on purpose: a batch lives until the consumer drops it, and
  * 10,000 candles (~4 MB of objects and bigints) outlive V8's young generation, so every scavenge
- * copies them (measured: ~40 % slower end to end than 1,000; npm run bench:read).
+ * copies them (measured: about half the rows/s of 1,000; npm run bench:read).
  */
 export const GATED_BATCH_ROWS = 1_000;
 export const GATED_BATCH_ROWS_MAX = 1_000_000;
