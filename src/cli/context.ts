@@ -1,11 +1,13 @@
 /**
  * What every command shares: global options, config loading, opening the store with a clean
  * close on SIGINT/SIGTERM, and error reporting (a message and a meaningful exit code; the stack
- * only with --debug).
+ * only with --debug). Loaded by every start of the CLI (`--version`, `--help` included), so it
+ * imports nothing at the top but types: the config schema (zod), the logger (pino) and the store
+ * are loaded by withStore when a command opens the store (node built-ins are free).
  */
 import { hostname } from 'node:os';
-import { loadConfig, STORE_VARS, type Config } from '../runtime/config/index.js';
-import { createLogger, type Logger } from '../telemetry/logger.js';
+import type { Config } from '../runtime/config/index.js';
+import type { Logger } from '../telemetry/logger.js';
 import type { Db } from '../store/db.js';
 
 export interface GlobalOptions {
@@ -44,6 +46,8 @@ export interface StoreContext {
 
 /** Opens the configured store for `fn`, closing it on return, error or SIGINT/SIGTERM. */
 export async function withStore<T>(opts: GlobalOptions, command: string, fn: (ctx: StoreContext) => Promise<T>): Promise<T> {
+  const { loadConfig, STORE_VARS } = await import('../runtime/config/index.js');
+  const { createLogger } = await import('../telemetry/logger.js');
   const config = loadConfig(opts.envFile, process.env, STORE_VARS);
   const log = createLogger(config.WARDEN_LOG_LEVEL, 2, { command });
   const { openDb } = await import('../store/open.js');

@@ -1,4 +1,5 @@
 /** Ingestion errors with the exit codes the CLI uses (sysexits: 64 usage, 65 data). */
+import type { Violation } from '../core/market/gate.js';
 import type { IngestReport } from './ingest.js';
 
 /** The input cannot be read as asked (unknown format, missing symbol, unreadable file): 64/65. */
@@ -19,5 +20,23 @@ export class BatchRejectedError extends Error {
       `${report.source}: ${report.status}: ${report.violations_total} violation(s), nothing written` +
         (v ? `; first: ${v.where} [${v.rule}] ${v.message}` : ''),
     );
+  }
+}
+
+/**
+ * A row of a source streamed straight to a consumer (the backtest's CSV reader) broke a gate
+ * rule: nothing after it is handed on, and the consumer must drop what it made of the rows
+ * before (exit 65). The message is `file:line: [rule] what, with the value`.
+ */
+export class GateViolationError extends Error {
+  override name = 'GateViolationError';
+  readonly exitCode = 65;
+  readonly rule: Violation['rule'];
+  /** "path/XBTUSD_60.csv:12". */
+  readonly where: string;
+  constructor(readonly violation: Violation) {
+    super(`${violation.where}: [${violation.rule}] ${violation.message}`);
+    this.rule = violation.rule;
+    this.where = violation.where;
   }
 }

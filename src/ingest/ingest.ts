@@ -19,11 +19,11 @@ import type { MarketCandle } from '../core/market/candle.js';
 import { AggregationError, TradeAggregator, type Trade } from '../core/market/aggregate.js';
 import { CandleGate, DEFAULT_GATE_POLICY, describeCandle, sameCandle, type GatePolicy, type GateSummary, type Violation } from '../core/market/gate.js';
 import { KNOWN_PAIR_DECIMALS, type PairMeta } from '../core/market/pairs.js';
-import { canonicalSymbol, parseOhlcvtFileName, SymbolError } from '../core/market/symbols.js';
 import type { Db } from '../store/db.js';
 import { CandleStore, type CandleWriter } from '../store/candle-store.js';
 import { BatchRejectedError, IngestInputError } from './errors.js';
 import { parseKrakenOhlcvtLine, parseKrakenTradeLine, parseOhlcvHeader, parseOhlcvLine, parseRestOhlcRow, parseRestTradeRow, type OhlcvColumns, type Parsed } from './parsers.js';
+import { resolveSeries, type Series } from './series.js';
 import { detectFormat, fileSize, readLines, readPayload, sha256File, type IngestFormat } from './source.js';
 
 /** Limits. */
@@ -62,51 +62,6 @@ export interface IngestReport {
   violations_total: number;
   violations: Violation[];
   ctt_ms: number | null;
-}
-
-interface Series {
-  symbol: string;
-  interval_s: number;
-}
-
-function resolveSeries(file: string, format: IngestFormat, opts: IngestOptions, payloadPair?: string): Series {
-  const name = basename(file);
-  const sym = (s: string, what: string) => {
-    try {
-      return canonicalSymbol(s);
-    } catch (e) {
-      throw new IngestInputError(`${what}: ${(e as SymbolError).message}`, 64);
-    }
-  };
-  const given = opts.symbol ? sym(opts.symbol, '--symbol') : null;
-  let fromSource: Series | null = null;
-  if (format === 'kraken-ohlcvt') fromSource = parseOhlcvtFileName(name);
-  else if (payloadPair) fromSource = { symbol: sym(payloadPair, `${name} result key`), interval_s: 0 };
-  else if (format === 'ohlcv-csv') {
-    const m = /^([A-Za-z0-9]{5,12})_(\d{1,4})([mhd])_/.exec(name);
-    if (m) {
-      try {
-        // Interval only: a generic file names no venue (the sample is Binance.US, not Kraken), so
-        // the symbol must be given explicitly rather than merged into a Kraken series by accident.
-        fromSource = { symbol: '', interval_s: Number(m[2]) * { m: 60, h: 3600, d: 86400 }[m[3] as 'm' | 'h' | 'd'] };
-      } catch { /* no interval in the name: --interval is needed */ }
-    }
-  } else if (format === 'kraken-trades') {
-    const m = /^([A-Za-z0-9]{5,12})\.csv$/.exec(name);
-    if (m) fromSource = { symbol: sym(m[1]!, name), interval_s: 60 };
-  }
-  if (given && fromSource && payloadPair && given !== fromSource.symbol) {
-    throw new IngestInputError(`--symbol ${given} does not match the payload's pair ${payloadPair} (${fromSource.symbol})`, 64);
-  }
-  const symbol = given ?? (fromSource?.symbol || undefined);
-  if (!symbol) throw new IngestInputError(`${name}: cannot tell the symbol from the file name; pass --symbol (e.g. BTC/USD)`, 64);
-  let interval_s = opts.interval_s ?? (fromSource?.interval_s || 0);
-  if (format === 'kraken-trades' || format === 'kraken-rest-trades') {
-    if (opts.interval_s !== undefined && opts.interval_s !== 60) throw new IngestInputError('trades are aggregated to 1-minute candles: --interval must be 1m (resample afterwards)', 64);
-    interval_s = 60;
-  }
-  if (!interval_s) throw new IngestInputError(`${name}: cannot tell the interval from the file name; pass --interval (e.g. 1h)`, 64);
-  return { symbol, interval_s };
 }
 
 function priceDecimals(symbol: string, opts: IngestOptions): number {
@@ -194,7 +149,6 @@ export async function ingestFile(db: Db, file: string, opts: IngestOptions = {})
     if (report.violations.length < VIOLATIONS_LISTED_MAX) report.violations.push(v);
   };
   let gate: CandleGate | null = null;
-  let lastPassed: MarketCandle | null = null;
   let firstNew: number | null = null;
   let lastNew: number | null = null;
 
@@ -226,16 +180,13 @@ export async function ingestFile(db: Db, file: string, opts: IngestOptions = {})
       report.candles++;
       if (report.candles > BATCH_ROWS_MAX) throw new IngestInputError(`${report.source}: more than ${BATCH_ROWS_MAX} candles in one batch; split the file`);
       if (!gate) gate = new CandleGate(series.symbol, series.interval_s, policy, await w.candleAtOrBefore(series.symbol, series.interval_s, c.open_time_ms - 1));
-      if (lastPassed && lastPassed.open_time_ms === c.open_time_ms && sameCandle(lastPassed, c)) {
+      if (gate.isRepeat(c)) {
         report.duplicates++; // the same row twice in one file: idempotent, like a re-ingest
         return;
       }
       const vs = gate.check(c, where);
       for (const v of vs) violation(v);
-      if (vs.length === 0) {
-        chunk.push({ c, where });
-        lastPassed = c;
-      }
+      if (vs.length === 0) chunk.push({ c, where });
       if (chunk.length >= CHUNK_ROWS) await flushChunk();
     };
     // Candle formats hold back the last row when it is not final; trade formats their edges.

@@ -1,11 +1,19 @@
-/** Parsers: exponent expansion (checked against big.js), field errors naming line and rule, symbols. */
+/**
+ * Parsers: exponent expansion (checked against big.js), field errors naming line and rule, symbols;
+ * the fast path of the Kraken OHLCVT row parser against its full checks (fast-check and every row
+ * of the real hourly files).
+ */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { EXTERNAL_DATA_DIR } from '../../test/support/market-data.js';
 import Big from 'big.js';
 import fc from 'fast-check';
 import { Decimal } from '../core/money/decimal.js';
 import { canonicalSymbol } from '../core/market/symbols.js';
-import { expandExponent, parseKrakenOhlcvtLine, parseRestTradeRow, secondsTextToUs } from './parsers.js';
+import { expandExponent, parseKrakenOhlcvtLine, parseKrakenOhlcvtLineFull, parseRestTradeRow, secondsTextToUs, type Parsed } from './parsers.js';
+import type { MarketCandle } from '../core/market/candle.js';
 
 test('exponent notation expands exactly (big.js as the oracle), incl. the 1E+1 volumes of Kraken hourly XBTUSD', () => {
   Big.NE = -50; Big.PE = 50; // big.js prints plain notation in this range
@@ -46,4 +54,37 @@ test('every Kraken spelling of a pair maps to one canonical symbol', () => {
   assert.equal(canonicalSymbol('XBTUSDC'), 'BTC/USDC');
   assert.equal(canonicalSymbol('XDGUSD'), 'DOGE/USD');
   assert.throws(() => canonicalSymbol('FOOBAR'), /cannot tell base from quote/);
+});
+
+/** A parse result with its decimals as [units, scale], so deepEqual compares values and scales exactly. */
+function plainResult(p: Parsed<MarketCandle>): unknown {
+  if (!p.ok) return p;
+  const d = (x: Decimal | null) => (x === null ? null : [x.units, x.scale]);
+  const c = p.value;
+  return { ...c, open: d(c.open), high: d(c.high), low: d(c.low), close: d(c.close), volume: d(c.volume), vwap: d(c.vwap) };
+}
+
+test('Kraken OHLCVT rows: the fast path gives exactly what the full checks give (fast-check)', () => {
+  const field = fc.oneof(
+    fc.stringMatching(/^-?[0-9]{1,8}(\.[0-9]{1,8})?$/),
+    fc.constantFrom('0', '00', '007', '1E+1', '5e-3', ' 12.5', '12.5 ', 'NaN', 'inf', '-0', '1.', '.5', '', '1234567890123456', '99999999999', '32503680000', '32503680001'),
+    fc.string({ unit: fc.constantFrom('0', '1', '9', '.', '-', 'e', ' '), maxLength: 10 }),
+  );
+  const int = fc.oneof(fc.integer({ min: 0, max: 40_000_000_000 }).map(String), field);
+  fc.assert(fc.property(int, field, field, field, field, field, int, fc.constantFrom(7, 6, 8), (t, o, h, l, c, v, n, k) => {
+    const line = [t, o, h, l, c, v, n, '1'].slice(0, k).join(',');
+    assert.deepEqual(plainResult(parseKrakenOhlcvtLine(line, 'f:1', 'BTC/USD', 3600)), plainResult(parseKrakenOhlcvtLineFull(line, 'f:1', 'BTC/USD', 3600)), line);
+  }), { numRuns: 20_000 });
+});
+
+test('Kraken OHLCVT rows: the fast path equals the full checks on every row of the real hourly files', () => {
+  for (const name of ['XBTUSD_60.csv', 'ETHUSD_60.csv']) {
+    const lines = readFileSync(join(EXTERNAL_DATA_DIR, 'kraken_ohlcvt_hourly_full', name), 'utf8').trimEnd().split('\n');
+    assert.ok(lines.length > 60_000, name);
+    for (let i = 0; i < lines.length; i++) {
+      const fast = parseKrakenOhlcvtLine(lines[i]!, `${name}:${i + 1}`, 'X/USD', 3600);
+      assert.ok(fast.ok, `${name}:${i + 1}`);
+      assert.deepEqual(plainResult(fast), plainResult(parseKrakenOhlcvtLineFull(lines[i]!, `${name}:${i + 1}`, 'X/USD', 3600)), `${name}:${i + 1}`);
+    }
+  }
 });

@@ -13,8 +13,7 @@
  */
 import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { BOOK_ID_RE, REASON_CHARS_MAX } from '../../core/book/index.js';
-import { loadConfig } from '../../runtime/config/index.js';
+import { BOOK_ID_RE, REASON_CHARS_MAX } from '../../core/book/limits.js';
 import { CliError, EXIT, withStore, writeJson, type GlobalOptions } from '../context.js';
 
 function issuer(): string {
@@ -28,8 +27,8 @@ function issuer(): string {
 }
 
 /** The book from --book, else WARDEN_BOOK; usage error (64) when neither names a valid id. */
-function bookId(globals: () => GlobalOptions, book: string | undefined): string {
-  const id = book ?? loadConfig(globals().envFile, process.env, []).WARDEN_BOOK;
+async function bookId(globals: () => GlobalOptions, book: string | undefined): Promise<string> {
+  const id = book ?? (await import('../../runtime/config/index.js')).loadConfig(globals().envFile, process.env, []).WARDEN_BOOK;
   if (id === undefined) throw new CliError('no book: pass --book <id> or set WARDEN_BOOK', EXIT.usage);
   if (!BOOK_ID_RE.test(id)) throw new CliError(`--book ${JSON.stringify(id)}: expected lower-case letters, digits, _ . - (1-64 characters)`, EXIT.usage);
   return id;
@@ -45,7 +44,7 @@ export function registerBook(program: Command, globals: () => GlobalOptions): vo
       .option('--reason <text>', `why, kept in the event log (max ${REASON_CHARS_MAX} characters)`)
       .option('--json', 'print the result as JSON')
       .action(async (opts: { book?: string; reason?: string; json?: boolean }) => {
-        const id = bookId(globals, opts.book);
+        const id = await bookId(globals, opts.book);
         const reason = opts.reason ?? '';
         if (reason.length > REASON_CHARS_MAX) throw new CliError(`--reason is ${reason.length} characters (max ${REASON_CHARS_MAX})`, EXIT.usage);
         const stream = `book:${id}`;
@@ -66,7 +65,7 @@ export function registerBook(program: Command, globals: () => GlobalOptions): vo
     .option('--book <id>', 'the book (default: WARDEN_BOOK from the profile)')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { book?: string; json?: boolean }) => {
-      const id = bookId(globals, opts.book);
+      const id = await bookId(globals, opts.book);
       const stream = `book:${id}`;
       await withStore(globals(), 'book status', async ({ db }) => {
         const { verifySchema } = await import('../../store/migrations.js');
@@ -95,7 +94,7 @@ export function registerBook(program: Command, globals: () => GlobalOptions): vo
     .requiredOption('--reason <text>', `why it is safe to run again, kept in the audit stream (max ${REASON_CHARS_MAX} characters)`)
     .option('--json', 'print the result as JSON')
     .action(async (opts: { book?: string; reason: string; json?: boolean }) => {
-      const id = bookId(globals, opts.book);
+      const id = await bookId(globals, opts.book);
       if (opts.reason.trim() === '') throw new CliError('--reason is empty: say why the book is safe to run again', EXIT.usage);
       if (opts.reason.length > REASON_CHARS_MAX) throw new CliError(`--reason is ${opts.reason.length} characters (max ${REASON_CHARS_MAX})`, EXIT.usage);
       const stream = `book:${id}`;

@@ -13,7 +13,6 @@ import type { Command } from 'commander';
 import type { RuntimeCommand } from '../../core/book/index.js';
 import type { StoredEvent } from '../../core/events/index.js';
 import { CliError, EXIT, withStore, writeJson, type GlobalOptions } from '../context.js';
-import { HOUR_MS, hourStart } from '../../replay/steps.js';
 import { kernelChoice, kernelOrExplain, oneBook, parseTime, progressBar, quarantining, replayStore } from './replay-shared.js';
 
 const LINE_CHARS_MAX = 160;
@@ -104,6 +103,7 @@ export function registerReplayWindow(replay: Command, globals: () => GlobalOptio
       .requiredOption('--from <time>', 'first hour (UTC, e.g. 2023-01-05T10:00:00Z; rounded down to the hour)')
       .requiredOption('--to <time>', 'end of the window, exclusive (UTC)'),
   ).action(async (_o: unknown, cmd: Command) => {
+    const { hourStart } = await import('../../replay/steps.js');
     const opts = cmd.optsWithGlobals<Opts>();
     const from = parseTime(opts.from!, '--from');
     const to = parseTime(opts.to!, '--to');
@@ -118,6 +118,7 @@ export function registerReplayWindow(replay: Command, globals: () => GlobalOptio
       .description('one evaluation hour of one book: its inputs and outputs, re-executed; exit 65 at a divergence')
       .argument('<time>', 'the hour (UTC, on the hour: e.g. 2023-01-05T11:00:00Z, the close of the 10:00 bar)'),
   ).action(async (time: string, _o: unknown, cmd: Command) => {
+    const { HOUR_MS, hourStart } = await import('../../replay/steps.js');
     const opts = cmd.optsWithGlobals<Opts>();
     const at = parseTime(time, 'hour');
     if (hourStart(at) !== at) throw new CliError(`hour ${JSON.stringify(time)}: expected the start of an hour, e.g. ${new Date(hourStart(at)).toISOString()}`, EXIT.usage);

@@ -27,7 +27,7 @@ export type OperatorCommand = Extract<RuntimeCommand, { kind: 'operator.command'
 
 /** Operator commands a book understands (the inbox `command` column). */
 export const OPERATOR_COMMANDS = ['book.pause', 'book.resume', 'book.flatten'] as const;
-export const REASON_CHARS_MAX = 500;
+export { REASON_CHARS_MAX } from './limits.js';
 
 /** A command the book cannot take (a bug in the caller, or a log that is not a book's): nothing is written. */
 export class BookCommandError extends Error {

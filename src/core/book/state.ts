@@ -20,7 +20,9 @@ import { TIERS, type Tier } from '../risk/profile.js';
 import type { SkillBar, SkillMemory } from '../skills/types.js';
 import { BOOK_STATUSES, EXECUTION_PLANES, type BookStatus, type ExecutionPlane } from './events.js';
 
-export const BOOK_ID_RE = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+import { BOOK_ID_RE } from './limits.js';
+
+export { BOOK_ID_RE };
 
 export interface WorkingOrder {
   readonly order_id: string;

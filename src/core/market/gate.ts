@@ -13,6 +13,9 @@
  *   drift       a jump between CONSECUTIVE candles (no gap) by more than a factor
  *               (open vs previous close, either direction) quarantines the batch for review
  * Schema, NaN and Inf are caught before this, when text becomes a Candle (ingest parsers).
+ * One implementation for every consumer: `warden ingest` (src/ingest/ingest.ts, a batch into the
+ * store) and the streaming CSV reader of `warden backtest` (src/ingest/gated-reader.ts) both feed
+ * rows through CandleGate (isRepeat, then check).
  */
 import { Decimal } from '../money/decimal.js';
 import type { MarketCandle } from './candle.js';
@@ -64,6 +67,14 @@ export interface GateSummary {
   readonly gap_intervals_max: number;
 }
 
+const NO_VIOLATIONS: readonly Violation[] = Object.freeze([]);
+
+function add(v: Violation[] | null, rule: GateRule, where: string, message: string): Violation[] {
+  const out = v ?? [];
+  out.push({ rule, where, message });
+  return out;
+}
+
 const fmt = (c: MarketCandle) => `o=${c.open} h=${c.high} l=${c.low} c=${c.close} v=${c.volume} n=${c.count ?? '?'}`;
 
 /** Checks one series' candles in order. Create one per batch and series; feed rows in order. */
@@ -87,38 +98,51 @@ export class CandleGate {
     this.prev = previous;
   }
 
-  /** Violations of `c` (empty = it passes). Updates the series state only when it passes. */
-  check(c: MarketCandle, where: string): Violation[] {
-    const v: Violation[] = [];
-    const bad = (rule: GateRule, message: string) => v.push({ rule, where, message });
+  /**
+   * `c` repeats the candle that passed last in this batch, to the value: the same row twice in a
+   * source is a no-op (like re-ingesting it), not a duplicate-timestamp violation. Callers skip
+   * such a row before check(); the same timestamp with other values is check()'s `order` rule.
+   */
+  isRepeat(c: MarketCandle): boolean {
+    const prev = this.prev;
+    return this.rows > 0 && prev !== null && prev.open_time_ms === c.open_time_ms && sameCandle(prev, c);
+  }
+
+  /**
+   * Violations of `c` (empty = it passes). Updates the series state only when it passes.
+   * Allocates nothing for a candle that passes (the common case, millions of rows per file):
+   * the returned empty array is shared and frozen.
+   */
+  check(c: MarketCandle, where: string): readonly Violation[] {
+    let v: Violation[] | null = null;
     const step = this.interval_s * 1000;
     if (c.symbol !== this.symbol || c.interval_s !== this.interval_s) {
-      bad('symbol', `candle is ${c.symbol} ${c.interval_s}s, the batch is ${this.symbol} ${this.interval_s}s`);
+      v = add(v, 'symbol', where, `candle is ${c.symbol} ${c.interval_s}s, the batch is ${this.symbol} ${this.interval_s}s`);
     }
     if (!Number.isSafeInteger(c.open_time_ms) || c.open_time_ms < 0 || c.open_time_ms % step !== 0) {
-      bad('alignment', `open time ${c.open_time_ms / 1000}s is not a multiple of the interval ${this.interval_s}s`);
+      v = add(v, 'alignment', where, `open time ${c.open_time_ms / 1000}s is not a multiple of the interval ${this.interval_s}s`);
     }
     const prev = this.prev;
     if (prev && this.rows > 0 && c.open_time_ms <= prev.open_time_ms) {
-      bad('order', c.open_time_ms === prev.open_time_ms
+      v = add(v, 'order', where, c.open_time_ms === prev.open_time_ms
         ? `timestamp ${c.open_time_ms / 1000} appears twice in the batch (a duplicate row)`
         : `timestamp ${c.open_time_ms / 1000} is not after the previous row's ${prev.open_time_ms / 1000} (rows out of order)`);
     }
-    if (c.high.lt(c.open.max(c.close))) bad('high_low', `high ${c.high} is below max(open ${c.open}, close ${c.close})`);
-    if (c.low.gt(c.open.min(c.close))) bad('high_low', `low ${c.low} is above min(open ${c.open}, close ${c.close})`);
-    if (c.high.lt(c.low)) bad('high_low', `high ${c.high} is below low ${c.low}`);
-    if (!c.low.isPositive()) bad('high_low', `low ${c.low} is not a positive price`);
-    if (c.volume.isNegative()) bad('volume', `volume ${c.volume} is negative`);
-    if (c.count !== null && (!Number.isSafeInteger(c.count) || c.count < 0)) bad('count', `trade count ${c.count} is not an integer >= 0`);
+    if (c.high.lt(c.open.max(c.close))) v = add(v, 'high_low', where, `high ${c.high} is below max(open ${c.open}, close ${c.close})`);
+    if (c.low.gt(c.open.min(c.close))) v = add(v, 'high_low', where, `low ${c.low} is above min(open ${c.open}, close ${c.close})`);
+    if (c.high.lt(c.low)) v = add(v, 'high_low', where, `high ${c.high} is below low ${c.low}`);
+    if (!c.low.isPositive()) v = add(v, 'high_low', where, `low ${c.low} is not a positive price`);
+    if (c.volume.isNegative()) v = add(v, 'volume', where, `volume ${c.volume} is negative`);
+    if (c.count !== null && (!Number.isSafeInteger(c.count) || c.count < 0)) v = add(v, 'count', where, `trade count ${c.count} is not an integer >= 0`);
     if (c.count === null && c.volume.isZero() && !(c.open.eq(c.close) && c.high.eq(c.low) && c.open.eq(c.high))) {
-      bad('no_trade', `volume 0 but the candle is not flat: ${fmt(c)}`);
+      v = add(v, 'no_trade', where, `volume 0 but the candle is not flat: ${fmt(c)}`);
     }
     if (c.count === 0 && (!c.volume.isZero() || !c.open.eq(c.close) || !c.high.eq(c.low) || !c.open.eq(c.high))) {
-      bad('no_trade', `count 0 (no trades) but the candle is not flat with zero volume: ${fmt(c)}`);
+      v = add(v, 'no_trade', where, `count 0 (no trades) but the candle is not flat with zero volume: ${fmt(c)}`);
     }
-    if (c.count !== null && c.count > 0 && c.volume.isZero()) bad('no_trade', `count ${c.count} trades but volume 0`);
+    if (c.count !== null && c.count > 0 && c.volume.isZero()) v = add(v, 'no_trade', where, `count ${c.count} trades but volume 0`);
     // Continuity and drift are judged against the previous good candle (of this batch or the store).
-    if (v.length === 0 && prev && c.open_time_ms > prev.open_time_ms) {
+    if (v === null && prev && c.open_time_ms > prev.open_time_ms) {
       const missing = (c.open_time_ms - prev.open_time_ms) / step - 1;
       if (missing > 0) {
         this.gapCount++;
@@ -126,19 +150,20 @@ export class CandleGate {
         this.gapMax = Math.max(this.gapMax, missing);
         if (this.gapsListed.length < GAPS_LISTED_MAX) this.gapsListed.push({ from_ms: prev.open_time_ms + step, intervals: missing });
         if (this.policy.gap === 'reject' && missing > this.policy.gap_intervals_max) {
-          bad('gap', `${missing} missing interval(s) before this row (after ${prev.open_time_ms / 1000}); policy allows ${this.policy.gap_intervals_max}`);
+          v = add(v, 'gap', where, `${missing} missing interval(s) before this row (after ${prev.open_time_ms / 1000}); policy allows ${this.policy.gap_intervals_max}`);
         }
       } else if (this.policy.drift_factor_max && prev.close.isPositive() && c.open.isPositive()) {
         const f = this.policy.drift_factor_max;
         if (c.open.gt(prev.close.mul(f)) || prev.close.gt(c.open.mul(f))) {
-          bad('drift', `open ${c.open} jumps from the previous close ${prev.close} by more than a factor ${f} (quarantined for manual review)`);
+          v = add(v, 'drift', where, `open ${c.open} jumps from the previous close ${prev.close} by more than a factor ${f} (quarantined for manual review)`);
         }
       }
     }
-    if (v.length === 0) {
+    if (v === null) {
       this.prev = c;
       this.first ??= c.open_time_ms;
       this.rows++;
+      return NO_VIOLATIONS;
     }
     return v;
   }

@@ -95,3 +95,62 @@ test('toNumber is exactly Number(toString()) (the fast path divides exact operan
   assert.equal(Decimal.parse('1.50').toString(), '1.5');
   assert.equal(Decimal.parse('-0.0').toString(), '0');
 });
+
+/** parse() as it was before its fast path (the regex alone): the reference for tryParsePlain. */
+function referenceParse(text: string): { units: bigint; scale: number } | null {
+  if (text.length > 80) return null;
+  const m = /^(-)?(0|[1-9][0-9]*)(?:\.([0-9]+))?$/.exec(text);
+  if (!m || (m[3] ?? '').length > 36) return null;
+  const units = BigInt(m[2]! + (m[3] ?? ''));
+  return { units: m[1] ? -units : units, scale: (m[3] ?? '').length };
+}
+const plainish = fc.stringMatching(/^-?[0-9]{0,9}(\.[0-9]{0,9})?$/);
+const noisy = fc.string({ unit: fc.constantFrom('0', '1', '5', '9', '.', '-', '+', 'e', ' ', 'x'), maxLength: 20 });
+
+test('the fast parse path gives exactly what the regex path gives, or defers to it (fast-check)', () => {
+  fc.assert(fc.property(fc.oneof(plainish, noisy, decimalText, fc.string()), (text) => {
+    const ref = referenceParse(text);
+    const fast = Decimal.tryParsePlain(text, 0, text.length);
+    if (fast !== null) assert.deepEqual({ units: fast.units, scale: fast.scale }, ref, `fast path on ${JSON.stringify(text)}`);
+    let parsed: { units: bigint; scale: number } | null = null;
+    try {
+      const d = Decimal.parse(text);
+      parsed = { units: d.units, scale: d.scale };
+    } catch (e) {
+      assert.ok(e instanceof DecimalError);
+    }
+    assert.deepEqual(parsed, ref, JSON.stringify(text));
+  }), { numRuns: 20_000 });
+  // Every plain decimal of up to 15 digits takes the fast path; longer ones the regex.
+  fc.assert(fc.property(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 15n - 1n }), fc.integer({ min: 0, max: 15 }), (neg, units, scale) => {
+    const digits = units.toString().padStart(scale + 1, '0');
+    const text = `${neg ? '-' : ''}${scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`}`;
+    const fast = Decimal.tryParsePlain(text, 0, text.length);
+    if (digits.length <= 15) assert.deepEqual(fast && [fast.units, fast.scale], [neg ? -units : units, scale], text);
+    else assert.equal(fast, null, text);
+  }));
+  for (const [text, units, scale] of [['0', 0n, 0], ['-0', 0n, 0], ['0.50', 50n, 2], ['999999999999999', 999999999999999n, 0], ['0.00000000000001', 1n, 14]] as const) {
+    const d = Decimal.tryParsePlain(text, 0, text.length);
+    assert.deepEqual(d && [d.units, d.scale], [units, scale], text);
+  }
+  for (const text of ['', '-', '.', '1.', '.5', '05', '-05', '00', '+1', '1e3', ' 1', '1 ', '1.2.3', '1234567890123456', '0.000000000000001']) {
+    assert.equal(Decimal.tryParsePlain(text, 0, text.length), null, JSON.stringify(text));
+  }
+  assert.equal(Decimal.parse('1234567890123456.5').toString(), '1234567890123456.5'); // beyond the fast path: exact still
+});
+
+test('tryParsePlain reads a field in place: text[start, end) as if it were the whole string', () => {
+  fc.assert(fc.property(fc.string({ maxLength: 6 }), fc.oneof(plainish, decimalText), fc.string({ maxLength: 6 }), (pre, field, post) => {
+    const whole = Decimal.tryParsePlain(field, 0, field.length);
+    const inPlace = Decimal.tryParsePlain(pre + field + post, pre.length, pre.length + field.length);
+    assert.deepEqual(inPlace && [inPlace.units, inPlace.scale], whole && [whole.units, whole.scale]);
+  }));
+});
+
+test('cmp across scales (no array, same answers as big.js)', () => {
+  fc.assert(fc.property(decimalText, decimalText, (a, b) => {
+    const want = new Big(a).cmp(b);
+    assert.equal(Decimal.parse(a).cmp(Decimal.parse(b)), want);
+    assert.equal(Decimal.parse(b).cmp(Decimal.parse(a)), -want === 0 ? 0 : -want);
+  }));
+});

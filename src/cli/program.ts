@@ -1,0 +1,50 @@
+/**
+ * The `warden` program: commander and every command's registration (./commands; each command
+ * loads its implementation with `await import()` when it runs). Loaded by ./index.ts for anything
+ * but a bare `--version`.
+ */
+import { Command, CommanderError } from 'commander';
+import { EXIT, reportError, type GlobalOptions } from './context.js';
+import { registerInit } from './commands/init.js';
+import { registerMigrate } from './commands/migrate.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerData } from './commands/data.js';
+import { registerBacktest } from './commands/backtest.js';
+import { registerQuickstart } from './commands/quickstart.js';
+import { registerReplay } from './commands/replay.js';
+import { registerBook } from './commands/book.js';
+
+export function buildProgram(version: string): Command {
+  const program = new Command('warden')
+    .description('Warden: a deterministic, governed paper-trading runtime (never places a real order)')
+    .version(version, '-V, --version')
+    .option('--env-file <file>', 'load WARDEN_* variables from this profile (e.g. config/embedded.env); the process environment overrides it')
+    .option('--debug', 'show stack traces on errors')
+    .showHelpAfterError()
+    .exitOverride();
+  const globals = () => program.opts<GlobalOptions>();
+  registerInit(program, globals);
+  registerMigrate(program, globals);
+  registerIngest(program, globals);
+  registerData(program, globals);
+  registerBacktest(program, globals);
+  registerQuickstart(program, globals);
+  registerReplay(program, globals);
+  registerBook(program, globals);
+  return program;
+}
+
+/** Parses `argv` and runs the command; resolves to the exit code. */
+export async function main(argv: string[], version: string): Promise<number> {
+  const program = buildProgram(version);
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version arrive here with exit code 0; usage errors were already printed.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return reportError(e, Boolean(program.opts<GlobalOptions>().debug));
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The backtest's CSV source: one series' candles streamed from a Kraken OHLCVT (or generic OHLCV)
+ * CSV file through the SAME ingestion gate as `warden ingest`, handed on in bounded batches.
+ *
+ *   for await (const batch of readGatedCandles(file, { symbol: 'BTC/USD', interval_s: 3600, from_ms, to_ms })) ...
+ *
+ * What is shared with `warden ingest` (one implementation, not a copy): the series a file holds
+ * (series.ts: the pair and interval named by the file must be the ones asked for), the line
+ * reader (source.ts), the row parsers (parsers.ts: schema, NaN/Inf) and the gate's rules
+ * (core/market/gate.ts CandleGate: alignment, strictly increasing, high/low, volume, count,
+ * no-trade flat, gaps, drift; an identical repeated row is a no-op as in ingest).
+ *
+ * How it differs, because nothing is stored and the consumer sees rows as they pass:
+ *   - The first violation throws GateViolationError (exit 65; `file:line: [rule] value`) and
+ *     nothing after it is yielded. Batches before it have been yielded already: a consumer must
+ *     treat the throw as fatal for the whole run (a for-await loop does). ingest would refuse the
+ *     same file as a whole (it lists up to 20 violations and writes nothing).
+ *   - Drift (a jump between consecutive candles by more than the policy's factor) quarantines a
+ *     batch in ingest for a person to review. Here there is no one to review it mid-run, so it
+ *     refuses the run like any other violation (exit 65 naming file:line): the conservative
+ *     choice, a backtest never runs over a candle ingest would not accept.
+ *   - Gaps are reported, never refused (Kraken's CSV omits no-trade intervals and the kernel runs
+ *     over them): their count and size are in the generator's return value (GatedReadSummary).
+ *   - The whole file is read and gated whatever the window: rows outside [from_ms, to_ms) are
+ *     checked, then dropped. So a file's verdict does not depend on the window (stopping at to_ms
+ *     would miss a later row out of order whose time is inside the window).
+ *   - Every row is final (no --last-partial): the same rows `warden ingest FILE` accepts.
+ *   - A generic OHLCV file without a trade count: a candle with volume has count null in ingest;
+ *     the kernel's Candle needs a number, so it gets 1 ("traded"), volume 0 gets 0 (as before).
+ *
+ * Memory is bounded whatever the file's length: one read chunk (source.ts READ_CHUNK_BYTES), at
+ * most one line of LINE_LENGTH_MAX, and the batch being filled (batch_rows candles). Only regular
+ * files are read: a FIFO, a device (/dev/zero) or a directory is refused at once (no hang).
+ */
+import { closeSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Candle, MarketCandle } from '../core/market/candle.js';
+import { CandleGate, DEFAULT_GATE_POLICY, type GatePolicy, type Violation } from '../core/market/gate.js';
+import { canonicalSymbol } from '../core/market/symbols.js';
+import { GateViolationError, IngestInputError } from './errors.js';
+import { parseKrakenOhlcvtLine, parseOhlcvHeader, parseOhlcvLine, type OhlcvColumns, type Parsed } from './parsers.js';
+import { resolveSeries } from './series.js';
+import { formatOfHead, headOfFd, openRegularFile, readLineBlocks } from './source.js';
+
+export type CandleCsvFormat = 'kraken-ohlcvt' | 'ohlcv-csv';
+
+export interface GatedReadOptions {
+  /** Default: detected from the first line, as `warden ingest` does. */
+  readonly format?: CandleCsvFormat;
+  /** Canonical symbol (BTC/USD). A Kraken file name (XBTUSD_60.csv) must name the same pair. */
+  readonly symbol: string;
+  /** Seconds. A file name that names an interval (XBTUSD_60.csv = 3600) must name this one. */
+  readonly interval_s: number;
+  /** Candles with from_ms <= open_time_ms < to_ms are yielded; null = unbounded. */
+  readonly from_ms: number | null;
+  readonly to_ms: number | null;
+  /** Candles per yielded batch at most (default GATED_BATCH_ROWS). */
+  readonly batch_rows?: number;
+  /** Gate policy (default DEFAULT_GATE_POLICY). A gap is never refused here: `gap` is forced to 'report'. */
+  readonly policy?: GatePolicy;
+}
+
+/** What the gate saw over the whole file (the generator's return value). */
+export interface GatedReadSummary {
+  readonly file: string;
+  readonly format: CandleCsvFormat;
+  /** Data rows read (blank lines and the header not counted). */
+  readonly rows_read: number;
+  /** Rows that passed the gate (identical repeats not counted). */
+  readonly candles: number;
+  /** Identical repeated rows skipped. */
+  readonly repeats: number;
+  /** Candles yielded: those that passed, inside [from_ms, to_ms). */
+  readonly yielded: number;
+  readonly first_open_ms: number | null;
+  readonly last_open_ms: number | null;
+  readonly gaps: { readonly count: number; readonly intervals_total: number; readonly intervals_max: number };
+}
+
+/**
+ * Limits. The default batch is small on purpose: a batch lives until the consumer drops it, and
+ * 10,000 candles (~4 MB of objects and bigints) outlive V8's young generation, so every scavenge
+ * copies them (measured: about half the rows/s of 1,000; npm run bench:read).
+ */
+export const GATED_BATCH_ROWS = 1_000;
+export const GATED_BATCH_ROWS_MAX = 1_000_000;
+
+function checkOptions(file: string, opts: GatedReadOptions): number {
+  const batch = opts.batch_rows ?? GATED_BATCH_ROWS;
+  if (!Number.isSafeInteger(batch) || batch < 1 || batch > GATED_BATCH_ROWS_MAX) {
+    throw new IngestInputError(`${file}: batch_rows must be an integer in 1..${GATED_BATCH_ROWS_MAX}, got ${batch}`, 64);
+  }
+  if (!Number.isSafeInteger(opts.interval_s) || opts.interval_s <= 0) {
+    throw new IngestInputError(`${file}: interval_s must be a positive integer, got ${opts.interval_s}`, 64);
+  }
+  let canonical: string | null = null;
+  try {
+    canonical = canonicalSymbol(opts.symbol);
+  } catch {
+    // reported below
+  }
+  if (canonical !== opts.symbol) {
+    throw new IngestInputError(`${file}: symbol ${JSON.stringify(opts.symbol)} is not a canonical symbol${canonical ? ` (did you mean ${canonical}?)` : ' (BASE/QUOTE, e.g. BTC/USD)'}`, 64);
+  }
+  for (const [k, v] of [['from_ms', opts.from_ms], ['to_ms', opts.to_ms]] as const) {
+    if (v !== null && !Number.isSafeInteger(v)) throw new IngestInputError(`${file}: ${k} must be null or an integer (ms), got ${v}`, 64);
+  }
+  return batch;
+}
+
+/**
+ * Streams the candles of ONE series from a CSV file, oldest first, through the ingestion gate,
+ * in batches of at most `batch_rows` (never empty), keeping those with open_time_ms in
+ * [from_ms, to_ms). Throws GateViolationError (exit 65, `file:line: [rule] value`) at the first
+ * row the gate refuses, IngestInputError (exit 65, 64 for bad options) when the file cannot be
+ * read as that series (missing, not a regular file, other format, the name names another
+ * pair or interval, no data rows). Returns the gate's summary (gaps) when done.
+ */
+export async function* readGatedCandles(file: string, opts: GatedReadOptions): AsyncGenerator<Candle[], GatedReadSummary, undefined> {
+  const batchRows = checkOptions(file, opts);
+  const name = basename(file);
+  const fd = openRegularFile(file);
+  let blocks: AsyncGenerator<{ first_line: number; lines: string[] }>;
+  let format: CandleCsvFormat;
+  try {
+    const detected = opts.format ?? formatOfHead(file, headOfFd(fd));
+    if (detected !== 'kraken-ohlcvt' && detected !== 'ohlcv-csv') {
+      throw new IngestInputError(`${name}: ${detected} is not a candle file; a backtest reads kraken-ohlcvt or ohlcv-csv (ingest trades first: warden ingest)`);
+    }
+    format = detected;
+    try {
+      resolveSeries(file, format, { symbol: opts.symbol, interval_s: opts.interval_s });
+    } catch (e) {
+      // Asked for by the caller (a book config), not typed on a command line: bad data, not usage.
+      if (e instanceof IngestInputError) throw new GateViolationError({ rule: 'symbol', where: file, message: e.message.replace(/^--symbol /, 'symbol ').replace(/^--interval /, 'interval ') });
+      throw e;
+    }
+    blocks = readLineBlocks(fd, file);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+
+  const { symbol, interval_s, from_ms, to_ms } = opts;
+  const policy: GatePolicy = { ...(opts.policy ?? DEFAULT_GATE_POLICY), gap: 'report' };
+  const gate = new CandleGate(symbol, interval_s, policy, null);
+  let cols: OhlcvColumns | null = null;
+  let rowsRead = 0;
+  let repeats = 0;
+  let yielded = 0;
+  let batch: Candle[] = [];
+  // The parsers and the gate put `where` only into a violation: it is made for the failing row
+  // alone (building "file:line" for every row costs more than parsing it).
+  const refuse = (v: Violation, line: number): never => {
+    throw new GateViolationError({ ...v, where: `${file}:${line}` });
+  };
+  try {
+    for await (const { first_line, lines } of blocks) {
+      for (let i = 0; i < lines.length; i++) {
+        const text = lines[i]!;
+        if (text.length === 0 || text.trim() === '') continue;
+        let p: Parsed<MarketCandle>;
+        if (format === 'kraken-ohlcvt') p = parseKrakenOhlcvtLine(text, file, symbol, interval_s);
+        else if (cols === null) {
+          const h = parseOhlcvHeader(text, file);
+          if (!h.ok) return refuse(h.violation, first_line + i);
+          cols = h.value;
+          continue;
+        } else p = parseOhlcvLine(text, file, cols, symbol, interval_s);
+        rowsRead++;
+        if (!p.ok) return refuse(p.violation, first_line + i);
+        const c = p.value;
+        if (gate.isRepeat(c)) {
+          repeats++;
+          continue;
+        }
+        const vs = gate.check(c, file);
+        if (vs.length > 0) return refuse(vs[0]!, first_line + i);
+        if ((from_ms !== null && c.open_time_ms < from_ms) || (to_ms !== null && c.open_time_ms >= to_ms)) continue;
+        batch.push(c.count === null ? { ...c, count: c.volume.isPositive() ? 1 : 0 } : (c as Candle));
+        if (batch.length >= batchRows) {
+          yielded += batch.length;
+          const out = batch;
+          batch = [];
+          yield out;
+        }
+      }
+    }
+  } finally {
+    await blocks.return(undefined);
+  }
+  if (rowsRead === 0) throw new GateViolationError({ rule: 'schema', where: file, message: 'the file has no data rows' });
+  if (batch.length > 0) {
+    yielded += batch.length;
+    yield batch;
+  }
+  const s = gate.summary();
+  return {
+    file, format, rows_read: rowsRead, candles: s.rows, repeats, yielded, first_open_ms: s.first_open_ms, last_open_ms: s.last_open_ms,
+    gaps: { count: s.gap_count, intervals_total: s.gap_intervals_total, intervals_max: s.gap_intervals_max },
+  };
+}
