@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { RUNTIME_VARS, validateConfig } from '../src/runtime/config/index.js';
 import { STARTUP_PHASES } from '../src/runtime/phases.js';
-import { RUNTIME_EXIT } from '../src/runtime/exit-codes.js';
+import { EXIT, RUNTIME_EXIT_CODES } from '../src/exit-codes.js';
 import { ROOT } from './runtime-proc.js';
 
 type Service = {
@@ -116,7 +116,15 @@ test('infra/RUNTIME_STARTUP_SEQUENCE.md lists the phases in order and the exit c
   const positions = STARTUP_PHASES.map((p) => doc.indexOf(`\`${p}\``));
   assert.ok(positions.every((p) => p >= 0), 'every phase is named');
   assert.deepEqual([...positions].sort((a, b) => a - b), positions, 'in order');
-  for (const [name, code] of Object.entries(RUNTIME_EXIT)) {
+  for (const name of RUNTIME_EXIT_CODES) {
+    const code = EXIT[name];
     assert.match(doc, new RegExp(`^\\| ${code} \\|`, 'm'), `exit code ${code} (${name}) has a row`);
+  }
+});
+
+test('README lists every code of the one exit-code table (src/exit-codes.ts)', () => {
+  const readme = readFileSync(`${ROOT}README.md`, 'utf8');
+  for (const [name, code] of Object.entries(EXIT)) {
+    assert.match(readme, new RegExp(`^\\| (${code}|\\d+ / ${code}|${code} / \\d+) \\|`, 'm'), `exit code ${code} (${name}) has a row in README's table`);
   }
 });

@@ -15,17 +15,9 @@ export interface GlobalOptions {
   debug?: boolean;
 }
 
-/** Exit codes (sysexits.h where one fits); README "Exit codes" lists them. */
-export const EXIT = {
-  ok: 0,
-  failure: 1,
-  usage: 64,
-  data: 65, // bad input data or an incompatible / drifted schema
-  unavailable: 69, // the store cannot be reached
-  internal: 70,
-  tempfail: 75, // held by someone else (lock, lease) or a concurrent write
-  config: 78,
-} as const;
+import { EXIT } from '../exit-codes.js';
+
+export { EXIT };
 
 export class CliError extends Error {
   constructor(message: string, readonly exitCode: number) {

@@ -22,7 +22,7 @@ import { toHex, type Hash } from '../core/canonical/hash.js';
 import type { EventStore, Lease } from '../store/event-store.js';
 import { LeaseError } from '../store/errors.js';
 import type { Logger } from '../telemetry/logger.js';
-import { exitCodeOf, RUNTIME_EXIT } from './exit-codes.js';
+import { EXIT, exitCodeOf } from '../exit-codes.js';
 import type { Restored } from './restore.js';
 import { writeSnapshotFile } from './snapshot-files.js';
 import { StepLoop } from './step-loop.js';
@@ -173,11 +173,11 @@ export class BookRunner {
       await this.store.renewLease(this.lease, this.opts.leaseTtlMs);
       this.lastRenewOkMs = Date.now();
     } catch (e) {
-      if (e instanceof LeaseError) return this.fail('lease_lost', e.message, RUNTIME_EXIT.held);
+      if (e instanceof LeaseError) return this.fail('lease_lost', e.message, EXIT.held);
       const silentMs = Date.now() - this.lastRenewOkMs;
       this.opts.log.warn({ event: 'lease_renew_failed', reason: (e as Error).message, since_last_renewal_ms: silentMs });
       if (silentMs >= this.opts.leaseTtlMs) {
-        this.fail('lease_lost', `the lease could not be renewed for ${silentMs} ms (ttl ${this.opts.leaseTtlMs} ms); another runtime may hold it now`, RUNTIME_EXIT.held);
+        this.fail('lease_lost', `the lease could not be renewed for ${silentMs} ms (ttl ${this.opts.leaseTtlMs} ms); another runtime may hold it now`, EXIT.held);
       }
     }
   }

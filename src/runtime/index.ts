@@ -3,7 +3,7 @@
  * entry point. Parses its two arguments, runs the runtime (./main.ts) and exits with its code.
  * Environment variables override the env file, as for the CLI. No live execution exists.
  */
-import { RUNTIME_EXIT } from './exit-codes.js';
+import { EXIT } from '../exit-codes.js';
 
 const USAGE = 'usage: node dist/src/runtime/index.js [--env-file <file>]   (npm run start:paper -- --env-file config/embedded.env)\n';
 
@@ -13,13 +13,13 @@ function parseArgs(argv: readonly string[]): { envFile: string | undefined } | {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') {
       process.stdout.write(USAGE);
-      return { exit: RUNTIME_EXIT.ok };
+      return { exit: EXIT.ok };
     }
     if (a === '--env-file' && argv[i + 1] !== undefined) envFile = argv[++i];
     else if (a.startsWith('--env-file=')) envFile = a.slice('--env-file='.length);
     else {
       process.stderr.write(`warden runtime: unknown argument ${JSON.stringify(a)}\n${USAGE}`);
-      return { exit: RUNTIME_EXIT.usage };
+      return { exit: EXIT.usage };
     }
   }
   return { envFile };

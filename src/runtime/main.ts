@@ -22,7 +22,7 @@ import { hostname } from 'node:os';
 import type { BookKernel } from '../core/book/index.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { ConfigError, loadConfig, RUNTIME_OPTIONAL_VARS, RUNTIME_VARS, type Config } from './config/index.js';
-import { exitCodeOf, RUNTIME_EXIT } from './exit-codes.js';
+import { EXIT, exitCodeOf } from '../exit-codes.js';
 import { PhaseFailure, runPhase } from './phases.js';
 import type { Db } from '../store/db.js';
 import type { EventStore, Lease } from '../store/event-store.js';
@@ -58,7 +58,7 @@ interface Resources {
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    t = setTimeout(() => reject(Object.assign(new Error(`${what} did not finish within ${ms} ms`), { exitCode: RUNTIME_EXIT.internal })), ms);
+    t = setTimeout(() => reject(Object.assign(new Error(`${what} did not finish within ${ms} ms`), { exitCode: EXIT.internal })), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(t));
 }
@@ -78,7 +78,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopSignal !== null) {
       log.warn({ event: 'shutdown_forced', signal, first_signal: stopSignal, reason: 'second signal: exiting at once; an uncommitted step is rolled back by the database' });
-      process.exit(signal === 'SIGINT' ? RUNTIME_EXIT.sigint : RUNTIME_EXIT.sigterm);
+      process.exit(signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
     }
     stopSignal = signal;
     status.ready = false;
@@ -249,7 +249,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
         seen = head;
         const q = await quarantineStatus(r.store!, bookStream);
         if (q !== null && fatal === null) {
-          fatal = { event: 'book_quarantined', reason: describeQuarantine(bookStream, q), exitCode: RUNTIME_EXIT.schema };
+          fatal = { event: 'book_quarantined', reason: describeQuarantine(bookStream, q), exitCode: EXIT.data };
           wake?.();
         }
       })().catch((e: unknown) => log.warn({ event: 'quarantine_watch_failed', reason: (e as Error).message })).finally(() => (checking = false));
@@ -291,7 +291,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
     seq: r.runner?.seq ?? null, state_hash: r.started ? r.runner!.stateHash : null,
   });
   detach(onSignal);
-  return RUNTIME_EXIT.ok;
+  return EXIT.ok;
 }
 
 function detach(onSignal: (s: NodeJS.Signals) => void): void {

@@ -4,7 +4,7 @@
  * reason and the exit code, and the error is rethrown as a PhaseFailure.
  */
 import type { Logger } from '../telemetry/logger.js';
-import { exitCodeOf } from './exit-codes.js';
+import { exitCodeOf } from '../exit-codes.js';
 
 export const STARTUP_PHASES = [
   'config_validated',
