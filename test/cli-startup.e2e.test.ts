@@ -55,11 +55,12 @@ function loaded(args: string[]): { code: number; stdout: string; modules: string
   return { code: r.status ?? -1, stdout: r.stdout, modules };
 }
 
-/** What start-up may load: the CLI's registration modules, commander, and two leaf modules of constants/values. */
+/** What start-up may load: the CLI's registration modules, commander, and leaf modules of constants (no imports). */
 function allowed(m: string): boolean {
   return /^src\/cli\/(index|program|context)\.js$/.test(m) || /^src\/cli\/commands\/[a-z-]+\.js$/.test(m) || m === 'node_modules/commander' ||
     m === 'src/core/book/limits.js' || // BOOK_ID_RE, REASON_CHARS_MAX for `book` help: no imports
-    m === 'src/core/money/decimal.js'; // imported by backtest.ts's summary formatting: a leaf value type, no imports
+    m === 'src/exit-codes.js' || // the one exit-code table: no imports
+    m === 'src/core/money/decimal.js'; // a leaf value type, no imports (backtest.ts now loads it in its action)
 }
 const HEAVY = /^(src\/(store|runtime|ingest|replay|report|telemetry|core\/(engine|book\/(index|state|decider|kernel)|events|canonical|execution|ledger|skills|risk))\/|node_modules\/(zod|pino|pg|@electric-sql|cli-progress|yaml|lightweight-charts))/;
 
