@@ -80,8 +80,11 @@ export const bytesOf = (v: unknown): Uint8Array => {
 /**
  * One append, one statement: the stream head moves only if the lease and the head are as the
  * writer saw them (compare-and-swap), and the events are inserted only if it moved. `upd` runs
- * to completion before the insert reads it (a data-modifying CTE that is referenced). Returns
- * swapped = 1 and the inserted count, or swapped = 0 and nothing written.
+ * to completion before the insert reads it (a data-modifying CTE that is referenced); `ins` runs
+ * to completion although nothing reads it (PostgreSQL runs every data-modifying CTE), and it
+ * inserts every unnest row or the statement fails. Returns swapped = 1 (all written) or 0
+ * (nothing written). No RETURNING from the insert: materializing 1,000 returned rows to count
+ * them measured ~2 ms of PGlite's ~6 ms execution of a 1,000-row append.
  */
 const APPEND_SQL = `WITH upd AS (
     UPDATE streams SET head_seq = $5, head_hash = $6
@@ -92,9 +95,8 @@ const APPEND_SQL = `WITH upd AS (
     SELECT $1, u.seq, u.type, u.time_ms, u.body, u.prev_hash, u.hash, $2
       FROM unnest($7::bigint[], $8::text[], $9::bigint[], $10::bytea[], $11::bytea[], $12::bytea[])
            AS u(seq, type, time_ms, body, prev_hash, hash)
-     WHERE EXISTS (SELECT 1 FROM upd)
-    RETURNING 1)
-  SELECT (SELECT count(*) FROM upd)::int AS swapped, (SELECT count(*) FROM ins)::int AS n`;
+     WHERE EXISTS (SELECT 1 FROM upd))
+  SELECT count(*)::int AS swapped FROM upd`;
 
 /** bytesEqual for two 32-byte hashes, in JS: cheaper than a native call at this size (verify, per event). */
 function sameHash(a: Uint8Array, b: Uint8Array): boolean {
@@ -253,7 +255,7 @@ export class EventStore {
         continue;
       }
       const last = chained[chained.length - 1]!;
-      const [r] = await this.db.query<{ swapped: unknown; n: unknown }>(APPEND_SQL, [
+      const [r] = await this.db.query<{ swapped: unknown }>(APPEND_SQL, [
         lease.stream,
         lease.epoch,
         head.seq,
@@ -268,9 +270,6 @@ export class EventStore {
         chained.map((e) => e.hash),
       ]);
       if (toInt(r?.swapped, 'swapped') === 1) {
-        const n = toInt(r?.n, 'inserted');
-        // Unreachable (the statement is atomic and inserts every unnest row or fails).
-        if (n !== chained.length) throw new Error(`append: inserted ${n} of ${chained.length} events`);
         this.rememberHead(lease.stream, lease.epoch, last.seq, last.hash);
         return chained;
       }
