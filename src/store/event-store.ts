@@ -436,7 +436,7 @@ export class EventStore {
         const body = bytesOf(r.body);
         const hash = bytesOf(r.hash);
         if (!chainHashMatches(prev, body, hash)) fail(seq, `stored hash ${toHex(hash)} != recomputed ${toHex(chainHash(prev, body))} (body or hash altered)`);
-        const type = String(r.type);
+        const type = typeof r.type === 'string' ? r.type : String(r.type);
         const time_ms = toInt(r.time_ms, 'time_ms');
         if (!carries(body, seq, type, time_ms)) fail(seq, 'columns disagree with the hashed body (seq, stream, type or time_ms altered)');
         if (consumed) {
