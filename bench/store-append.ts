@@ -34,6 +34,7 @@ const ENGINES = (process.argv[3] ?? 'pglite,postgres').split(',');
 const BATCH = 1000;
 const READ_BLOCK = 10; // batches per read block
 const READ_ROUNDS = 5;
+const STREAM = 'book:bench';
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const events: NewEvent[] = Array.from({ length: N }, (_, i) => ({
@@ -47,10 +48,11 @@ const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
 async function run(db: Db): Promise<Record<string, number>> {
   await migrate(db);
   const store = new EventStore(db);
-  const lease = await store.acquireLease('book:bench', 'bench', 3_600_000);
+  const lease = await store.acquireLease(STREAM, 'bench', 3_600_000);
 
-  // The floor's rows: the same events, encoded and chained before any clock starts.
-  const rows = chainEvents('book:raw', 0, GENESIS_PREV_HASH, events);
+  // The floor's rows: the very rows EventStore.append writes (same stream, seqs, bytes, hashes),
+  // encoded and chained before any clock starts; they go to a table of their own.
+  const rows = chainEvents(STREAM, 0, GENESIS_PREV_HASH, events);
   await db.exec(`CREATE TABLE raw_events (
     stream text NOT NULL, seq bigint NOT NULL, type text NOT NULL, time_ms bigint NOT NULL, body bytea NOT NULL,
     prev_hash bytea NOT NULL, hash bytea NOT NULL, writer_epoch bigint NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(),
@@ -62,7 +64,7 @@ async function run(db: Db): Promise<Record<string, number>> {
       `INSERT INTO raw_events (stream, seq, type, time_ms, body, prev_hash, hash, writer_epoch)
        SELECT $1, u.seq, u.type, u.time_ms, u.body, u.prev_hash, u.hash, $8
          FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::bytea[], $6::bytea[], $7::bytea[]) AS u(seq, type, time_ms, body, prev_hash, hash)`,
-      ['book:raw', s.map((e) => e.seq), s.map((e) => e.type), s.map((e) => e.time_ms), s.map((e) => e.body), s.map((e) => e.prev_hash), s.map((e) => e.hash), 1],
+      [STREAM, s.map((e) => e.seq), s.map((e) => e.type), s.map((e) => e.time_ms), s.map((e) => e.body), s.map((e) => e.prev_hash), s.map((e) => e.hash), 1],
     );
   };
   // Interleaved batch by batch (which goes first alternates), so load from elsewhere on the
@@ -98,12 +100,12 @@ async function run(db: Db): Promise<Record<string, number>> {
   // Reads go by blocks of READ_BLOCK batches (seq lo+1..hi): verify checks the block from the
   // hash at lo (the last block also checks the stream head), the floor reads the same seqs.
   const verifyBlock = async (lo: number, hi: number) => {
-    const v = await store.verify('book:bench', undefined, BATCH, undefined, { from: { seq: lo, hash: blockStartHash.get(lo)! }, toSeq: hi < N ? hi : undefined });
+    const v = await store.verify(STREAM, undefined, BATCH, undefined, { from: { seq: lo, hash: blockStartHash.get(lo)! }, toSeq: hi < N ? hi : undefined });
     if (v.events !== hi - lo) throw new Error(`verified ${v.events} of ${hi - lo}`);
   };
   const rawReadBlock = async (lo: number, hi: number) => {
     let read = 0;
-    const fetch = (from: number) => db.query<Record<string, unknown>>(readSql, ['book:raw', from, hi, BATCH]);
+    const fetch = (from: number) => db.query<Record<string, unknown>>(readSql, [STREAM, from, hi, BATCH]);
     let pending: Promise<Record<string, unknown>[]> | undefined = fetch(lo + 1);
     while (pending) {
       const r: Record<string, unknown>[] = await pending;
