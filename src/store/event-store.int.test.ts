@@ -242,6 +242,23 @@ describeEngines('event store', (ctx) => {
     assert.equal(await countEvents(db), 1);
   });
 
+  test('racing appends on one head (two connections on PostgreSQL): exactly one is written, the other gets ConcurrencyError', async () => {
+    const db = await ctx.freshDb();
+    const setup = new EventStore(db);
+    const lease = await setup.acquireLease(STREAM, 'writer-a', 60_000);
+    await setup.append(lease, 0, evs(1, 1));
+    for (let round = 0; round < 5; round++) {
+      const head = (await setup.head(STREAM))!.seq;
+      const results = await Promise.allSettled([new EventStore(db).append(lease, head, evs(head + 1, 300)), new EventStore(db).append(lease, head, evs(head + 1, 200))]);
+      const won = results.filter((r) => r.status === 'fulfilled');
+      const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      assert.equal(won.length, 1, `round ${round}: one append is written`);
+      assert.ok(lost[0]!.reason instanceof ConcurrencyError, String(lost[0]!.reason));
+      assert.equal((await setup.head(STREAM))!.seq, head + (won[0] as PromiseFulfilledResult<StoredEvent[]>).value.length);
+    }
+    assert.equal((await setup.verify(STREAM)).events, await countEvents(db));
+  });
+
   test('an append whose insert fails midway moves nothing: no event and no head (one statement)', async () => {
     const db = await ctx.freshDb();
     const store = new EventStore(db);
