@@ -103,16 +103,26 @@ export function encodeEventBody(stream: string, seq: number, event: NewEvent): U
 let scratch = Buffer.alloc(HASHED_PREFIX_BYTES + 4096);
 scratch.set(EVENT_DOMAIN_TAG, 0);
 
+/** Views of the scratch buffer's first n bytes, by n (bodies of a stream have few sizes). Bounded. */
+const SCRATCH_VIEWS_MAX = 4096;
+let scratchViews = new Map<number, Buffer>();
+
 /** The hashed bytes of (prevHash, body), in the scratch buffer: valid until the next call. */
 function hashedBytes(prevHash: Hash, body: Uint8Array): Buffer {
   const n = HASHED_PREFIX_BYTES + body.byteLength;
   if (n > scratch.byteLength) {
     scratch = Buffer.alloc(n);
     scratch.set(EVENT_DOMAIN_TAG, 0);
+    scratchViews = new Map();
   }
   scratch.set(prevHash, TAG_BYTES);
   scratch.set(body, HASHED_PREFIX_BYTES);
-  return scratch.subarray(0, n);
+  let view = scratchViews.get(n);
+  if (view === undefined) {
+    view = scratch.subarray(0, n);
+    if (scratchViews.size < SCRATCH_VIEWS_MAX) scratchViews.set(n, view);
+  }
+  return view;
 }
 
 /** sha256(tag || prevHash || body). The result is a Buffer (a Uint8Array). */
