@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeEngines } from '../../test/support/engines.js';
-import { chainHash, GENESIS_PREV_HASH, type NewEvent } from '../core/events/index.js';
+import { chainEvents, chainHash, GENESIS_PREV_HASH, type NewEvent, type StoredEvent } from '../core/events/index.js';
 import { toHex } from '../core/canonical/hash.js';
 import { ConcurrencyError, IntegrityError, LeaseError } from './errors.js';
 import { EventStore } from './event-store.js';
@@ -213,6 +213,120 @@ describeEngines('event store', (ctx) => {
     assert.deepEqual(cmds[0]!.payload, { reason: 'maintenance' });
     assert.deepEqual((await store.inboxRead(STREAM, a)).map((c) => c.id), [b]);
     await expectSqlError(db.query('DELETE FROM inbox'), /DELETE on inbox is forbidden/);
+  });
+
+  test('an append on a remembered head that went stale (another store appended under the lease) is refused; nothing written', async () => {
+    const db = await ctx.freshDb();
+    const a = new EventStore(db);
+    const lease = await a.acquireLease(STREAM, 'writer-a', 60_000);
+    await a.append(lease, 0, evs(1, 2)); // a remembers head 2
+    await new EventStore(db).append(lease, 2, evs(3, 3)); // the head moves to 5 behind a's back
+    await assert.rejects(a.append(lease, 2, evs(3, 1)), (e: unknown) => e instanceof ConcurrencyError && e.actualSeq === 5);
+    assert.equal(await countEvents(db), 5);
+    // Stated right, the append goes through (chained from the stored head, not the remembered one).
+    const [sixth] = await a.append(lease, 5, evs(6, 1));
+    assert.equal(sixth!.seq, 6);
+    assert.equal((await a.verify(STREAM)).head_seq, 6);
+  });
+
+  test('a remembered head does not outlive the lease: a writer fenced off by another store gets LeaseError, even with a bad event', async () => {
+    const db = await ctx.freshDb();
+    const a = new EventStore(db);
+    const lease = await a.acquireLease(STREAM, 'writer-a', 60_000);
+    await a.append(lease, 0, evs(1, 1));
+    await db.query("UPDATE streams SET lease_expires_at = now() - interval '1 second' WHERE stream = $1", [STREAM]);
+    const b = await new EventStore(db).acquireLease(STREAM, 'writer-b', 60_000);
+    await assert.rejects(a.append(lease, 1, evs(2, 2)), (e: unknown) => e instanceof LeaseError && e.currentEpoch === b.epoch);
+    // The envelope error of an invalid event does not hide the lost lease (checked first, as a locked read did).
+    await assert.rejects(a.append(lease, 1, [ev(2), { ...ev(3), type: 'Not A Type' }]), LeaseError);
+    assert.equal(await countEvents(db), 1);
+  });
+
+  test('racing appends on one head (two connections on PostgreSQL): exactly one is written, the other gets ConcurrencyError', async () => {
+    const db = await ctx.freshDb();
+    const setup = new EventStore(db);
+    const lease = await setup.acquireLease(STREAM, 'writer-a', 60_000);
+    await setup.append(lease, 0, evs(1, 1));
+    for (let round = 0; round < 5; round++) {
+      const head = (await setup.head(STREAM))!.seq;
+      const results = await Promise.allSettled([new EventStore(db).append(lease, head, evs(head + 1, 300)), new EventStore(db).append(lease, head, evs(head + 1, 200))]);
+      const won = results.filter((r) => r.status === 'fulfilled');
+      const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      assert.equal(won.length, 1, `round ${round}: one append is written`);
+      assert.ok(lost[0]!.reason instanceof ConcurrencyError, String(lost[0]!.reason));
+      assert.equal((await setup.head(STREAM))!.seq, head + (won[0] as PromiseFulfilledResult<StoredEvent[]>).value.length);
+    }
+    assert.equal((await setup.verify(STREAM)).events, await countEvents(db));
+  });
+
+  test('an append whose insert fails midway moves nothing: no event and no head (one statement)', async () => {
+    const db = await ctx.freshDb();
+    const store = new EventStore(db);
+    const lease = await store.acquireLease(STREAM, 'writer-a', 60_000);
+    await store.append(lease, 0, evs(1, 2));
+    // A row squatting at seq 500 (written around the store): the 1,000-event append below
+    // conflicts in its middle, after 497 of its rows were inserted.
+    const [squat] = chainEvents(STREAM, 499, GENESIS_PREV_HASH, [ev(500)]);
+    await db.query('INSERT INTO events (stream, seq, type, time_ms, body, prev_hash, hash, writer_epoch) VALUES ($1, $2, $3, $4, $5, $6, $7, 0)',
+      [STREAM, squat!.seq, squat!.type, squat!.time_ms, squat!.body, squat!.prev_hash, squat!.hash]);
+    await assert.rejects(store.append(lease, 2, evs(3, 1000)), /duplicate key|unique/);
+    assert.equal(await countEvents(db), 3);
+    assert.equal((await store.head(STREAM))!.seq, 2);
+  });
+
+  test('read and verify stop cleanly mid-stream (the batch read ahead is awaited) and the store goes on', async () => {
+    const db = await ctx.freshDb();
+    const store = new EventStore(db);
+    const lease = await store.acquireLease(STREAM, 'a', 60_000);
+    await store.append(lease, 0, evs(1, 50));
+    for await (const batch of store.read(STREAM, { batchSize: 10 })) {
+      assert.equal(batch.length, 10);
+      break;
+    }
+    await assert.rejects(store.verify(STREAM, undefined, 10, (e) => {
+      if (e.seq === 15) throw new Error('consumer stops');
+    }), /consumer stops/);
+    await store.append(lease, 50, evs(51, 5));
+    const seen: StoredEvent[] = [];
+    const batches: number[] = [];
+    const v = await store.verify(STREAM, undefined, 10, (e) => seen.push(e), { onBatch: (b) => void batches.push(b.length) });
+    assert.equal(v.head_seq, 55);
+    assert.deepEqual(seen.map((e) => e.seq), Array.from({ length: 55 }, (_, i) => i + 1));
+    assert.deepEqual(seen[54]!.payload, { i: 55, close: '42055.5' });
+    assert.deepEqual(batches, [10, 10, 10, 10, 10, 5]);
+  });
+
+  test('verify checks columns against the hashed bytes without parsing them; events for a consumer are parsed', async () => {
+    const db = await ctx.freshDb();
+    const store = new EventStore(db);
+    // A stream whose second body is not JSON but is chained and hashed consistently (as only a
+    // writer that can recompute every later hash and the head could make it).
+    await db.query('INSERT INTO streams (stream) VALUES ($1)', [STREAM]);
+    const [first] = chainEvents(STREAM, 0, GENESIS_PREV_HASH, [ev(1)]);
+    const bad = new TextEncoder().encode(`{"payload":{oops,"seq":2,"stream":"${STREAM}","time_ms":${ev(2).time_ms},"type":"test.tick"}`);
+    const badHash = chainHash(first!.hash, bad);
+    for (const [seq, body, prev, hash] of [[1, first!.body, first!.prev_hash, first!.hash], [2, bad, first!.hash, badHash]] as const) {
+      await db.query('INSERT INTO events (stream, seq, type, time_ms, body, prev_hash, hash, writer_epoch) VALUES ($1, $2, $3, $4, $5, $6, $7, 0)',
+        [STREAM, seq, 'test.tick', ev(seq).time_ms, body, prev, hash]);
+    }
+    await db.query('UPDATE streams SET head_seq = 2, head_hash = $2 WHERE stream = $1', [STREAM, badHash]);
+    assert.equal((await store.verify(STREAM)).head_seq, 2, 'hash, links, columns and head agree');
+    await assert.rejects(store.verify(STREAM, undefined, 1000, () => undefined), (e: unknown) => {
+      assert.ok(e instanceof IntegrityError);
+      assert.equal(e.seq, 2);
+      assert.match(e.message, /not valid canonical JSON/);
+      return true;
+    });
+    await assert.rejects(async () => {
+      for await (const _ of store.read(STREAM)) void _;
+    }, (e: unknown) => e instanceof IntegrityError && e.seq === 2);
+    // A column that disagrees with the bytes is caught without parsing.
+    await db.transaction(async (tx) => {
+      await tx.exec('ALTER TABLE events DISABLE TRIGGER events_no_update');
+      await tx.query('UPDATE events SET time_ms = time_ms + 1 WHERE seq = 1');
+      await tx.exec('ALTER TABLE events ENABLE TRIGGER events_no_update');
+    });
+    await assert.rejects(store.verify(STREAM), (e: unknown) => e instanceof IntegrityError && e.seq === 1 && /columns disagree/.test(e.message));
   });
 
   test('hashes are the kernel chain over the stored canonical bytes', async () => {

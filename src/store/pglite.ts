@@ -14,10 +14,50 @@ import { StoreUnavailableError } from './errors.js';
 
 export const PGLITE_MEMORY = 'memory:';
 
+const BYTEA_OID = 17;
+const BYTEA_ARRAY_OID = 1001;
+
+const hexOf = (x: unknown): string => {
+  if (!(x instanceof Uint8Array)) throw new Error('Invalid input for bytea type');
+  return Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('hex');
+};
+
+/** An array literal of bytea: {"\\x0a0b",NULL,...} (the backslash is escaped inside quotes). */
+function byteaArrayLiteral(xs: unknown): string {
+  if (!Array.isArray(xs)) return xs as string;
+  let out = '{';
+  for (let i = 0; i < xs.length; i++) {
+    const x: unknown = xs[i];
+    if (i > 0) out += ',';
+    out += x === null || x === undefined ? 'NULL' : Array.isArray(x) ? byteaArrayLiteral(x) : `"\\\\x${hexOf(x)}"`;
+  }
+  return out + '}';
+}
+
+/**
+ * bytea in and out of PGlite as hex through Buffer. PGlite's own bytea (de)serializers convert
+ * byte by byte (Array.from + toString(16) + join, parseInt per byte pair): measured here they
+ * were the largest cost of an append (~40 % of the CPU of a 1,000-row unnest insert) and made a
+ * bytea column read ~3x slower than selecting encode(col, 'hex'). Same values, same types
+ * (Uint8Array), only faster; options per query, so the PGlite instance itself is not changed.
+ */
+const QUERY_OPTIONS = {
+  serializers: {
+    [BYTEA_OID]: (x: unknown) => `\\x${hexOf(x)}`,
+    [BYTEA_ARRAY_OID]: byteaArrayLiteral,
+  },
+  parsers: {
+    [BYTEA_OID]: (x: string): Uint8Array => {
+      const b = Buffer.from(x.slice(2), 'hex');
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    },
+  },
+};
+
 function wrapQueryable(q: Pick<PGlite, 'query' | 'exec'>): Queryable {
   return {
     async query<R>(sql: string, params?: readonly unknown[]): Promise<R[]> {
-      const res = await q.query<R>(sql, params as unknown[] | undefined);
+      const res = await q.query<R>(sql, params as unknown[] | undefined, QUERY_OPTIONS);
       return res.rows;
     },
     async exec(sql: string): Promise<void> {

@@ -55,3 +55,20 @@ test('the hand-written encoder equals the canonicalize library (RFC 8785) on ran
   }));
   fc.assert(fc.property(value, (v) => assert.equal(canonicalJson(v), canonicalize(v))), { numRuns: 3000 });
 });
+
+test('remembered key orders (shapes) never change the text: insertion orders, shared first keys, past the cache bounds', async () => {
+  const { default: canonicalize } = await import('canonicalize');
+  const objects: Record<string, unknown>[] = [];
+  // One first key, more shapes than are kept under it, in both insertion orders and nested.
+  for (let n = 1; n <= 40; n++) {
+    const keys = ['m', ...Array.from({ length: n }, (_, i) => `k${(i * 7) % 41}`), 'a', '10', '2'];
+    const forward = Object.fromEntries(keys.map((k, i) => [k, i]));
+    const backward = Object.fromEntries([...keys].reverse().map((k, i) => [k, `v${i}`]));
+    objects.push(forward, backward, { m: forward, a: [backward, forward] });
+  }
+  for (let round = 0; round < 2; round++) {
+    for (const o of objects) assert.equal(canonicalJson(o), canonicalize(o));
+  }
+  // A remembered shape does not hide a bad value, and the path still names it.
+  assert.throws(() => canonicalJson({ m: 0, k0: 1.5, a: 1, 10: 1, 2: 1 }), /\$\.k0: number 1\.5 is not a safe integer/);
+});

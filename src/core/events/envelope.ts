@@ -8,8 +8,10 @@
  * editing its payload. The first event of a stream chains from 32 zero bytes. time_ms is event
  * time (a bar close, an inbox receipt time recorded as input), never the wall clock at append.
  */
-import { canonicalBytes, type CanonicalValue } from '../canonical/index.js';
-import { sha256, ZERO_HASH, type Hash } from '../canonical/hash.js';
+import { isUtf8 } from 'node:buffer';
+import { hash as oneShotHash } from 'node:crypto';
+import { CanonicalError, canonicalJson, type CanonicalValue } from '../canonical/index.js';
+import { HASH_BYTES, ZERO_HASH, type Hash } from '../canonical/hash.js';
 
 /** Domain separation: these bytes can never be confused with another hash of ours. */
 export const EVENT_DOMAIN_TAG: Uint8Array = new TextEncoder().encode('warden.event.v1\u0000');
@@ -46,8 +48,10 @@ export function checkStreamName(stream: string): void {
   }
 }
 
-/** The canonical bytes of an event at (stream, seq). Validates type, time and size. */
-export function encodeEventBody(stream: string, seq: number, event: NewEvent): Uint8Array {
+const TAG_BYTES = EVENT_DOMAIN_TAG.byteLength;
+const HASHED_PREFIX_BYTES = TAG_BYTES + 32; // tag || prev_hash, then the body
+
+function checkEnvelope(seq: number, event: NewEvent): void {
   if (!EVENT_TYPE_RE.test(event.type)) {
     throw new EventEnvelopeError(`event type ${JSON.stringify(event.type)} must match ${EVENT_TYPE_RE}`);
   }
@@ -55,39 +59,222 @@ export function encodeEventBody(stream: string, seq: number, event: NewEvent): U
     throw new EventEnvelopeError(`event ${event.type}: time_ms must be a non-negative integer (ms since epoch), got ${event.time_ms}`);
   }
   if (!Number.isSafeInteger(seq) || seq < 1) throw new EventEnvelopeError(`seq must be an integer >= 1, got ${seq}`);
-  const body = canonicalBytes({ payload: event.payload, seq, stream, time_ms: event.time_ms, type: event.type });
-  if (body.byteLength > EVENT_BODY_BYTES_MAX) {
-    throw new EventEnvelopeError(`event ${event.type} at seq ${seq}: body is ${body.byteLength} bytes (max ${EVENT_BODY_BYTES_MAX})`);
-  }
-  return body;
 }
 
+/**
+ * The JCS text of { payload, seq, stream, time_ms, type }, written directly: those keys are
+ * already in JCS order (UTF-16 code unit order), seq and time_ms are checked safe integers
+ * (JCS writes them as String() does) and stream and type are checked ASCII names, so only the
+ * payload needs the generic encoder. Byte-identical to canonicalJson of the object
+ * (envelope.unit.test.ts checks it on random envelopes). `quotedStream` is JSON.stringify(stream).
+ */
+function envelopeJson(quotedStream: string, seq: number, event: NewEvent): string {
+  let payload: string;
+  try {
+    payload = canonicalJson(event.payload);
+  } catch (e) {
+    throw e instanceof CanonicalError ? new CanonicalError(`$.payload${e.path.slice(1)}`, e.reason) : e;
+  }
+  if (Object.is(event.time_ms, -0)) throw new CanonicalError('$.time_ms', 'negative zero'); // as JCS of the object
+  return `{"payload":${payload},"seq":${seq},"stream":${quotedStream},"time_ms":${event.time_ms},"type":${JSON.stringify(event.type)}}`;
+}
+
+function checkBodySize(event: NewEvent, seq: number, bytes: number): void {
+  if (bytes > EVENT_BODY_BYTES_MAX) {
+    throw new EventEnvelopeError(`event ${event.type} at seq ${seq}: body is ${bytes} bytes (max ${EVENT_BODY_BYTES_MAX})`);
+  }
+}
+
+/** The canonical bytes of an event at (stream, seq). Validates type, time and size. */
+export function encodeEventBody(stream: string, seq: number, event: NewEvent): Uint8Array {
+  checkEnvelope(seq, event);
+  const body = Buffer.from(envelopeJson(JSON.stringify(stream), seq, event), 'utf8');
+  checkBodySize(event, seq, body.byteLength);
+  return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+}
+
+/**
+ * The hashed bytes of one event are laid out in one buffer and hashed in one call (crypto.hash):
+ * ~1.6x faster per event than a Hash object with three updates. For verify, a scratch buffer
+ * that starts with the tag is reused (grown to the largest body seen, at most
+ * EVENT_BODY_BYTES_MAX + 48 when bodies are in bounds): only prev_hash and the body are copied.
+ * Synchronous, so no other call can see the scratch half-written.
+ */
+let scratch = Buffer.alloc(HASHED_PREFIX_BYTES + 4096);
+scratch.set(EVENT_DOMAIN_TAG, 0);
+
+/** Views of the scratch buffer's first n bytes, by n (bodies of a stream have few sizes). Bounded. */
+const SCRATCH_VIEWS_MAX = 4096;
+let scratchViews = new Map<number, Buffer>();
+
+/** The hashed bytes of (prevHash, body), in the scratch buffer: valid until the next call. */
+function hashedBytes(prevHash: Hash, body: Uint8Array): Buffer {
+  const n = HASHED_PREFIX_BYTES + body.byteLength;
+  if (n > scratch.byteLength) {
+    scratch = Buffer.alloc(n);
+    scratch.set(EVENT_DOMAIN_TAG, 0);
+    scratchViews = new Map();
+  }
+  scratch.set(prevHash, TAG_BYTES);
+  scratch.set(body, HASHED_PREFIX_BYTES);
+  let view = scratchViews.get(n);
+  if (view === undefined) {
+    view = scratch.subarray(0, n);
+    if (scratchViews.size < SCRATCH_VIEWS_MAX) scratchViews.set(n, view);
+  }
+  return view;
+}
+
+/** sha256(tag || prevHash || body). The result is a Buffer (a Uint8Array). */
 export function chainHash(prevHash: Hash, body: Uint8Array): Hash {
-  return sha256(EVENT_DOMAIN_TAG, prevHash, body);
+  return oneShotHash('sha256', hashedBytes(prevHash, body), 'buffer');
+}
+
+/**
+ * Whether `hash` equals chainHash(prevHash, body), without making a digest Buffer: the digest
+ * is taken as a 'binary' (latin1) string and compared code by code (verify's check, per event).
+ */
+export function chainHashMatches(prevHash: Hash, body: Uint8Array, hash: Uint8Array): boolean {
+  const digest = oneShotHash('sha256', hashedBytes(prevHash, body), 'binary');
+  if (hash.length !== HASH_BYTES) return false;
+  for (let i = 0; i < HASH_BYTES; i++) if (digest.charCodeAt(i) !== hash[i]) return false;
+  return true;
 }
 
 /**
  * Places events after (headSeq, headHash): assigns seqs, encodes and chains them.
  * Pure: the store calls this inside its append transaction with the head it just locked.
+ *
+ * All events are encoded and checked first; then their hashed bytes are laid out in ONE buffer,
+ * event after event: tag || prev_hash || body, where each prev_hash slot is filled with the hash
+ * of the event before (and the last hash goes after the last body). Each event is hashed in one
+ * call over its slot; bodies and hashes are views of that buffer. The digest is taken as a
+ * 'binary' (latin1) string and written into the next slot: a heap string, instead of a Buffer
+ * with its own backing store per event (measured ~40 % less CPU per event than one Buffer and
+ * one digest Buffer per event). The views keep the batch's buffer alive while any is held.
  */
 export function chainEvents(stream: string, headSeq: number, headHash: Hash, events: readonly NewEvent[]): StoredEvent[] {
   checkStreamName(stream);
-  const out: StoredEvent[] = [];
+  const quotedStream = JSON.stringify(stream);
+  const n = events.length;
+  const texts = new Array<string>(n);
+  const sizes = new Array<number>(n);
+  let total = HASH_BYTES;
+  for (let i = 0; i < n; i++) {
+    const e = events[i]!;
+    const seq = headSeq + i + 1;
+    checkEnvelope(seq, e);
+    const text = envelopeJson(quotedStream, seq, e);
+    const size = Buffer.byteLength(text, 'utf8');
+    checkBodySize(e, seq, size);
+    texts[i] = text;
+    sizes[i] = size;
+    total += HASHED_PREFIX_BYTES + size;
+  }
+  const b = Buffer.allocUnsafe(total); // every byte is written below
+  const out = new Array<StoredEvent>(n);
   let prev = headHash;
-  let seq = headSeq;
-  for (const e of events) {
-    seq += 1;
-    const body = encodeEventBody(stream, seq, e);
-    const hash = chainHash(prev, body);
-    out.push({ stream, seq, type: e.type, time_ms: e.time_ms, payload: e.payload, body, prev_hash: prev, hash });
+  b.set(headHash, TAG_BYTES);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const e = events[i]!;
+    const start = at;
+    b.set(EVENT_DOMAIN_TAG, start); // prev_hash (start + TAG_BYTES) is already in place
+    at += HASHED_PREFIX_BYTES;
+    const body = new Uint8Array(b.buffer, b.byteOffset + at, sizes[i]);
+    at += b.write(texts[i]!, at, 'utf8');
+    const hashAt = i + 1 < n ? at + TAG_BYTES : at; // the next event's prev_hash slot, or the end
+    b.write(oneShotHash('sha256', b.subarray(start, at), 'binary'), hashAt, HASH_BYTES, 'latin1');
+    const hash = new Uint8Array(b.buffer, b.byteOffset + hashAt, HASH_BYTES);
+    out[i] = { stream, seq: headSeq + i + 1, type: e.type, time_ms: e.time_ms, payload: e.payload, body, prev_hash: prev, hash };
     prev = hash;
   }
   return out;
 }
 
-/** Decodes stored canonical bytes back into the envelope fields (fatal on invalid UTF-8). */
+/** Buffers, like the bodies read back: element reads stay monomorphic in the loops below. */
+const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
+const PAYLOAD_OPENING = ascii('{"payload":');
+const SEQ_KEY = ascii(',"seq":');
+const TYPE_KEY = ascii(',"type":"');
+const CLOSING = ascii('"}');
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+/** Digits of a safe integer (2^53 - 1 has 16). */
+const INTEGER_DIGITS_MAX = 16;
+
+/** Whether `b` holds `bytes` at `at`. */
+function holds(b: Uint8Array, at: number, bytes: Uint8Array): boolean {
+  const n = bytes.length; // .length, hoisted: byteLength in the loop test measured ~5x slower on Buffers
+  if (at < 0 || at + n > b.length) return false;
+  for (let i = 0; i < n; i++) if (b[at + i] !== bytes[i]) return false;
+  return true;
+}
+
+/**
+ * Whether the decimal integer written just before `end` in `b` (digits, no leading zero, no
+ * sign) is `value`. Returns where its digits start, or -1.
+ */
+function integerBefore(b: Uint8Array, end: number, value: number): number {
+  let start = end;
+  while (start > 0 && end - start < INTEGER_DIGITS_MAX + 1 && b[start - 1]! >= DIGIT_0 && b[start - 1]! <= DIGIT_9) start--;
+  const digits = end - start;
+  if (digits === 0 || digits > INTEGER_DIGITS_MAX || (digits > 1 && b[start] === DIGIT_0)) return -1;
+  let n = 0;
+  for (let i = start; i < end; i++) n = n * 10 + (b[i]! - DIGIT_0);
+  return n === value ? start : -1;
+}
+
+/**
+ * A check of event bodies against their columns for one stream, without parsing the bodies:
+ * whether `body`, envelope bytes as encodeEventBody writes them, carries these seq, type and
+ * time_ms (and this stream). Such a body is `{"payload":` + payload + the JCS text of the other
+ * members, `,"seq":S,"stream":"X","time_ms":T,"type":"Y"}`: integers without leading zeros and
+ * names that cannot contain a quote. Read back byte by byte from the end, that tail is equal to
+ * the one the columns give exactly when every field is, so this answers what decoding the body
+ * and comparing its fields would, for such a body; bytes that are not one must be refused by
+ * their hash first (verify checks the hash before). No allocation per call.
+ */
+export function envelopeColumnsCheck(stream: string): (body: Uint8Array, seq: number, type: string, time_ms: number) => boolean {
+  if (!STREAM_RE.test(stream)) return () => false; // no event can have been written to it
+  const streamThenTime = ascii(`,"stream":${JSON.stringify(stream)},"time_ms":`); // names are ASCII
+  let validType = ''; // the last type that passed EVENT_TYPE_RE: runs of one type test it once
+  return (b, seq, type, time_ms) => {
+    if (type !== validType) {
+      if (!EVENT_TYPE_RE.test(type)) return false; // a checked type is ASCII: one byte per character
+      validType = type;
+    }
+    if (!holds(b, 0, PAYLOAD_OPENING)) return false;
+    let at = b.length - CLOSING.length;
+    if (!holds(b, at, CLOSING)) return false;
+    at -= type.length;
+    if (at < 0) return false;
+    for (let i = 0; i < type.length; i++) if (b[at + i] !== type.charCodeAt(i)) return false;
+    at -= TYPE_KEY.length;
+    if (!holds(b, at, TYPE_KEY)) return false;
+    at = integerBefore(b, at, time_ms);
+    if (at < 0) return false;
+    at -= streamThenTime.length;
+    if (!holds(b, at, streamThenTime)) return false;
+    at = integerBefore(b, at, seq);
+    if (at < 0) return false;
+    at -= SEQ_KEY.length;
+    return holds(b, at, SEQ_KEY) && at >= PAYLOAD_OPENING.length;
+  };
+}
+
+const UTF8_BOM_BYTES = 3;
+
+/**
+ * Decodes stored canonical bytes back into the envelope fields. Fatal on invalid UTF-8, and a
+ * leading BOM is dropped, as TextDecoder('utf-8', { fatal: true }) does (same results, ~2x
+ * faster: native validation, then Buffer's decoder).
+ */
 export function decodeEventBody(body: Uint8Array): { stream: string; seq: number; type: string; time_ms: number; payload: CanonicalValue } {
-  const parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body)) as {
+  if (!isUtf8(body)) throw new TypeError('The encoded data was not valid for encoding utf-8');
+  const b = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const start = b.byteLength >= UTF8_BOM_BYTES && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? UTF8_BOM_BYTES : 0;
+  const parsed = JSON.parse(b.toString('utf8', start)) as {
     stream: string; seq: number; type: string; time_ms: number; payload: CanonicalValue;
   };
   return parsed;
