@@ -24,6 +24,7 @@ import { BookCommandError, type TickCommand } from './commands.js';
 import type { MarkPosition } from './events.js';
 import { cancelWorking, lastClose, marketSell, submit, type StepContext } from './orders.js';
 import { lastCandle, type BookState, type WorkingOrder } from './state.js';
+import { WindowContext } from './window.js';
 
 const HUNDRED = Decimal.of(100);
 
@@ -236,10 +237,7 @@ function runSkill(ctx: StepContext, b: SkillBinding, symbol: string): void {
     if (o.side === 'buy') pendingBuy = true;
     else pendingSell = true;
   }
-  const decision = b.skill.evaluate({
-    symbol, params: b.params, bars: h.bars.slice(h.bars.length - b.warmup_bars), position_qty: qtyHeld, avg_entry: avgEntry, memory,
-    pending_buy: pendingBuy, pending_sell: pendingSell,
-  });
+  const decision = b.skill.evaluate(new WindowContext(symbol, b.params, h, b.warmup_bars, qtyHeld, avgEntry, pendingBuy, pendingSell, memory));
   if (decision.signals.length > SIGNALS_PER_SKILL_TICK_MAX) throw new BookCommandError(`${b.key} emitted ${decision.signals.length} signals (max ${SIGNALS_PER_SKILL_TICK_MAX})`);
   if (decision.memory !== memory && canonicalJson(decision.memory ?? null) !== canonicalJson(memory)) {
     ctx.emit({ type: 'skill.memory_set', time_ms, payload: { skill: b.key, symbol, memory: decision.memory } });
