@@ -15,12 +15,12 @@
 import type { Decider } from '../decider/index.js';
 import { planDeposit, positionQty } from '../ledger/index.js';
 import { BookCommandError, OPERATOR_COMMANDS, REASON_CHARS_MAX, type OperatorCommand, type RuntimeCommand } from './commands.js';
-import type { ResolvedBook, SkillBinding } from './config.js';
+import type { ResolvedBook } from './config.js';
 import type { BookEvent, BookStatus, StepStarted } from './events.js';
 import { evolve } from './evolve.js';
 import { cancelWorking, marketSell, type StepContext } from './orders.js';
 import { BOOK_ID_RE, cloneState, initialBookState, type BookState } from './state.js';
-import { runTick, tickCandles, checkInvariants } from './tick.js';
+import { runTick, tickCandles, checkInvariants, type SkillSlot } from './tick.js';
 import type { CanonicalValue } from '../canonical/index.js';
 
 export interface BookDecider extends Decider<RuntimeCommand, BookState, BookEvent> {
@@ -54,8 +54,8 @@ function flattenSymbols(payload: CanonicalValue, book: ResolvedBook): readonly s
 }
 
 export function bookDecider(book: ResolvedBook | null): BookDecider {
-  const bindingOf = new Map<string, SkillBinding>();
-  for (const b of book?.skills ?? []) for (const sym of b.symbols) bindingOf.set(sym, b);
+  const slots = new Map<string, SkillSlot>();
+  for (const b of book?.skills ?? []) for (const sym of b.symbols) slots.set(sym, { binding: b, memKey: `${b.key}|${sym}` });
   const known = book === null ? OPERATOR_COMMANDS.filter((c) => c !== 'book.flatten') : OPERATOR_COMMANDS;
 
   function step(cmd: RuntimeCommand, s: BookState): BookEvent[] {
@@ -98,7 +98,7 @@ export function bookDecider(book: ResolvedBook | null): BookDecider {
           emit({ type: 'book.started', time_ms: t0, payload: { book_id: book.config.book_id, config_hash: book.config_hash, config: book.config_json, initial_cash: book.initial_cash, window_bars: book.window_bars } });
           for (const e of planDeposit(s.ledger, book.initial_cash, 'initial_cash')) emit({ ...e, time_ms: t0 });
         }
-        runTick(ctx, candles, bindingOf);
+        runTick(ctx, candles, slots);
         return out;
       }
     }

@@ -69,7 +69,13 @@ export function tickCandles(ctx: StepContext, cmd: TickCommand): Candle[] {
   return candles;
 }
 
-export function runTick(ctx: StepContext, candles: readonly Candle[], bindingOf: ReadonlyMap<string, SkillBinding>): void {
+/** The skill a symbol runs, with its state-memory key ("skill@v|symbol") built once: a fresh key string per tick costs a hash per lookup. */
+export interface SkillSlot {
+  readonly binding: SkillBinding;
+  readonly memKey: string;
+}
+
+export function runTick(ctx: StepContext, candles: readonly Candle[], slots: ReadonlyMap<string, SkillSlot>): void {
   const { s } = ctx;
   const bySymbol = new Map<string, Candle>();
   for (const c of candles) {
@@ -88,8 +94,8 @@ export function runTick(ctx: StepContext, candles: readonly Candle[], bindingOf:
   markPortfolio(ctx);
   if (s.status !== 'PAUSED') {
     for (const [symbol] of bySymbol) {
-      const b = bindingOf.get(symbol);
-      if (b !== undefined) runSkill(ctx, b, symbol);
+      const slot = slots.get(symbol);
+      if (slot !== undefined) runSkill(ctx, slot.binding, symbol, slot.memKey);
     }
   }
   if (filled || s.ticks % INVARIANT_CHECK_EVERY_TICKS === 0) checkInvariants(s);
@@ -216,12 +222,11 @@ function markPortfolio(ctx: StepContext): void {
   if (tier !== s.tier) ctx.emit({ type: 'risk.tier_changed', time_ms, payload: { from: s.tier, to: tier, drawdown_pct: drawdown.toString(), profile: profileRef(book.profile) } });
 }
 
-function runSkill(ctx: StepContext, b: SkillBinding, symbol: string): void {
+function runSkill(ctx: StepContext, b: SkillBinding, symbol: string, memKey: string): void {
   const { book, s, time_ms } = ctx;
   const h = s.history.get(symbol);
   if (h === undefined || h.bars.length < b.warmup_bars) return;
   const pair = book.pairs[symbol] as PairSpec;
-  const memKey = `${b.key}|${symbol}`;
   const memory = s.memory.get(memKey) ?? null;
   const qtyHeld = positionQty(s.ledger, symbol);
   let avgEntry: Decimal | null = null;
