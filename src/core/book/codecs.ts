@@ -6,7 +6,7 @@
  * per-bar payloads (bar.closed, mark.recorded) have hand-written encoders, the rest are built from
  * a small field table.
  */
-import { canonicalJson, type CanonicalValue } from '../canonical/index.js';
+import { canonicalJson, integerText, type CanonicalValue } from '../canonical/index.js';
 import { Decimal } from '../money/decimal.js';
 import type { NewEvent } from '../events/envelope.js';
 import { TIERS, type Tier } from '../risk/profile.js';
@@ -53,7 +53,7 @@ const str = (v: string): string => {
 /** Canonical JSON of a safe integer (what the encoder refuses otherwise, encode() refuses too). */
 const intText = (v: number): string => {
   if (!Number.isSafeInteger(v)) throw new EventCodecError(`not a safe integer: ${v}`);
-  return String(v);
+  return integerText(v);
 };
 
 export const F = {
@@ -145,7 +145,7 @@ const barField = F.object<Omit<EventPayloads['bar.closed'], 'vwap'>>({
 const barClosed: PayloadCodec<EventPayloads['bar.closed']> = {
   json: (c) =>
     `{"close":"${c.close.toString()}","count":${c.count},"high":"${c.high.toString()}","interval_s":${c.interval_s},"low":"${c.low.toString()}",` +
-    `"open":"${c.open.toString()}","open_time_ms":${c.open_time_ms},"symbol":${q(c.symbol)},"volume":"${c.volume.toString()}"}`,
+    `"open":"${c.open.toString()}","open_time_ms":${integerText(c.open_time_ms)},"symbol":${q(c.symbol)},"volume":"${c.volume.toString()}"}`,
   encode: (c) => ({
     symbol: c.symbol, interval_s: c.interval_s, open_time_ms: c.open_time_ms, open: c.open.toString(), high: c.high.toString(),
     low: c.low.toString(), close: c.close.toString(), volume: c.volume.toString(), count: c.count,
