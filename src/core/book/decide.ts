@@ -16,7 +16,7 @@ import type { Decider } from '../decider/index.js';
 import { planDeposit, positionQty } from '../ledger/index.js';
 import { BookCommandError, OPERATOR_COMMANDS, REASON_CHARS_MAX, type OperatorCommand, type RuntimeCommand } from './commands.js';
 import type { ResolvedBook } from './config.js';
-import type { BookEvent, BookStatus, StepStarted } from './events.js';
+import type { BookEvent, BookStatus } from './events.js';
 import { evolve } from './evolve.js';
 import { cancelWorking, marketSell, type StepContext } from './orders.js';
 import { BOOK_ID_RE, cloneState, initialBookState, type BookState } from './state.js';
@@ -64,7 +64,7 @@ export function bookDecider(book: ResolvedBook | null): BookDecider {
       out.push(e);
       evolve(s, e);
     };
-    const begin = (ref: Omit<StepStarted, 'command'>) => emit({ type: 'step.started', time_ms: cmd.time_ms, payload: { command: cmd.kind, ...ref } });
+    const begin = (inbox_id: number | null, symbols: readonly string[] | null) => emit({ type: 'step.started', time_ms: cmd.time_ms, payload: { command: cmd.kind, inbox_id, symbols } });
     if (!Number.isSafeInteger(cmd.time_ms) || cmd.time_ms < 0) throw new BookCommandError(`${cmd.kind}: time_ms must be a non-negative integer, got ${cmd.time_ms}`);
     switch (cmd.kind) {
       case 'runtime.start': {
@@ -72,19 +72,19 @@ export function bookDecider(book: ResolvedBook | null): BookDecider {
         if (!BOOK_ID_RE.test(cmd.book_id)) throw new BookCommandError(`book id ${JSON.stringify(cmd.book_id)} must match ${BOOK_ID_RE}`);
         if (s.book_id !== null && s.book_id !== cmd.book_id) throw new BookCommandError(`this stream holds book ${s.book_id}, not ${cmd.book_id}`);
         if (s.execution_plane !== null && s.execution_plane !== cmd.execution_plane) throw new BookCommandError(`book ${s.book_id} runs on ${s.execution_plane}, not ${cmd.execution_plane}`);
-        begin({ inbox_id: null, symbols: null });
+        begin(null, null);
         if (s.book_id === null) emit({ type: 'book.opened', time_ms: cmd.time_ms, payload: { book_id: cmd.book_id, execution_plane: cmd.execution_plane } });
         emit({ type: 'runtime.started', time_ms: cmd.time_ms, payload: { owner: cmd.owner, lease_epoch: cmd.lease_epoch, execution_plane: cmd.execution_plane, after_crash: s.running } });
         return out;
       }
       case 'runtime.stop':
         if (!s.running) throw new BookCommandError('runtime.stop without a runtime.started');
-        begin({ inbox_id: null, symbols: null });
+        begin(null, null);
         emit({ type: 'runtime.stopped', time_ms: cmd.time_ms, payload: { reason: cmd.reason } });
         return out;
       case 'operator.command':
         if (cmd.inbox_id <= s.last_inbox_id) return out; // already answered: idempotent, no step
-        begin({ inbox_id: cmd.inbox_id, symbols: null });
+        begin(cmd.inbox_id, null);
         operator(cmd, s, emit);
         return out;
       case 'market.tick': {
@@ -92,7 +92,8 @@ export function bookDecider(book: ResolvedBook | null): BookDecider {
         if (!s.running) throw new BookCommandError('market.tick before runtime.start');
         const ctx: StepContext = { book, s, time_ms: cmd.time_ms, emit };
         const candles = tickCandles(ctx, cmd);
-        begin({ inbox_id: null, symbols: candles.map((c) => c.symbol) });
+        // every symbol of the book (the usual tick): its sorted, readonly symbol list, not a new array per tick
+        begin(null, candles.length === book.symbols.length ? book.symbols : candles.map((c) => c.symbol));
         if (!s.started) {
           const t0 = cmd.time_ms - book.interval_s * 1000;
           emit({ type: 'book.started', time_ms: t0, payload: { book_id: book.config.book_id, config_hash: book.config_hash, config: book.config_json, initial_cash: book.initial_cash, window_bars: book.window_bars } });

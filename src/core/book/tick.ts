@@ -52,12 +52,16 @@ export function checkInvariants(s: BookState): void {
   }
 }
 
-/** The candles of a tick, checked and sorted by symbol. */
-export function tickCandles(ctx: StepContext, cmd: TickCommand): Candle[] {
+const bySymbol = (a: Candle, b: Candle): number => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
+
+/** The candles of a tick, checked and sorted by symbol (the command's own array when it is sorted already: no copy per tick). */
+export function tickCandles(ctx: StepContext, cmd: TickCommand): readonly Candle[] {
   const { book, s } = ctx;
   if (cmd.candles.length === 0 || cmd.candles.length > CANDLES_PER_TICK_MAX) throw new BookCommandError(`market.tick needs 1..${CANDLES_PER_TICK_MAX} candles`);
   if (s.ticks > 0 && cmd.time_ms <= s.time_ms) throw new BookCommandError(`market.tick at ${cmd.time_ms} is not after the last tick ${s.time_ms}`);
-  const candles = [...cmd.candles].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  let sorted = true;
+  for (let i = 1; i < cmd.candles.length && sorted; i++) sorted = bySymbol(cmd.candles[i - 1] as Candle, cmd.candles[i] as Candle) <= 0;
+  const candles = sorted ? cmd.candles : [...cmd.candles].sort(bySymbol);
   let prev = '';
   for (const c of candles) {
     if (book.pairs[c.symbol] === undefined) throw new BookCommandError(`candle for ${c.symbol}, which the book does not trade`);
@@ -75,27 +79,44 @@ export interface SkillSlot {
   readonly memKey: string;
 }
 
+/** The bar of `symbol` among a tick's bars (sorted by symbol, distinct): a binary search, no Map per tick. */
+function barOf(bars: readonly Candle[], symbol: string): Candle | undefined {
+  let lo = 0;
+  let hi = bars.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const b = bars[mid] as Candle;
+    if (b.symbol === symbol) return b;
+    if (b.symbol < symbol) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
 export function runTick(ctx: StepContext, candles: readonly Candle[], slots: ReadonlyMap<string, SkillSlot>): void {
   const { s } = ctx;
-  const bySymbol = new Map<string, Candle>();
+  // vwap is not recorded: the kernel never reads it, and a replay rebuilds the candle from the record
+  let bars = candles;
   for (const c of candles) {
-    // vwap is not recorded: the kernel never reads it, and a replay rebuilds the candle from the record
-    const bar: Candle = c.vwap === null ? c : { ...c, vwap: null };
-    bySymbol.set(c.symbol, bar);
-    ctx.emit({ type: 'bar.closed', time_ms: ctx.time_ms, payload: bar });
+    if (c.vwap === null) continue;
+    bars = candles.map((x) => (x.vwap === null ? x : { ...x, vwap: null }));
+    break;
   }
-  const working = s.orders.slice(); // only orders placed before this tick fill on it
+  for (const bar of bars) ctx.emit({ type: 'bar.closed', time_ms: ctx.time_ms, payload: bar });
   const equityBefore = s.equity;
   let filled = false;
-  for (const placed of working) {
-    const bar = bySymbol.get(placed.symbol);
-    if (bar !== undefined && s.orders.includes(placed)) filled = fillOrder(ctx, placed, bar, equityBefore) || filled;
+  if (s.orders.length > 0) {
+    const working = s.orders.slice(); // only orders placed before this tick fill on it
+    for (const placed of working) {
+      const bar = barOf(bars, placed.symbol);
+      if (bar !== undefined && s.orders.includes(placed)) filled = fillOrder(ctx, placed, bar, equityBefore) || filled;
+    }
   }
   markPortfolio(ctx);
   if (s.status !== 'PAUSED') {
-    for (const [symbol] of bySymbol) {
-      const slot = slots.get(symbol);
-      if (slot !== undefined) runSkill(ctx, slot.binding, symbol, slot.memKey);
+    for (const bar of bars) {
+      const slot = slots.get(bar.symbol);
+      if (slot !== undefined) runSkill(ctx, slot.binding, bar.symbol, slot.memKey);
     }
   }
   if (filled || s.ticks % INVARIANT_CHECK_EVERY_TICKS === 0) checkInvariants(s);
