@@ -77,6 +77,29 @@ function roundDiv(n: bigint, d: bigint, mode: RoundingMode): bigint {
   }
 }
 
+/**
+ * The canonical text of units / 10^scale: trailing fractional zeros are cut from the digit string
+ * (not by dividing the bigint by 10 per zero, which allocated a bigint per digit on every new
+ * equity or value marked).
+ */
+function canonicalText(units: bigint, scale: number): string {
+  if (units === 0n) return '0';
+  const neg = units < 0n;
+  const digits = (neg ? -units : units).toString();
+  let end = digits.length;
+  let s = scale;
+  while (s > 0 && digits.charCodeAt(end - 1) === 48) {
+    end--;
+    s--;
+  }
+  const body = end === digits.length ? digits : digits.slice(0, end);
+  let text: string;
+  if (s === 0) text = body;
+  else if (body.length > s) text = `${body.slice(0, body.length - s)}.${body.slice(body.length - s)}`;
+  else text = `0.${'0'.repeat(s - body.length)}${body}`;
+  return neg ? `-${text}` : text;
+}
+
 function formatUnits(units: bigint, scale: number): string {
   const neg = units < 0n;
   const digits = (neg ? -units : units).toString();
@@ -114,8 +137,15 @@ export class Decimal {
     }
     const units = BigInt(m[2] + frac);
     const d = new Decimal(m[1] ? -units : units, frac.length);
-    // Text already in canonical form (most stored and exchange text is) is the memo as it stands.
-    if (frac.charCodeAt(frac.length - 1) !== 48 && !(m[1] && units === 0n)) d.#text = text;
+    // Text already in canonical form (most stored and exchange text is) is the memo as it stands;
+    // text that is canonical but for trailing fractional zeros ("122.0", exchange CSVs) is cut to it.
+    if (units === 0n) d.#text = '0';
+    else if (frac.charCodeAt(frac.length - 1) !== 48) d.#text = text;
+    else {
+      let end = text.length - 1;
+      while (text.charCodeAt(end - 1) === 48) end--;
+      d.#text = text.slice(0, text.charCodeAt(end - 1) === 46 ? end - 1 : end);
+    }
     return d;
   }
 
@@ -254,10 +284,7 @@ export class Decimal {
 
   /** Canonical string (see the file header). Computed once per value: a Decimal is immutable. */
   toString(): string {
-    if (this.#text === undefined) {
-      const n = this.normalized();
-      this.#text = formatUnits(n.units, n.scale);
-    }
+    if (this.#text === undefined) this.#text = canonicalText(this.units, this.scale);
     return this.#text;
   }
 
