@@ -57,10 +57,13 @@ function isSorted(keys: string[]): boolean {
   return true;
 }
 
-/** Quoted keys, memoized: the same few hundred field names recur in every event. Bounded. */
+/**
+ * JSON.stringify of a string that recurs (field names, symbols, enum values), memoized: a lookup of
+ * a string whose hash is cached costs less than re-escaping it. Bounded.
+ */
 const QUOTED_KEYS_MAX = 4096;
 const quoted = new Map<string, string>();
-function quotedKey(k: string): string {
+export function quotedKey(k: string): string {
   let q = quoted.get(k);
   if (q === undefined) {
     q = JSON.stringify(k);
