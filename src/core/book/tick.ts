@@ -225,7 +225,9 @@ function markPortfolio(ctx: StepContext): void {
   let equity = s.ledger.cash;
   let invested = Decimal.ZERO;
   const positions: MarkPosition[] = [];
-  for (const symbol of Object.keys(s.ledger.lots).sort()) {
+  const held = Object.keys(s.ledger.lots);
+  if (held.length > 1) held.sort(); // (sort allocates even for 0 or 1 keys)
+  for (const symbol of held) {
     const qty = positionQty(s.ledger, symbol);
     const last = lastCandle(s, symbol);
     if (last === undefined) throw new InvariantError(`position in ${symbol} without a price`);

@@ -95,16 +95,23 @@ export class TickAssembler {
    */
   next(): Tick | null {
     let t = Number.MAX_SAFE_INTEGER;
+    let n = 0;
     for (const s of this.list) {
       const c = s.queue[s.head];
-      if (c !== undefined) t = Math.min(t, closeTimeMs(c));
+      if (c === undefined) continue;
+      const ct = closeTimeMs(c);
+      if (ct < t) {
+        t = ct;
+        n = 1;
+      } else if (ct === t) n++;
     }
     if (t === Number.MAX_SAFE_INTEGER || t > this.watermark()) return null;
-    const candles: Candle[] = [];
+    const candles: Candle[] = new Array<Candle>(n); // exact size: a push-grown array reserves 17 slots
+    let i = 0;
     for (const s of this.list) {
       const c = s.queue[s.head];
       if (c !== undefined && closeTimeMs(c) === t) {
-        candles.push(c);
+        candles[i++] = c;
         s.head += 1;
         if (s.head === s.queue.length || s.head > 4096) {
           s.queue = s.queue.slice(s.head); // drop released candles (memory: about one batch per symbol)
