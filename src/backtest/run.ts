@@ -63,7 +63,7 @@ export async function runBacktest(book: ResolvedBook, read: SeriesReader, sink: 
       if (r.done === true || r.value.length === 0) assembler.end(symbol);
       else assembler.push(symbol, r.value);
     }
-    for (const t of assembler.take()) {
+    for (let t = assembler.next(); t !== null; t = assembler.next()) {
       if (lastTick === null) {
         const start: RuntimeCommand = { kind: 'runtime.start', time_ms: t.time_ms - book.interval_s * 1000, book_id: book.config.book_id, execution_plane: 'PAPER', owner: BACKTEST_OWNER, lease_epoch: 0 };
         const r = loop.apply(start);

@@ -5,9 +5,9 @@
  * (sha256 over the canonical list of fills, streamed) and the state hash at the end.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { canonicalJson } from '../core/canonical/index.js';
+import { integerText } from '../core/canonical/index.js';
 import { Decimal } from '../core/money/decimal.js';
-import { encodeEvent, type BookEvent, type BookState, type ResolvedBook } from '../core/book/index.js';
+import { payloadJson, type BookEvent, type BookState, type ResolvedBook } from '../core/book/index.js';
 import { positionQty } from '../core/ledger/index.js';
 import { lastCandle, stateHash } from '../core/book/index.js';
 
@@ -36,7 +36,8 @@ export class FillFingerprint {
   private first = true;
   add(e: BookEvent): void {
     if (e.type !== 'fill.executed') return;
-    this.hash.update(`${this.first ? '' : ','}${canonicalJson({ fill: encodeEvent(e).payload, time_ms: e.time_ms })}`);
+    // = canonicalJson({ fill: encodeEvent(e).payload, time_ms }): keys in canonical order, the payload by its direct writer
+    this.hash.update(`${this.first ? '' : ','}{"fill":${payloadJson(e)},"time_ms":${integerText(e.time_ms)}}`);
     this.first = false;
   }
   hex(): string {
@@ -50,6 +51,9 @@ export class SummaryCollector {
   private exposed = 0;
   private maxDd = Decimal.ZERO;
   private prevEquity: number | null = null;
+  /** The last equity marked and its float: a flat book marks the same Decimal tick after tick. */
+  private lastEquity: Decimal | null = null;
+  private lastEquityNum = 0;
   private n = 0;
   private mean = 0;
   private m2 = 0;
@@ -68,7 +72,11 @@ export class SummaryCollector {
         const p = e.payload;
         if (p.drawdown_pct.gt(this.maxDd)) this.maxDd = p.drawdown_pct;
         if (p.positions.length > 0) this.exposed++;
-        const eq = p.equity.toNumber();
+        if (p.equity !== this.lastEquity) {
+          this.lastEquity = p.equity;
+          this.lastEquityNum = p.equity.toNumber();
+        }
+        const eq = this.lastEquityNum;
         if (this.prevEquity !== null) {
           const r = this.prevEquity > 0 ? eq / this.prevEquity - 1 : 0;
           this.n++;

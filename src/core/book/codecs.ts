@@ -6,7 +6,7 @@
  * per-bar payloads (bar.closed, mark.recorded) have hand-written encoders, the rest are built from
  * a small field table.
  */
-import { canonicalJson, type CanonicalValue } from '../canonical/index.js';
+import { canonicalJson, integerText, quotedKey, type CanonicalValue } from '../canonical/index.js';
 import { Decimal } from '../money/decimal.js';
 import type { NewEvent } from '../events/envelope.js';
 import { TIERS, type Tier } from '../risk/profile.js';
@@ -46,14 +46,23 @@ function isObj(v: CanonicalValue | undefined): v is Obj {
 const DEC_TEXT_RE = /^-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$/;
 
 const q = JSON.stringify; // JCS strings are ECMAScript JSON strings
+/**
+ * JSON.stringify(v) for a string: printable ASCII without '"' or '\\' (ids, symbols, enum values:
+ * nearly every string of an event) is written as is, at about half the cost of the call; anything
+ * else goes through JSON.stringify.
+ */
 const str = (v: string): string => {
   if (typeof v !== 'string') throw new EventCodecError(`expected a string, got ${typeof v}`);
-  return q(v);
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return q(v);
+  }
+  return `"${v}"`;
 };
 /** Canonical JSON of a safe integer (what the encoder refuses otherwise, encode() refuses too). */
 const intText = (v: number): string => {
   if (!Number.isSafeInteger(v)) throw new EventCodecError(`not a safe integer: ${v}`);
-  return String(v);
+  return integerText(v);
 };
 
 export const F = {
@@ -145,7 +154,7 @@ const barField = F.object<Omit<EventPayloads['bar.closed'], 'vwap'>>({
 const barClosed: PayloadCodec<EventPayloads['bar.closed']> = {
   json: (c) =>
     `{"close":"${c.close.toString()}","count":${c.count},"high":"${c.high.toString()}","interval_s":${c.interval_s},"low":"${c.low.toString()}",` +
-    `"open":"${c.open.toString()}","open_time_ms":${c.open_time_ms},"symbol":${q(c.symbol)},"volume":"${c.volume.toString()}"}`,
+    `"open":"${c.open.toString()}","open_time_ms":${integerText(c.open_time_ms)},"symbol":${quotedKey(c.symbol)},"volume":"${c.volume.toString()}"}`,
   encode: (c) => ({
     symbol: c.symbol, interval_s: c.interval_s, open_time_ms: c.open_time_ms, open: c.open.toString(), high: c.high.toString(),
     low: c.low.toString(), close: c.close.toString(), volume: c.volume.toString(), count: c.count,
@@ -160,9 +169,9 @@ const markField = F.object<EventPayloads['mark.recorded']>({
 const markRecorded: PayloadCodec<EventPayloads['mark.recorded']> = {
   json: (p) => {
     let positions = '';
-    for (const x of p.positions) positions += `${positions === '' ? '' : ','}{"close":"${x.close.toString()}","qty":"${x.qty.toString()}","symbol":${q(x.symbol)},"value":"${x.value.toString()}"}`;
+    for (const x of p.positions) positions += `${positions === '' ? '' : ','}{"close":"${x.close.toString()}","qty":"${x.qty.toString()}","symbol":${quotedKey(x.symbol)},"value":"${x.value.toString()}"}`;
     return `{"cash":"${p.cash.toString()}","drawdown_pct":"${p.drawdown_pct.toString()}","equity":"${p.equity.toString()}","exposure_pct":"${p.exposure_pct.toString()}",` +
-      `"peak_equity":"${p.peak_equity.toString()}","positions":[${positions}],"tier":${q(p.tier)}}`;
+      `"peak_equity":"${p.peak_equity.toString()}","positions":[${positions}],"tier":${quotedKey(p.tier)}}`;
   },
   encode: (p) => ({
     cash: p.cash.toString(),
@@ -172,10 +181,29 @@ const markRecorded: PayloadCodec<EventPayloads['mark.recorded']> = {
   decode: (v, at) => markField.dec(v, at),
 };
 
+/**
+ * step.started: every tick of a book writes the same text ({"command":"market.tick","inbox_id":null,
+ * "symbols":[...the book's symbols]}), so the last payload's text is kept and reused when equal.
+ */
+let lastStep: { command: string; inbox_id: number | null; symbols: string[] | null; text: string } | null = null;
+function stepStartedJson(p: EventPayloads['step.started']): string {
+  const m = lastStep;
+  if (m !== null && m.command === p.command && m.inbox_id === p.inbox_id && sameList(m.symbols, p.symbols)) return m.text;
+  const text = `{"command":${q(p.command)},"inbox_id":${p.inbox_id === null ? 'null' : intText(p.inbox_id)},"symbols":${p.symbols === null ? 'null' : `[${p.symbols.map((x) => q(x)).join(',')}]`}}`;
+  lastStep = { command: p.command, inbox_id: p.inbox_id, symbols: p.symbols === null ? null : [...p.symbols], text };
+  return text;
+}
+function sameList(a: readonly string[] | null, b: readonly string[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export const CODECS: { readonly [K in EventType]: PayloadCodec<EventPayloads[K]> } = {
   'step.started': {
     ...codecOf(F.object({ command: F.oneOf(COMMAND_KINDS), inbox_id: F.nullable(F.int), symbols: F.nullable(F.array(F.str)) })),
-    json: (p) => `{"command":${q(p.command)},"inbox_id":${p.inbox_id === null ? 'null' : p.inbox_id},"symbols":${p.symbols === null ? 'null' : `[${p.symbols.map((x) => q(x)).join(',')}]`}}`,
+    json: stepStartedJson,
   },
   'book.opened': codecOf(F.object({ book_id: F.str, execution_plane: plane })),
   'runtime.started': codecOf(F.object({ owner: F.str, lease_epoch: F.int, execution_plane: plane, after_crash: F.bool })),

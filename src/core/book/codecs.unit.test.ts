@@ -163,3 +163,11 @@ test('every event type has a codec and an evolve case', () => {
   }
   assert.throws(() => evolve(initialBookState(), { type: 'order.filled', time_ms: 1, payload: {} } as unknown as BookEvent), /does not know event type "order\.filled"/);
 });
+
+test('the direct writers escape strings exactly as the JCS encoder (quotes, backslash, controls, DEL, non-ASCII, lone surrogates)', () => {
+  const odd = ['plain', '', 'a"b', 'a\\b', 'tab\there', 'nl\n', '\u0000\u001f', 'del\u007f', 'é', '€ euro', '\u2028\u2029', '\ud83d\ude00', 'lone \ud800', 'lone \udc00 low', '/slash'];
+  for (const reason of odd) {
+    const codec = CODECS['runtime.stopped'];
+    assert.equal(codec.json?.({ reason }), canonicalJson(codec.encode({ reason })), JSON.stringify(reason));
+  }
+});

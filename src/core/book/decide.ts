@@ -14,13 +14,13 @@
  */
 import type { Decider } from '../decider/index.js';
 import { planDeposit, positionQty } from '../ledger/index.js';
-import { BookCommandError, OPERATOR_COMMANDS, REASON_CHARS_MAX, type OperatorCommand, type RuntimeCommand } from './commands.js';
-import type { ResolvedBook, SkillBinding } from './config.js';
-import type { BookEvent, BookStatus, StepStarted } from './events.js';
+import { BookCommandError, OPERATOR_COMMANDS, REASON_CHARS_MAX, type OperatorCommand, type RuntimeCommand, type TickCommand } from './commands.js';
+import type { ResolvedBook } from './config.js';
+import type { BookEvent, BookStatus } from './events.js';
 import { evolve } from './evolve.js';
 import { cancelWorking, marketSell, type StepContext } from './orders.js';
 import { BOOK_ID_RE, cloneState, initialBookState, type BookState } from './state.js';
-import { runTick, tickCandles, checkInvariants } from './tick.js';
+import { runTick, tickCandles, checkInvariants, type SkillSlot } from './tick.js';
 import type { CanonicalValue } from '../canonical/index.js';
 
 export interface BookDecider extends Decider<RuntimeCommand, BookState, BookEvent> {
@@ -53,55 +53,70 @@ function flattenSymbols(payload: CanonicalValue, book: ResolvedBook): readonly s
   return symbols.sort();
 }
 
+/** A tick's StepContext: its events, and emit = keep the event and evolve the state with it, in place. */
+class TickStep implements StepContext {
+  readonly out: BookEvent[] = [];
+  constructor(readonly book: ResolvedBook, readonly s: BookState, readonly time_ms: number) {}
+  emit(e: BookEvent): void {
+    this.out.push(e);
+    evolve(this.s, e);
+  }
+}
+
 export function bookDecider(book: ResolvedBook | null): BookDecider {
-  const bindingOf = new Map<string, SkillBinding>();
-  for (const b of book?.skills ?? []) for (const sym of b.symbols) bindingOf.set(sym, b);
+  const slots = new Map<string, SkillSlot>();
+  for (const b of book?.skills ?? []) for (const sym of b.symbols) slots.set(sym, { binding: b, memKey: `${b.key}|${sym}` });
   const known = book === null ? OPERATOR_COMMANDS.filter((c) => c !== 'book.flatten') : OPERATOR_COMMANDS;
 
   function step(cmd: RuntimeCommand, s: BookState): BookEvent[] {
+    if (!Number.isSafeInteger(cmd.time_ms) || cmd.time_ms < 0) throw new BookCommandError(`${cmd.kind}: time_ms must be a non-negative integer, got ${cmd.time_ms}`);
+    if (cmd.kind === 'market.tick') return tick(cmd, s);
     const out: BookEvent[] = [];
     const emit = (e: BookEvent): void => {
       out.push(e);
       evolve(s, e);
     };
-    const begin = (ref: Omit<StepStarted, 'command'>) => emit({ type: 'step.started', time_ms: cmd.time_ms, payload: { command: cmd.kind, ...ref } });
-    if (!Number.isSafeInteger(cmd.time_ms) || cmd.time_ms < 0) throw new BookCommandError(`${cmd.kind}: time_ms must be a non-negative integer, got ${cmd.time_ms}`);
+    const begin = (inbox_id: number | null, symbols: readonly string[] | null) => emit({ type: 'step.started', time_ms: cmd.time_ms, payload: { command: cmd.kind, inbox_id, symbols } });
     switch (cmd.kind) {
       case 'runtime.start': {
         if (book !== null && cmd.book_id !== book.config.book_id) throw new BookCommandError(`the book config is for book ${book.config.book_id}, not ${cmd.book_id}`);
         if (!BOOK_ID_RE.test(cmd.book_id)) throw new BookCommandError(`book id ${JSON.stringify(cmd.book_id)} must match ${BOOK_ID_RE}`);
         if (s.book_id !== null && s.book_id !== cmd.book_id) throw new BookCommandError(`this stream holds book ${s.book_id}, not ${cmd.book_id}`);
         if (s.execution_plane !== null && s.execution_plane !== cmd.execution_plane) throw new BookCommandError(`book ${s.book_id} runs on ${s.execution_plane}, not ${cmd.execution_plane}`);
-        begin({ inbox_id: null, symbols: null });
+        begin(null, null);
         if (s.book_id === null) emit({ type: 'book.opened', time_ms: cmd.time_ms, payload: { book_id: cmd.book_id, execution_plane: cmd.execution_plane } });
         emit({ type: 'runtime.started', time_ms: cmd.time_ms, payload: { owner: cmd.owner, lease_epoch: cmd.lease_epoch, execution_plane: cmd.execution_plane, after_crash: s.running } });
         return out;
       }
       case 'runtime.stop':
         if (!s.running) throw new BookCommandError('runtime.stop without a runtime.started');
-        begin({ inbox_id: null, symbols: null });
+        begin(null, null);
         emit({ type: 'runtime.stopped', time_ms: cmd.time_ms, payload: { reason: cmd.reason } });
         return out;
       case 'operator.command':
         if (cmd.inbox_id <= s.last_inbox_id) return out; // already answered: idempotent, no step
-        begin({ inbox_id: cmd.inbox_id, symbols: null });
+        begin(cmd.inbox_id, null);
         operator(cmd, s, emit);
         return out;
-      case 'market.tick': {
-        if (book === null) throw new BookCommandError('this book has no market (no book config): it takes no market ticks');
-        if (!s.running) throw new BookCommandError('market.tick before runtime.start');
-        const ctx: StepContext = { book, s, time_ms: cmd.time_ms, emit };
-        const candles = tickCandles(ctx, cmd);
-        begin({ inbox_id: null, symbols: candles.map((c) => c.symbol) });
-        if (!s.started) {
-          const t0 = cmd.time_ms - book.interval_s * 1000;
-          emit({ type: 'book.started', time_ms: t0, payload: { book_id: book.config.book_id, config_hash: book.config_hash, config: book.config_json, initial_cash: book.initial_cash, window_bars: book.window_bars } });
-          for (const e of planDeposit(s.ledger, book.initial_cash, 'initial_cash')) emit({ ...e, time_ms: t0 });
-        }
-        runTick(ctx, candles, bindingOf);
-        return out;
-      }
     }
+  }
+
+  /** market.tick: the hot path, with one TickStep object as its context instead of per-step closures. */
+  function tick(cmd: TickCommand, s: BookState): BookEvent[] {
+    if (book === null) throw new BookCommandError('this book has no market (no book config): it takes no market ticks');
+    if (!s.running) throw new BookCommandError('market.tick before runtime.start');
+    const ctx = new TickStep(book, s, cmd.time_ms);
+    const candles = tickCandles(ctx, cmd);
+    // every symbol of the book (the usual tick): its sorted, readonly symbol list, not a new array per tick
+    const symbols = candles.length === book.symbols.length ? book.symbols : candles.map((c) => c.symbol);
+    ctx.emit({ type: 'step.started', time_ms: cmd.time_ms, payload: { command: cmd.kind, inbox_id: null, symbols } });
+    if (!s.started) {
+      const t0 = cmd.time_ms - book.interval_s * 1000;
+      ctx.emit({ type: 'book.started', time_ms: t0, payload: { book_id: book.config.book_id, config_hash: book.config_hash, config: book.config_json, initial_cash: book.initial_cash, window_bars: book.window_bars } });
+      for (const e of planDeposit(s.ledger, book.initial_cash, 'initial_cash')) ctx.emit({ ...e, time_ms: t0 });
+    }
+    runTick(ctx, candles, slots);
+    return ctx.out;
   }
 
   function operator(c: OperatorCommand, s: BookState, emit: (e: BookEvent) => void): void {

@@ -7,7 +7,7 @@
 import { Decimal } from '../money/decimal.js';
 import { applyLedgerEvent } from '../ledger/index.js';
 import type { BookEvent } from './events.js';
-import { skillBarOf, type BookState, type WorkingOrder } from './state.js';
+import { newHistory, pushBar, type BookState, type WorkingOrder } from './state.js';
 
 export class EvolveError extends Error {
   override readonly name = 'EvolveError';
@@ -49,18 +49,13 @@ export function evolve(s: BookState, e: BookEvent): BookState {
       return s;
     case 'bar.closed': {
       const c = e.payload;
+      const window = s.window_bars[c.symbol] ?? 2;
       let h = s.history.get(c.symbol);
       if (h === undefined) {
-        h = { candles: [], bars: [] };
+        h = newHistory(window);
         s.history.set(c.symbol, h);
       }
-      h.candles.push(c);
-      h.bars.push(skillBarOf(c));
-      const window = s.window_bars[c.symbol] ?? 2;
-      if (h.candles.length > 2 * window) {
-        h.candles.splice(0, h.candles.length - window);
-        h.bars.splice(0, h.bars.length - window);
-      }
+      pushBar(h, c, window);
       for (const o of s.orders) if (o.symbol === c.symbol) o.bars_seen += 1;
       if (e.time_ms !== s.time_ms) s.ticks += 1;
       s.time_ms = e.time_ms;

@@ -48,6 +48,40 @@ export interface WorkingOrder {
 export interface History {
   readonly candles: Candle[];
   readonly bars: SkillBar[];
+  /**
+   * closes[i] = bars[i].close for i < bars.length, zeros after: a skill's window of closes is a
+   * subarray view of this column instead of a slice + map copy per tick.
+   */
+  closes: Float64Array;
+}
+
+/**
+ * An empty history for a symbol kept `window` bars deep. The close column's content is a function
+ * of the bars and the window alone (capacity 2 * window + 1, zeros past the bars), so a folded and
+ * a decoded state with the same bars compare equal.
+ */
+export function newHistory(window: number): History {
+  return { candles: [], bars: [], closes: new Float64Array(2 * window + 1) };
+}
+
+/** Appends a candle (and its float bar and close); past 2 * window bars, trims to the newest window, in place. */
+export function pushBar(h: History, c: Candle, window: number): void {
+  const bar = skillBarOf(c);
+  let n = h.bars.length;
+  if (n === h.closes.length) {
+    const grown = new Float64Array(Math.max(2 * window + 1, 2 * n)); // only a history decoded with more than 2 * window bars
+    grown.set(h.closes);
+    h.closes = grown;
+  }
+  h.candles.push(c);
+  h.bars.push(bar);
+  h.closes[n++] = bar.close;
+  if (n > 2 * window) {
+    const cut = n - window;
+    h.candles.splice(0, cut);
+    h.bars.splice(0, cut);
+    h.closes.copyWithin(0, cut, n).fill(0, window, n);
+  }
 }
 
 export interface BookCounts {
@@ -104,7 +138,7 @@ export function initialBookState(): BookState {
 /** An independent copy (Decimals and candles are immutable and shared). */
 export function cloneState(s: BookState): BookState {
   const history = new Map<string, History>();
-  for (const [k, h] of s.history) history.set(k, { candles: h.candles.slice(), bars: h.bars.slice() });
+  for (const [k, h] of s.history) history.set(k, { candles: h.candles.slice(), bars: h.bars.slice(), closes: h.closes.slice() });
   return {
     ...s, counts: { ...s.counts }, window_bars: { ...s.window_bars }, history, positions: new Map(s.positions),
     orders: s.orders.map((o) => ({ ...o })), memory: new Map(s.memory), seq: { ...s.seq },
@@ -225,6 +259,8 @@ export function decodeState(value: CanonicalValue): BookState {
   if (book_id !== null && !BOOK_ID_RE.test(book_id)) throw new BookStateError(`state.book_id: expected null or ${BOOK_ID_RE}`);
   const c = obj(v.counts, 'counts');
   const intervals = obj(v.interval_s, 'interval_s');
+  const window_bars: Record<string, number> = {};
+  for (const [k, n] of Object.entries(obj(v.window_bars, 'window_bars'))) window_bars[k] = int(n, `window_bars.${k}`);
   const history = new Map<string, History>();
   const h = obj(v.history, 'history');
   for (const symbol of Object.keys(h).sort()) {
@@ -240,7 +276,9 @@ export function decodeState(value: CanonicalValue): BookState {
       candles.push(candle);
       bars.push(skillBarOf(candle));
     }
-    history.set(symbol, { candles, bars });
+    const closes = new Float64Array(Math.max(2 * (window_bars[symbol] ?? 2) + 1, bars.length)); // as newHistory + pushBar would
+    for (let i = 0; i < bars.length; i++) closes[i] = (bars[i] as SkillBar).close;
+    history.set(symbol, { candles, bars, closes });
   }
   const L = obj(v.ledger, 'ledger');
   const lots: Record<string, readonly Lot[]> = {};
@@ -278,8 +316,6 @@ export function decodeState(value: CanonicalValue): BookState {
   const memory = new Map<string, SkillMemory>();
   for (const [k, m] of Object.entries(obj(v.memory, 'memory'))) memory.set(k, m === null ? null : (obj(m, `memory.${k}`) as SkillMemory));
   const seq = obj(v.seq, 'seq');
-  const window_bars: Record<string, number> = {};
-  for (const [k, n] of Object.entries(obj(v.window_bars, 'window_bars'))) window_bars[k] = int(n, `window_bars.${k}`);
   return {
     book_id, execution_plane: v.execution_plane === null ? null : oneOf(v.execution_plane, EXECUTION_PLANES, 'execution_plane'),
     status: oneOf(v.status, BOOK_STATUSES, 'status'), last_inbox_id: int(v.last_inbox_id, 'last_inbox_id'), running: bool(v.running, 'running'),

@@ -24,6 +24,7 @@ import { BookCommandError, type TickCommand } from './commands.js';
 import type { MarkPosition } from './events.js';
 import { cancelWorking, lastClose, marketSell, submit, type StepContext } from './orders.js';
 import { lastCandle, type BookState, type WorkingOrder } from './state.js';
+import { WindowContext } from './window.js';
 
 const HUNDRED = Decimal.of(100);
 
@@ -51,12 +52,16 @@ export function checkInvariants(s: BookState): void {
   }
 }
 
-/** The candles of a tick, checked and sorted by symbol. */
-export function tickCandles(ctx: StepContext, cmd: TickCommand): Candle[] {
+const bySymbol = (a: Candle, b: Candle): number => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
+
+/** The candles of a tick, checked and sorted by symbol (the command's own array when it is sorted already: no copy per tick). */
+export function tickCandles(ctx: StepContext, cmd: TickCommand): readonly Candle[] {
   const { book, s } = ctx;
   if (cmd.candles.length === 0 || cmd.candles.length > CANDLES_PER_TICK_MAX) throw new BookCommandError(`market.tick needs 1..${CANDLES_PER_TICK_MAX} candles`);
   if (s.ticks > 0 && cmd.time_ms <= s.time_ms) throw new BookCommandError(`market.tick at ${cmd.time_ms} is not after the last tick ${s.time_ms}`);
-  const candles = [...cmd.candles].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  let sorted = true;
+  for (let i = 1; i < cmd.candles.length && sorted; i++) sorted = bySymbol(cmd.candles[i - 1] as Candle, cmd.candles[i] as Candle) <= 0;
+  const candles = sorted ? cmd.candles : [...cmd.candles].sort(bySymbol);
   let prev = '';
   for (const c of candles) {
     if (book.pairs[c.symbol] === undefined) throw new BookCommandError(`candle for ${c.symbol}, which the book does not trade`);
@@ -68,27 +73,50 @@ export function tickCandles(ctx: StepContext, cmd: TickCommand): Candle[] {
   return candles;
 }
 
-export function runTick(ctx: StepContext, candles: readonly Candle[], bindingOf: ReadonlyMap<string, SkillBinding>): void {
-  const { s } = ctx;
-  const bySymbol = new Map<string, Candle>();
-  for (const c of candles) {
-    // vwap is not recorded: the kernel never reads it, and a replay rebuilds the candle from the record
-    const bar: Candle = c.vwap === null ? c : { ...c, vwap: null };
-    bySymbol.set(c.symbol, bar);
-    ctx.emit({ type: 'bar.closed', time_ms: ctx.time_ms, payload: bar });
+/** The skill a symbol runs, with its state-memory key ("skill@v|symbol") built once: a fresh key string per tick costs a hash per lookup. */
+export interface SkillSlot {
+  readonly binding: SkillBinding;
+  readonly memKey: string;
+}
+
+/** The bar of `symbol` among a tick's bars (sorted by symbol, distinct): a binary search, no Map per tick. */
+function barOf(bars: readonly Candle[], symbol: string): Candle | undefined {
+  let lo = 0;
+  let hi = bars.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const b = bars[mid] as Candle;
+    if (b.symbol === symbol) return b;
+    if (b.symbol < symbol) lo = mid + 1;
+    else hi = mid - 1;
   }
-  const working = s.orders.slice(); // only orders placed before this tick fill on it
+  return undefined;
+}
+
+export function runTick(ctx: StepContext, candles: readonly Candle[], slots: ReadonlyMap<string, SkillSlot>): void {
+  const { s } = ctx;
+  // vwap is not recorded: the kernel never reads it, and a replay rebuilds the candle from the record
+  let bars = candles;
+  for (const c of candles) {
+    if (c.vwap === null) continue;
+    bars = candles.map((x) => (x.vwap === null ? x : { ...x, vwap: null }));
+    break;
+  }
+  for (const bar of bars) ctx.emit({ type: 'bar.closed', time_ms: ctx.time_ms, payload: bar });
   const equityBefore = s.equity;
   let filled = false;
-  for (const placed of working) {
-    const bar = bySymbol.get(placed.symbol);
-    if (bar !== undefined && s.orders.includes(placed)) filled = fillOrder(ctx, placed, bar, equityBefore) || filled;
+  if (s.orders.length > 0) {
+    const working = s.orders.slice(); // only orders placed before this tick fill on it
+    for (const placed of working) {
+      const bar = barOf(bars, placed.symbol);
+      if (bar !== undefined && s.orders.includes(placed)) filled = fillOrder(ctx, placed, bar, equityBefore) || filled;
+    }
   }
   markPortfolio(ctx);
   if (s.status !== 'PAUSED') {
-    for (const [symbol] of bySymbol) {
-      const b = bindingOf.get(symbol);
-      if (b !== undefined) runSkill(ctx, b, symbol);
+    for (const bar of bars) {
+      const slot = slots.get(bar.symbol);
+      if (slot !== undefined) runSkill(ctx, slot.binding, bar.symbol, slot.memKey);
     }
   }
   if (filled || s.ticks % INVARIANT_CHECK_EVERY_TICKS === 0) checkInvariants(s);
@@ -197,7 +225,9 @@ function markPortfolio(ctx: StepContext): void {
   let equity = s.ledger.cash;
   let invested = Decimal.ZERO;
   const positions: MarkPosition[] = [];
-  for (const symbol of Object.keys(s.ledger.lots).sort()) {
+  const held = Object.keys(s.ledger.lots);
+  if (held.length > 1) held.sort(); // (sort allocates even for 0 or 1 keys)
+  for (const symbol of held) {
     const qty = positionQty(s.ledger, symbol);
     const last = lastCandle(s, symbol);
     if (last === undefined) throw new InvariantError(`position in ${symbol} without a price`);
@@ -215,12 +245,11 @@ function markPortfolio(ctx: StepContext): void {
   if (tier !== s.tier) ctx.emit({ type: 'risk.tier_changed', time_ms, payload: { from: s.tier, to: tier, drawdown_pct: drawdown.toString(), profile: profileRef(book.profile) } });
 }
 
-function runSkill(ctx: StepContext, b: SkillBinding, symbol: string): void {
+function runSkill(ctx: StepContext, b: SkillBinding, symbol: string, memKey: string): void {
   const { book, s, time_ms } = ctx;
   const h = s.history.get(symbol);
   if (h === undefined || h.bars.length < b.warmup_bars) return;
   const pair = book.pairs[symbol] as PairSpec;
-  const memKey = `${b.key}|${symbol}`;
   const memory = s.memory.get(memKey) ?? null;
   const qtyHeld = positionQty(s.ledger, symbol);
   let avgEntry: Decimal | null = null;
@@ -236,10 +265,7 @@ function runSkill(ctx: StepContext, b: SkillBinding, symbol: string): void {
     if (o.side === 'buy') pendingBuy = true;
     else pendingSell = true;
   }
-  const decision = b.skill.evaluate({
-    symbol, params: b.params, bars: h.bars.slice(h.bars.length - b.warmup_bars), position_qty: qtyHeld, avg_entry: avgEntry, memory,
-    pending_buy: pendingBuy, pending_sell: pendingSell,
-  });
+  const decision = b.skill.evaluate(new WindowContext(symbol, b.params, h, b.warmup_bars, qtyHeld, avgEntry, pendingBuy, pendingSell, memory));
   if (decision.signals.length > SIGNALS_PER_SKILL_TICK_MAX) throw new BookCommandError(`${b.key} emitted ${decision.signals.length} signals (max ${SIGNALS_PER_SKILL_TICK_MAX})`);
   if (decision.memory !== memory && canonicalJson(decision.memory ?? null) !== canonicalJson(memory)) {
     ctx.emit({ type: 'skill.memory_set', time_ms, payload: { skill: b.key, symbol, memory: decision.memory } });

@@ -31,10 +31,16 @@ interface Series {
 
 export class TickAssembler {
   private readonly series = new Map<string, Series>();
+  /** The same series in symbol order, iterated per tick without a Map iterator. */
+  private readonly list: Series[] = [];
 
   /** `afterMs`: ticks at or before it were processed already (null: none); their candles are skipped. */
   constructor(readonly symbols: readonly string[], readonly interval_s: number, private readonly afterMs: number | null) {
-    for (const s of symbols) this.series.set(s, { queue: [], head: 0, top: afterMs ?? Number.MIN_SAFE_INTEGER, ended: false });
+    for (const s of symbols) {
+      const series: Series = { queue: [], head: 0, top: afterMs ?? Number.MIN_SAFE_INTEGER, ended: false };
+      this.series.set(s, series);
+      this.list.push(series);
+    }
   }
 
   private get(symbol: string): Series {
@@ -65,13 +71,13 @@ export class TickAssembler {
 
   /** Every symbol ended and every tick released. */
   get done(): boolean {
-    for (const s of this.series.values()) if (!s.ended || s.head < s.queue.length) return false;
+    for (const s of this.list) if (!s.ended || s.head < s.queue.length) return false;
     return true;
   }
 
   private watermark(): number {
     let w = Number.MAX_SAFE_INTEGER;
-    for (const s of this.series.values()) if (!s.ended && s.top < w) w = s.top;
+    for (const s of this.list) if (!s.ended && s.top < w) w = s.top;
     return w;
   }
 
@@ -83,33 +89,43 @@ export class TickAssembler {
     return out;
   }
 
-  /** Releases the ticks every symbol has reached, oldest first. */
-  take(): Tick[] {
-    const w = this.watermark();
-    const ticks: Tick[] = [];
-    for (;;) {
-      let t = Number.MAX_SAFE_INTEGER;
-      for (const s of this.series.values()) {
-        const c = s.queue[s.head];
-        if (c !== undefined) t = Math.min(t, closeTimeMs(c));
-      }
-      if (t > w || t === Number.MAX_SAFE_INTEGER) break;
-      const candles: Candle[] = [];
-      for (const s of this.series.values()) {
-        const c = s.queue[s.head];
-        if (c !== undefined && closeTimeMs(c) === t) {
-          candles.push(c);
-          s.head += 1;
+  /**
+   * Releases the next tick every symbol has reached, or null. A driver that steps each tick as it
+   * comes (the backtest) holds one tick at a time instead of a batch's worth of them.
+   */
+  next(): Tick | null {
+    let t = Number.MAX_SAFE_INTEGER;
+    let n = 0;
+    for (const s of this.list) {
+      const c = s.queue[s.head];
+      if (c === undefined) continue;
+      const ct = closeTimeMs(c);
+      if (ct < t) {
+        t = ct;
+        n = 1;
+      } else if (ct === t) n++;
+    }
+    if (t === Number.MAX_SAFE_INTEGER || t > this.watermark()) return null;
+    const candles: Candle[] = new Array<Candle>(n); // exact size: a push-grown array reserves 17 slots
+    let i = 0;
+    for (const s of this.list) {
+      const c = s.queue[s.head];
+      if (c !== undefined && closeTimeMs(c) === t) {
+        candles[i++] = c;
+        s.head += 1;
+        if (s.head === s.queue.length || s.head > 4096) {
+          s.queue = s.queue.slice(s.head); // drop released candles (memory: about one batch per symbol)
+          s.head = 0;
         }
       }
-      ticks.push({ time_ms: t, candles });
     }
-    for (const s of this.series.values()) {
-      if (s.head > 0 && (s.head === s.queue.length || s.head > 4096)) {
-        s.queue = s.queue.slice(s.head);
-        s.head = 0;
-      }
-    }
+    return { time_ms: t, candles };
+  }
+
+  /** Releases the ticks every symbol has reached, oldest first. */
+  take(): Tick[] {
+    const ticks: Tick[] = [];
+    for (let t = this.next(); t !== null; t = this.next()) ticks.push(t);
     return ticks;
   }
 }

@@ -1,7 +1,7 @@
 /** RFC 8785 (JCS) behaviour we rely on, and the refusal of values that must never be hashed. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { canonicalJson, CanonicalError } from './index.js';
+import { canonicalJson, CanonicalError, integerText } from './index.js';
 import { sha256, toHex } from './hash.js';
 
 test('keys are sorted by UTF-16 code units, whitespace removed (RFC 8785 section 3.2.3)', () => {
@@ -71,4 +71,10 @@ test('remembered key orders (shapes) never change the text: insertion orders, sh
   }
   // A remembered shape does not hide a bad value, and the path still names it.
   assert.throws(() => canonicalJson({ m: 0, k0: 1.5, a: 1, 10: 1, 2: 1 }), /\$\.k0: number 1\.5 is not a safe integer/);
+});
+
+test('integerText is String(n) for every safe integer shape (whole seconds in ms take the int32 path)', () => {
+  const xs = [0, -0, 7, -7, 999, 1000, -1000, 3_600_000, 1_381_093_200_000, -1_381_093_200_000, 2_147_483_647_000, 2_147_483_648_000, -2_147_483_648_000, -2_147_483_649_000, 1_673_082_000_001, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 9_007_199_254_740_000];
+  for (let i = 0; i < 1000; i++) xs.push(Math.round((i * 7919.5 - 3e6) * 1e6) * (i % 3 === 0 ? 1000 : 1));
+  for (const x of xs) assert.equal(integerText(x), String(x), `integerText(${x})`);
 });

@@ -96,6 +96,34 @@ function shapeOf(keys: string[]): Shape {
   return shape;
 }
 
+/**
+ * JSON.stringify of a string that recurs (symbols, enum values in the per-bar writers), memoized:
+ * a lookup of a string whose hash is cached costs less than re-escaping it. Bounded.
+ */
+const QUOTED_MAX = 4096;
+const quoted = new Map<string, string>();
+export function quotedKey(k: string): string {
+  let q = quoted.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k);
+    if (quoted.size < QUOTED_MAX) quoted.set(k, q);
+  }
+  return q;
+}
+
+/**
+ * String(n) of a safe integer. Millisecond timestamps (~1.7e12) are not int32, and V8 writes those
+ * through its general shortest-double algorithm (~200 ns each, once per bar); a whole number of
+ * seconds is written as its int32 quotient + "000" instead, which is the same text.
+ */
+export function integerText(n: number): string {
+  if (n % 1000 === 0 && n !== 0) {
+    const k = n / 1000;
+    if (k === (k | 0)) return `${k}000`;
+  }
+  return String(n);
+}
+
 function encode(value: unknown): string {
   switch (typeof value) {
     case 'string':
@@ -107,7 +135,7 @@ function encode(value: unknown): string {
         throw new PathlessError('', `number ${String(value)} is not a safe integer (amounts must be decimal strings)`);
       }
       if (Object.is(value, -0)) throw new PathlessError('', 'negative zero');
-      return String(value);
+      return integerText(value);
     case 'object': {
       if (value === null) return 'null';
       if (Array.isArray(value)) {

@@ -27,7 +27,7 @@ function checkPeriod(period: number, what: string): void {
 }
 
 /** Simple moving average of the last `period` values ending at index `end` (exclusive); null if too few. */
-export function sma(values: readonly number[], period: number, end = values.length): number | null {
+export function sma(values: ArrayLike<number>, period: number, end = values.length): number | null {
   checkPeriod(period, 'sma');
   if (end < period) return null;
   let sum = 0;
@@ -88,7 +88,7 @@ export function atr(bars: readonly Hlc[], period: number): number | null {
 }
 
 /** Wilder RSI over the whole window given. null until period + 1 closes. */
-export function rsi(closes: readonly number[], period: number): number | null {
+export function rsi(closes: ArrayLike<number>, period: number): number | null {
   checkPeriod(period, 'rsi');
   if (closes.length <= period) return null;
   const gain = new Wilder(period);

@@ -77,8 +77,11 @@ export function emptyLedger(): LedgerState {
 }
 
 export function positionQty(s: LedgerState, symbol: string): Decimal {
+  const lots = s.lots[symbol];
+  if (lots === undefined) return Decimal.ZERO; // flat: asked several times per tick, no [] to iterate
+  if (lots.length === 1) return (lots[0] as Lot).qty; // = ZERO.add(qty): same units, same scale
   let q = Decimal.ZERO;
-  for (const l of s.lots[symbol] ?? []) q = q.add(l.qty);
+  for (const l of lots) q = q.add(l.qty);
   return q;
 }
 

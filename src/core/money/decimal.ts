@@ -79,6 +79,29 @@ function roundDiv(n: bigint, d: bigint, mode: RoundingMode): bigint {
   }
 }
 
+/**
+ * The canonical text of units / 10^scale: trailing fractional zeros are cut from the digit string
+ * (not by dividing the bigint by 10 per zero, which allocated a bigint per digit on every new
+ * equity or value marked).
+ */
+function canonicalText(units: bigint, scale: number): string {
+  if (units === 0n) return '0';
+  const neg = units < 0n;
+  const digits = (neg ? -units : units).toString();
+  let end = digits.length;
+  let s = scale;
+  while (s > 0 && digits.charCodeAt(end - 1) === 48) {
+    end--;
+    s--;
+  }
+  const body = end === digits.length ? digits : digits.slice(0, end);
+  let text: string;
+  if (s === 0) text = body;
+  else if (body.length > s) text = `${body.slice(0, body.length - s)}.${body.slice(body.length - s)}`;
+  else text = `0.${'0'.repeat(s - body.length)}${body}`;
+  return neg ? `-${text}` : text;
+}
+
 function formatUnits(units: bigint, scale: number): string {
   const neg = units < 0n;
   const digits = (neg ? -units : units).toString();
@@ -118,8 +141,15 @@ export class Decimal {
     }
     const units = BigInt(m[2] + frac);
     const d = new Decimal(m[1] ? -units : units, frac.length);
-    // Text already in canonical form (most stored and exchange text is) is the memo as it stands.
-    if (frac.charCodeAt(frac.length - 1) !== 48 && !(m[1] && units === 0n)) d.#text = text;
+    // Text already in canonical form (most stored and exchange text is) is the memo as it stands;
+    // text that is canonical but for trailing fractional zeros ("122.0", exchange CSVs) is cut to it.
+    if (units === 0n) d.#text = '0';
+    else if (frac.charCodeAt(frac.length - 1) !== 48) d.#text = text;
+    else {
+      let end = text.length - 1;
+      while (text.charCodeAt(end - 1) === 48) end--;
+      d.#text = text.slice(0, text.charCodeAt(end - 1) === 46 ? end - 1 : end);
+    }
     return d;
   }
 
@@ -162,20 +192,20 @@ export class Decimal {
     return new Decimal(units, scale);
   }
 
-  private aligned(other: Decimal): [bigint, bigint, number] {
-    if (this.scale === other.scale) return [this.units, other.units, this.scale];
-    if (this.scale > other.scale) return [this.units, other.units * pow10(this.scale - other.scale), this.scale];
-    return [this.units * pow10(other.scale - this.scale), other.units, other.scale];
-  }
-
+  // add/sub/cmp align scales inline (no [a, b, scale] tuple): they run several times per bar and
+  // the tuple was a measurable share of the kernel's garbage. Same-scale operands need no multiply.
   add(other: Decimal): Decimal {
-    const [a, b, s] = this.aligned(other);
-    return new Decimal(a + b, s);
+    const s = this.scale;
+    const o = other.scale;
+    if (s === o) return new Decimal(this.units + other.units, s);
+    return s > o ? new Decimal(this.units + other.units * pow10(s - o), s) : new Decimal(this.units * pow10(o - s) + other.units, o);
   }
 
   sub(other: Decimal): Decimal {
-    const [a, b, s] = this.aligned(other);
-    return new Decimal(a - b, s);
+    const s = this.scale;
+    const o = other.scale;
+    if (s === o) return new Decimal(this.units - other.units, s);
+    return s > o ? new Decimal(this.units - other.units * pow10(s - o), s) : new Decimal(this.units * pow10(o - s) - other.units, o);
   }
 
   /** Exact product. Its scale is the sum of scales: round it where the domain says so. */
@@ -210,11 +240,20 @@ export class Decimal {
   }
 
   cmp(other: Decimal): -1 | 0 | 1 {
-    // aligned() without its array: the gate compares every candle's prices several times.
-    let a = this.units;
-    let b = other.units;
-    if (this.scale > other.scale) b *= pow10(this.scale - other.scale);
-    else if (this.scale < other.scale) a *= pow10(other.scale - this.scale);
+    const a = this.units;
+    const b = other.units;
+    const s = this.scale;
+    const o = other.scale;
+    if (s !== o) {
+      // different signs (or a zero) decide without aligning
+      const sa = a < 0n ? -1 : a > 0n ? 1 : 0;
+      const sb = b < 0n ? -1 : b > 0n ? 1 : 0;
+      if (sa !== sb) return sa < sb ? -1 : 1;
+      if (sa === 0) return 0;
+      const x = s > o ? a : a * pow10(o - s);
+      const y = s > o ? b * pow10(s - o) : b;
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
     return a < b ? -1 : a > b ? 1 : 0;
   }
 
@@ -278,10 +317,7 @@ export class Decimal {
 
   /** Canonical string (see the file header). Computed once per value: a Decimal is immutable. */
   toString(): string {
-    if (this.#text === undefined) {
-      const n = this.normalized();
-      this.#text = formatUnits(n.units, n.scale);
-    }
+    if (this.#text === undefined) this.#text = canonicalText(this.units, this.scale);
     return this.#text;
   }
 

@@ -154,3 +154,23 @@ test('cmp across scales (no array, same answers as big.js)', () => {
     assert.equal(Decimal.parse(b).cmp(Decimal.parse(a)), -want === 0 ? 0 : -want);
   }));
 });
+
+test('canonical text of any units/scale, and of parsed text with trailing fractional zeros (big.js oracle)', () => {
+  Big.DP = 60;
+  fc.assert(
+    fc.property(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 30n }), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 4 }), (neg, units, scale, zeros) => {
+      const d = Decimal.of(neg ? -units : units, scale);
+      const exact = new Big(`${neg ? '-' : ''}${units}`).div(new Big(10).pow(scale));
+      assert.equal(d.toString(), canon(exact));
+      const fixed = d.toFixed(scale);
+      const padded = zeros === 0 ? fixed : `${fixed}${fixed.includes('.') ? '' : '.'}${'0'.repeat(zeros)}`;
+      const p = Decimal.parse(padded);
+      assert.equal(p.toString(), canon(exact));
+      assert.ok(p.eq(d));
+    }),
+    { numRuns: 3000 },
+  );
+  for (const [text, want] of [['122.0', '122'], ['100.00', '100'], ['-0.0', '0'], ['-0', '0'], ['0.000', '0'], ['-1.50', '-1.5'], ['0.0500', '0.05'], ['10', '10']]) {
+    assert.equal(Decimal.parse(text as string).toString(), want);
+  }
+});

@@ -30,7 +30,7 @@ export const rsiReversion: Skill<RsiParams> = {
   warmupBars: (p) => p.rsi_window,
   evaluate(ctx) {
     const p = ctx.params;
-    const closes = ctx.bars.map((b) => b.close);
+    const closes = ctx.closes ?? ctx.bars.map((b) => b.close);
     const r = rsi(closes, p.period);
     const close = closes[closes.length - 1];
     if (r === null || close === undefined) return { signals: [], memory: null };

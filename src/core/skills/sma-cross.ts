@@ -24,7 +24,7 @@ export const smaCross: Skill<SmaCrossParams> = {
   params: smaCrossParams,
   warmupBars: (p) => Math.max(p.slow, 3 * p.atr_period + 1),
   evaluate(ctx) {
-    const closes = ctx.bars.map((b) => b.close);
+    const closes = ctx.closes ?? ctx.bars.map((b) => b.close);
     const fast = sma(closes, ctx.params.fast);
     const slow = sma(closes, ctx.params.slow);
     if (fast === null || slow === null) return { signals: [], memory: ctx.memory };

@@ -43,6 +43,12 @@ export interface SkillContext<P> {
   /** Oldest first; the last is the bar that just closed (T). At most the declared warm-up. */
   readonly bars: readonly SkillBar[];
   /**
+   * The same window's closes (closes[i] = bars[i].close), when the engine has them as a column: a
+   * view, valid during evaluate only. Skills that read only closes use it and skip `bars`, which
+   * the engine then never copies. Absent: read bars.
+   */
+  readonly closes?: ArrayLike<number>;
+  /**
    * Everything held of the symbol, to the last lot: a skill is flat only at exactly 0. The remainder
    * of a close that filled partly is a position (the engine keeps re-placing its sell until flat,
    * and `pending_sell` is true meanwhile), never dust to be ignored.

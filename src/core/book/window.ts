@@ -1,0 +1,37 @@
+/**
+ * A skill's context over a symbol's history without copying the window each tick: `closes` is a
+ * view of the history's close column, and `bars` is sliced only if the skill reads it (sma-cross
+ * reads closes on every tick and bars only on a cross, for its ATR). Both show exactly the newest
+ * `warmup` bars, as a slice would; they are valid during evaluate (the history moves on after).
+ */
+import type { Decimal } from '../money/decimal.js';
+import type { SkillBar, SkillContext, SkillMemory } from '../skills/types.js';
+import type { History } from './state.js';
+
+export class WindowContext<P> implements SkillContext<P> {
+  readonly closes: Float64Array;
+  #h: History;
+  #from: number;
+  #bars: readonly SkillBar[] | undefined = undefined;
+
+  constructor(
+    readonly symbol: string,
+    readonly params: P,
+    h: History,
+    warmup: number,
+    readonly position_qty: Decimal,
+    readonly avg_entry: Decimal | null,
+    readonly pending_buy: boolean,
+    readonly pending_sell: boolean,
+    readonly memory: SkillMemory,
+  ) {
+    const n = h.bars.length;
+    this.#h = h;
+    this.#from = n - warmup;
+    this.closes = h.closes.subarray(n - warmup, n);
+  }
+
+  get bars(): readonly SkillBar[] {
+    return (this.#bars ??= this.#h.bars.slice(this.#from));
+  }
+}
