@@ -236,9 +236,17 @@ describeEngines('event store', (ctx) => {
     await a.append(lease, 0, evs(1, 1));
     await db.query("UPDATE streams SET lease_expires_at = now() - interval '1 second' WHERE stream = $1", [STREAM]);
     const b = await new EventStore(db).acquireLease(STREAM, 'writer-b', 60_000);
-    await assert.rejects(a.append(lease, 1, evs(2, 2)), (e: unknown) => e instanceof LeaseError && e.currentEpoch === b.epoch);
-    // The envelope error of an invalid event does not hide the lost lease (checked first, as a locked read did).
+    // a still remembers its head under its epoch. The envelope error of an invalid event does not
+    // hide the lost lease (checked first, as a locked read did)...
     await assert.rejects(a.append(lease, 1, [ev(2), { ...ev(3), type: 'Not A Type' }]), LeaseError);
+    // ...nor does the remembered head let a valid append through.
+    await assert.rejects(a.append(lease, 1, evs(2, 2)), (e: unknown) => e instanceof LeaseError && e.currentEpoch === b.epoch);
+    assert.equal(await countEvents(db), 1);
+    // With the lease, the invalid event is reported as such, and nothing is written.
+    const c = new EventStore(db);
+    const own = await c.acquireLease(STREAM, 'writer-b', 60_000);
+    await assert.rejects(c.append(own, 1, [ev(2), { ...ev(3), type: 'Not A Type' }]), /event type "Not A Type" must match/);
+    await assert.rejects(new EventStore(db).append(own, 1, [ev(2), { ...ev(3), type: 'Not A Type' }]), /event type "Not A Type" must match/);
     assert.equal(await countEvents(db), 1);
   });
 

@@ -248,7 +248,7 @@ export class EventStore {
       try {
         chained = chainEvents(lease.stream, head.seq, head.hash, events);
       } catch (e) {
-        if (attempt > 0 || head === known) throw e;
+        if (attempt > 0 || head !== known) throw e; // the head was just read and checked
         // An invalid event on the remembered head: read it first, so a lost lease or a moved
         // head is reported before the envelope error, as a locked read would have.
         head = await this.checkedHead(lease, expectedSeq);
