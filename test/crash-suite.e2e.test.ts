@@ -189,7 +189,7 @@ describe('crash suite: kill -9 at random points, restart, same result as the uni
     return { dir, vars };
   };
 
-  test('pglite', { timeout: 300_000 }, async () => {
+  test('pglite', { timeout: 540_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'warden-crash-pgl-'));
     dirs.push(dir);
     const url = `pglite:${join(dir, 'db')}`;
@@ -203,7 +203,7 @@ describe('crash suite: kill -9 at random points, restart, same result as the uni
     await checkAgainstBacktest(url);
   });
 
-  test('postgres', { timeout: 300_000 }, async () => {
+  test('postgres', { timeout: 540_000 }, async () => {
     await requirePostgres();
     const admin = new URL(TEST_PG_URL);
     admin.pathname = '/postgres';
