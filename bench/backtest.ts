@@ -11,7 +11,8 @@
  *     arrays (best of 3 each).
  *  3. whole process: `warden --version` (start-up) and `warden backtest --config REF.json --json`
  *     (CSV source, in memory), split into start-up / read+gate / kernel / output (the rest).
- *  4. with --7m: a 7M-bar file made here (the real file repeated 100x with shifted times, in a temp
+ *  4. with --7m: a 7M-bar file made here (the real file repeated 100x with shifted times, every
+ *     other copy backward in price so the gate's drift breaker accepts the joins; in a temp
  *     directory, never committed) through the whole process: time, bars/s and peak RSS.
  * Run: npm run bench:backtest [-- --7m]
  */
@@ -137,12 +138,17 @@ try {
     const first = Number(rows[0]!.split(',')[0]);
     const span = Number(rows[rows.length - 1]!.split(',')[0]) - first + 3600;
     const w = createWriteStream(big);
+    // Copies alternate forward and backward in price (a backward copy is the rows in reverse order,
+    // each with open and close swapped, at increasing times), so every junction is continuous and
+    // the gate's drift breaker (which refuses a 2023 -> 2013 price jump) accepts the file.
+    const times = rows.map((r) => Number(r.slice(0, r.indexOf(','))));
     for (let k = 0; k < 100; k++) {
       const shift = k * span;
       let chunk = '';
-      for (const r of rows) {
-        const i = r.indexOf(',');
-        chunk += `${Number(r.slice(0, i)) + shift}${r.slice(i)}\n`;
+      for (let j = 0; j < rows.length; j++) {
+        const f = rows[k % 2 === 0 ? j : rows.length - 1 - j]!.split(',');
+        if (k % 2 === 1) [f[1], f[4]] = [f[4]!, f[1]!];
+        chunk += `${times[j]! + shift},${f.slice(1).join(',')}\n`;
       }
       if (!w.write(chunk)) await new Promise<void>((ok) => w.once('drain', () => ok()));
     }
