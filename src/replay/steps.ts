@@ -59,11 +59,6 @@ function opening(step: readonly StoredEvent[]): StoredEvent {
   return first;
 }
 
-/** The command a step answered, as its step.started names it. */
-export function stepCommandKind(step: readonly StoredEvent[]): string {
-  return str(opening(step), 'command');
-}
-
 /** Rebuilds the command of one step from its stored events and the recorded inputs. */
 export async function commandOf(step: readonly StoredEvent[], before: BookState, kernel: BookKernel, inputs: ReplayInputs): Promise<RuntimeCommand> {
   const first = opening(step);

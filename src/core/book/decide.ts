@@ -154,10 +154,3 @@ export function bookDecider(book: ResolvedBook | null): BookDecider {
     initialState: initialBookState,
   };
 }
-
-/** The commands' events folded onto a fresh state, in place (tests, tools): { events, state }. */
-export function runCommands(decider: BookDecider, commands: Iterable<RuntimeCommand>, from: BookState = decider.initialState()): { events: BookEvent[]; state: BookState } {
-  const events: BookEvent[] = [];
-  for (const c of commands) for (const e of decider.step(c, from)) events.push(e);
-  return { events, state: from };
-}
