@@ -213,6 +213,7 @@ function replaceCloseRemainder(ctx: StepContext, expired: WorkingOrder): void {
  */
 let lastDd: { peak: Decimal; equity: Decimal; pct: Decimal } | null = null;
 function drawdownPct(peak: Decimal, equity: Decimal): Decimal {
+  if (peak.eq(equity)) return Decimal.ZERO; // at the peak (a new high sets it): no division, the same "0"
   if (lastDd !== null && lastDd.peak.eq(peak) && lastDd.equity.eq(equity)) return lastDd.pct;
   const pct = peak.isPositive() ? peak.sub(equity).mul(HUNDRED).div(peak, 4, 'half_even') : Decimal.ZERO;
   lastDd = { peak, equity, pct };
