@@ -253,12 +253,12 @@ function runSkill(ctx: StepContext, b: SkillBinding, symbol: string, memKey: str
   const pair = book.pairs[symbol] as PairSpec;
   const memory = s.memory.get(memKey) ?? null;
   const qtyHeld = positionQty(s.ledger, symbol);
-  let avgEntry: Decimal | null = null;
-  if (qtyHeld.isPositive()) {
+  const avgEntry = (): Decimal | null => {
+    if (!qtyHeld.isPositive()) return null;
     let basis = Decimal.ZERO;
     for (const l of s.ledger.lots[symbol] ?? []) basis = basis.add(l.price.mul(l.qty));
-    avgEntry = basis.div(qtyHeld, pair.pair_decimals + 4, 'half_even');
-  }
+    return basis.div(qtyHeld, pair.pair_decimals + 4, 'half_even');
+  };
   let pendingBuy = false;
   let pendingSell = false;
   for (const o of s.orders) {

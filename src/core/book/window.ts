@@ -3,6 +3,8 @@
  * view of the history's close column, and `bars` is sliced only if the skill reads it (sma-cross
  * reads closes on every tick and bars only on a cross, for its ATR). Both show exactly the newest
  * `warmup` bars, as a slice would; they are valid during evaluate (the history moves on after).
+ * `avg_entry` is computed only if the skill reads it (a division of the lots' basis every tick
+ * while holding, which sma-cross never reads).
  */
 import type { Decimal } from '../money/decimal.js';
 import type { SkillBar, SkillContext, SkillMemory } from '../skills/types.js';
@@ -13,6 +15,8 @@ export class WindowContext<P> implements SkillContext<P> {
   #h: History;
   #from: number;
   #bars: readonly SkillBar[] | undefined = undefined;
+  #avg: Decimal | null | undefined = undefined;
+  readonly #avgEntry: () => Decimal | null;
 
   constructor(
     readonly symbol: string,
@@ -20,15 +24,21 @@ export class WindowContext<P> implements SkillContext<P> {
     h: History,
     warmup: number,
     readonly position_qty: Decimal,
-    readonly avg_entry: Decimal | null,
+    avgEntry: () => Decimal | null,
     readonly pending_buy: boolean,
     readonly pending_sell: boolean,
     readonly memory: SkillMemory,
   ) {
     const n = h.bars.length;
     this.#h = h;
+    this.#avgEntry = avgEntry;
     this.#from = n - warmup;
     this.closes = h.closes.subarray(n - warmup, n);
+  }
+
+  get avg_entry(): Decimal | null {
+    if (this.#avg === undefined) this.#avg = this.#avgEntry();
+    return this.#avg;
   }
 
   get bars(): readonly SkillBar[] {
