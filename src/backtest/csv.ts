@@ -8,13 +8,15 @@ import { dirname, resolve } from 'node:path';
 import type { Candle } from '../core/market/candle.js';
 import { BacktestError, type SeriesReader } from './run.js';
 
+/** The file data.source.paths names for a symbol, resolved against the book config's folder (exit 78 when there is none). */
+export function sourcePath(paths: Readonly<Record<string, string>>, configFile: string, symbol: string): string {
+  const rel = Object.hasOwn(paths, symbol) ? paths[symbol] : undefined;
+  if (rel === undefined) throw new BacktestError(`config: data.source.paths has no file for ${symbol}`, 78);
+  return resolve(dirname(resolve(configFile)), rel);
+}
+
 export function csvReader(paths: Readonly<Record<string, string>>, configFile: string, interval_s: number, from_ms: number | null, to_ms: number | null): SeriesReader {
-  const base = dirname(resolve(configFile));
-  return (symbol) => {
-    const rel = Object.hasOwn(paths, symbol) ? paths[symbol] : undefined;
-    if (rel === undefined) throw new BacktestError(`config: data.source.paths has no file for ${symbol}`, 78);
-    return batches(resolve(base, rel), symbol, interval_s, from_ms, to_ms);
-  };
+  return (symbol) => batches(sourcePath(paths, configFile, symbol), symbol, interval_s, from_ms, to_ms);
 }
 
 async function* batches(file: string, symbol: string, interval_s: number, from_ms: number | null, to_ms: number | null): AsyncGenerator<readonly Candle[]> {

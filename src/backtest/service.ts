@@ -54,22 +54,16 @@ async function sourceOf(req: BacktestRequest, db: Db | null): Promise<SeriesRead
   return storeReader(db, req.book.interval_s, req.from_ms, req.to_ms);
 }
 
-/** --persist over CSV files: each file through `warden ingest`'s gate into the store (a file already ingested is a no-op). */
+/**
+ * --persist over CSV files: each file through `warden ingest`'s gate into the store (a file already
+ * ingested is a no-op; a rejected one is BatchRejectedError, exit 65, naming it and its first violation).
+ */
 async function ingestSources(db: Db, req: BacktestRequest, paths: Readonly<Record<string, string>>): Promise<void> {
-  const { resolve, dirname } = await import('node:path');
+  const { sourcePath } = await import('./csv.js');
   const { ingestFile } = await import('../ingest/ingest.js');
-  const { BatchRejectedError } = await import('../ingest/errors.js');
   for (const symbol of req.book.symbols) {
-    const rel = Object.hasOwn(paths, symbol) ? paths[symbol] : undefined;
-    if (rel === undefined) throw new BacktestError(`config: data.source.paths has no file for ${symbol}`, 78);
-    const file = resolve(dirname(resolve(req.configFile)), rel);
-    let r;
-    try {
-      r = await ingestFile(db, file);
-    } catch (e) {
-      if (e instanceof BatchRejectedError) throw new BacktestError(`${file}: ${e.report.status}: ${e.report.violations.map((v) => `${v.where}: ${v.message}`).join('; ')}`);
-      throw e;
-    }
+    const file = sourcePath(paths, req.configFile, symbol);
+    const r = await ingestFile(db, file);
     if (r.symbol !== symbol || r.interval_s !== req.book.interval_s) {
       throw new BacktestError(`${file} holds ${r.symbol} ${r.interval_s}s candles, but the config reads it as ${symbol} ${req.book.interval_s}s (data.source.paths / data.timeframe_s)`);
     }
