@@ -80,12 +80,32 @@ async function runWindow(globals: GlobalOptions, verb: 'window' | 'hour', opts: 
         for (const s of r.window_steps) out.push(`  ${clip(inputLine(s.command))}`);
         out.push('outputs:');
         for (const s of r.window_steps) for (const e of s.events) out.push(`  ${eventLine(e)}`);
+        const gov = directiveLines(r.window_steps.flatMap((s) => s.events));
+        if (gov.length > 0) out.push('directives:', ...gov.map((l) => `  ${l}`));
       } else {
         for (const h of r.hours) out.push(`  ${h.hour}  seq ${h.seq_from}..${h.seq_to}  ${h.steps} step(s)  state ${h.state_hash.slice(0, 16)}`);
       }
     }
     process.stdout.write(`${out.join('\n')}\n`);
   });
+}
+
+/** One line per directive touched in the hour: type, issuer, the policy verdict (version), and every status change with who. */
+function directiveLines(events: readonly { type: string; payload: unknown }[]): string[] {
+  const lines = new Map<string, string[]>();
+  const at = (id: string) => lines.get(id) ?? (lines.set(id, []), lines.get(id)!);
+  for (const e of events) {
+    const p = e.payload as Record<string, unknown>;
+    if (e.type === 'directive.proposed') {
+      const d = p.directive as Record<string, unknown>;
+      at(String(d.directive_id)).push(`${String(d.type)} by ${String(d.issued_by)}`);
+    } else if (e.type === 'policy.evaluated') {
+      at(String(p.directive_id)).push(`policy ${String(p.policy_version)}: ${String(p.verdict)}`);
+    } else if (e.type === 'directive.status_changed') {
+      at(String(p.directive_id)).push(`${String(p.to)} (${String(p.by)}${p.reason ? `: ${clip(String(p.reason))}` : ''})`);
+    }
+  }
+  return [...lines].map(([id, parts]) => `${id}  ${parts.join(' -> ')}`);
 }
 
 export function registerReplayWindow(replay: Command, globals: () => GlobalOptions): void {

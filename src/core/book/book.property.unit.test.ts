@@ -76,10 +76,11 @@ test('property: random paths, settings and operator flattens never break the boo
     let pos = Decimal.ZERO;
     for (const e of encoded) {
       const pl = P(e);
-      if (e.type === 'risk.decided' && pl.gate === 'operator') seen.operator++;
-      if (e.type === 'risk.decided' && pl.outcome === 'deny') seen.denied++;
+      const mode = e.type === 'intent.created' ? (pl.sizing as { mode?: string } | null)?.mode : undefined;
+      if (mode === 'flatten') seen.operator++;
+      if (e.type === 'policy.evaluated' && pl.verdict === 'BLOCK') seen.denied++;
       if (e.type === 'order.closed' && pl.status === 'expired') seen.expired++;
-      if (e.type === 'risk.decided' && pl.gate === 'engine' && pl.outcome === 'allow') seen.replaced++;
+      if (mode === 'close_remainder') seen.replaced++;
       if (e.type === 'fill.executed' && st.participation === null) seen.uncapped++;
       if (e.type !== 'fill.executed') continue;
       seen.fills++;

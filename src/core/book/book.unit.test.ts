@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Decimal } from '../money/decimal.js';
+import type { CanonicalValue } from '../canonical/index.js';
 import { fold } from '../decider/index.js';
 import { BookHarness, candlesOf, given, H, ofType, opCommand, P, runBook, T0 } from '../../../test/support/book.js';
 import { cloneState, encodeEvent, stateHash, type BookConfigInput, type BookEvent, type EventType } from './index.js';
@@ -38,13 +39,20 @@ test('no lookahead: an entry decided at the close of T is placed at T and fills 
   // taker fee 0.40 % of cost, half-even to 5 decimals
   const cost = Decimal.parse('20160.4').mul(expectedQty);
   assert.equal(P(fills[0]).fee, cost.mul(Decimal.parse('0.004')).round(5, 'half_even').toString());
-  // provenance chain: signal -> intent -> risk decision -> order
+  // provenance chain: signal -> intent -> directive -> policy verdict -> approved -> run -> order
   const sig = P(ofType(events, 'signal.emitted')[0]);
   assert.equal(sig.skill, 'sma-cross@1');
   assert.deepEqual(sig.params, { fast: 1, slow: 2, atr_period: 1 });
   // ATR(1) = true range of bar 4: max(20110 - 20090, |20110 - 20000|, |20090 - 20000|) = 110
   assert.deepEqual(sig.indicators, { atr: '110', sma_fast: '20100', sma_slow: '20050' });
-  assert.equal(P(ofType(events, 'risk.decided')[0]).outcome, 'allow');
+  const dir = P(ofType(events, 'directive.proposed')[0]).directive as Record<string, CanonicalValue>;
+  assert.equal(dir.issued_by, 'sma-cross@1'.replace(/^/, 'skill:'));
+  assert.equal((dir.payload as Record<string, CanonicalValue>).intent_id, P(placed[0]).intent_id);
+  assert.equal((dir.provenance as Record<string, CanonicalValue>).signal_id, sig.signal_id);
+  const ev = P(ofType(events, 'policy.evaluated')[0]);
+  assert.deepEqual([ev.directive_id, ev.verdict, ev.policy_version], [dir.directive_id, 'ALLOW', 'default-1']);
+  assert.deepEqual(ofType(events, 'directive.status_changed').slice(0, 3).map((e) => [P(e).from, P(e).to, P(e).by]),
+    [['proposed', 'approved', 'policy'], ['approved', 'executing', 'orchestrator'], ['executing', 'complete', 'orchestrator']]);
 });
 
 test('fold(events) rebuilds exactly the state the steps built (same state hash)', () => {
@@ -81,9 +89,11 @@ test('drawdown tiers: normal -> reduced -> reducing_only -> halted as the drawdo
     const eq = Decimal.parse(m.equity as string);
     assert.equal(m.drawdown_pct, peak.sub(eq).mul(Decimal.of(100)).div(peak, 4, 'half_even').toString());
   }
-  const last = P(ofType(events, 'risk.decided').at(-1));
-  assert.equal(last.outcome, 'deny');
-  assert.deepEqual((last.reasons as { code: string }[]).map((x) => x.code), ['tier_halted']);
+  const last = P(ofType(events, 'policy.evaluated').at(-1));
+  assert.equal(last.verdict, 'BLOCK');
+  const blocking = (last.results as { rule: string; verdict: string; reason: string }[]).filter((r) => r.verdict === 'BLOCK');
+  assert.deepEqual(blocking.map((r) => r.rule), ['risk:default@1'], 'the rule names the risk profile and its version');
+  assert.match(blocking[0]!.reason, /^tier_halted: /);
   assert.equal(P(ofType(events, 'signal.emitted').at(-1)).reason, 'rsi_recovered');
   assert.equal(h.state.tier, 'halted');
   assert.equal(marks.at(-1)?.tier, 'halted');
@@ -92,11 +102,13 @@ test('drawdown tiers: normal -> reduced -> reducing_only -> halted as the drawdo
 test('an order that would need leverage is denied with its reason, and no order is placed', () => {
   const h = runBook(config({ sizing: { mode: 'fixed_qty', qty: '1' }, risk: { profile: 'default@1', overrides: { asset_exposure_pct_max: '100', total_exposure_pct_max: '100' } } }),
     candlesOf([200, 200, 201, 200, 201, 202, 203].map((x) => x * 100)));
-  const d = ofType(h.encoded, 'risk.decided');
+  const d = ofType(h.encoded, 'policy.evaluated');
   assert.equal(d.length, 1);
   // 1 BTC at 20100 (+ slippage + fee) needs more than the 10000 of cash: refused, not shrunk
-  assert.equal(P(d[0]).outcome, 'deny');
-  assert.deepEqual((P(d[0]).reasons as { code: string }[]).map((x) => x.code), ['would_need_leverage']);
+  assert.equal(P(d[0]).verdict, 'BLOCK');
+  const results = P(d[0]).results as { rule: string; verdict: string; reason: string }[];
+  assert.match(results.find((r) => r.verdict === 'BLOCK')!.reason, /^would_need_leverage: /);
+  assert.deepEqual(ofType(h.encoded, 'directive.status_changed').map((e) => [P(e).from, P(e).to, P(e).by]), [['proposed', 'blocked', 'policy']]);
   assert.equal(ofType(h.encoded, 'order.placed').length, 0);
 });
 
@@ -114,10 +126,10 @@ test('operator commands: pause stops the skills, flatten sells at market time an
   h.op('book.pause', { reason: 'test' }, cmdAt);
   assert.equal(h.state.status, 'PAUSED');
   const fl = h.op('book.flatten', { reason: 'test' }, cmdAt);
-  assert.deepEqual(fl.map((e) => e.type), ['step.started', 'operator.command_applied', 'intent.created', 'risk.decided', 'order.placed']);
-  assert.deepEqual(fl.map((e) => e.time_ms), [cmdAt, cmdAt, market, market, market], 'the flatten\'s order is decided at the book\'s market time');
-  assert.equal(PE(fl[3]).gate, 'operator');
-  assert.equal(PE(fl[4]).side, 'sell');
+  assert.deepEqual(fl.map((e) => e.type), ['step.started', 'operator.command_applied', 'intent.created', 'order.placed']);
+  assert.deepEqual(fl.map((e) => e.time_ms), [cmdAt, cmdAt, market, market], 'the flatten\'s order is decided at the book\'s market time');
+  assert.deepEqual(PE(fl[2]).sizing, { mode: 'flatten', by: 'test' }, 'an operator\'s flatten: no risk rule in the way, the operator named');
+  assert.equal(PE(fl[3]).side, 'sell');
   assert.equal(h.state.status, 'PAUSED', 'a flatten does not change the status');
   const next = h.tick([bars[6]!]);
   const types = next.map((e) => e.type);
@@ -183,12 +195,11 @@ test('close remainder: an exit partly filled on thin bars that expires is re-pla
     ['O4', 'buy', '0.1', T0 + 12 * H], // the next up-cross entered: the book was flat
   ]);
   // at the close of bar 9: O2 expires and O3 is placed for the remainder, recorded like any order
-  const at9 = events.filter((e) => e.time_ms === T0 + 10 * H && ['order.closed', 'intent.created', 'risk.decided', 'order.placed'].includes(e.type));
-  assert.deepEqual(at9.map((e) => e.type), ['order.closed', 'intent.created', 'risk.decided', 'order.placed']);
+  const at9 = events.filter((e) => e.time_ms === T0 + 10 * H && ['order.closed', 'intent.created', 'directive.proposed', 'order.placed'].includes(e.type));
+  assert.deepEqual(at9.map((e) => e.type), ['order.closed', 'intent.created', 'order.placed'], 'a re-placement continues an approved directive: no new directive');
   assert.deepEqual(P(at9[0]), { order_id: 'O2', status: 'expired', filled_qty: '0.06', reason: 'not filled within 2 bars' });
   assert.deepEqual(P(at9[1]), { intent_id: 'I3', signal_id: null, symbol: 'BTC/USD', side: 'sell', order_type: 'market', qty: '0.04', limit_price: null, stop_price: null, unit_cost: '20000', ref_price: '20000', sizing: { mode: 'close_remainder', replaces: 'O2' } });
-  assert.deepEqual(P(at9[2]), { intent_id: 'I3', gate: 'engine', outcome: 'allow', qty_requested: '0.04', qty_allowed: '0.04', reasons: [{ code: 'close_remainder', detail: 're-placement of order O2: it expired with 0.04 BTC/USD still held' }], tier: 'normal' });
-  assert.deepEqual(P(at9[3]), { order_id: 'O3', intent_id: 'I3', symbol: 'BTC/USD', side: 'sell', order_type: 'market', qty: '0.04', limit_price: null, stop_price: null, unit_cost: '20000', ref_price: '20000', expire_bars: 2 });
+  assert.deepEqual(P(at9[2]), { order_id: 'O3', intent_id: 'I3', symbol: 'BTC/USD', side: 'sell', order_type: 'market', qty: '0.04', limit_price: null, stop_price: null, unit_cost: '20000', ref_price: '20000', expire_bars: 2 });
   assert.equal(h.state.ledger.trades_closed, 1);
   assert.equal(stateHash(fold(h.kernel.decider, h.events)), h.stateHash(), 'the re-placement folds like any order');
   // an operator flatten is a close too: on thin bars (0.03 a bar) it is re-placed until flat, and meanwhile the

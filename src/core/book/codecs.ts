@@ -10,7 +10,8 @@ import { canonicalJson, integerText, quotedKey, type CanonicalValue } from '../c
 import { Decimal } from '../money/decimal.js';
 import type { NewEvent } from '../events/envelope.js';
 import { TIERS, type Tier } from '../risk/profile.js';
-import { BOOK_STATUSES, COMMAND_KINDS, EXECUTION_PLANES, type BookEvent, type EventPayloads, type EventType, type MarkPosition } from './events.js';
+import { DIRECTIVE_STATUSES, DIRECTIVE_TYPES, VERDICTS, type Directive } from '../governance/index.js';
+import { BOOK_STATUSES, COMMAND_KINDS, EXECUTION_PLANES, RUN_STATUSES, SKILL_STATES, TASK_OUTCOMES, type BookEvent, type EventPayloads, type EventType, type MarkPosition } from './events.js';
 
 export class EventCodecError extends Error {
   override readonly name = 'EventCodecError';
@@ -140,6 +141,16 @@ const tier = F.oneOf<Tier>(TIERS);
 const plane = F.oneOf(EXECUTION_PLANES);
 const status = F.oneOf(BOOK_STATUSES);
 const optText = F.nullable(F.text);
+const dstatus = F.oneOf(DIRECTIVE_STATUSES);
+const rstatus = F.oneOf(RUN_STATUSES);
+const sstate = F.oneOf(SKILL_STATES);
+const ruleResult = F.object({ rule: F.str, verdict: F.oneOf(VERDICTS), reason: F.str });
+const directiveField = F.object<Directive>({
+  directive_id: F.str, issued_by: F.str, role: F.str, type: F.oneOf(DIRECTIVE_TYPES), objective: F.str,
+  scope: F.object({ book: F.str, symbols: F.array(F.str) }), constraints: F.any, success_metrics: F.any,
+  budget: F.object({ notional_max: optText }), timebox: F.object({ expires_ms: F.nullable(F.int) }), payload: F.any,
+  idempotency_key: F.str, module: F.str, provenance: F.any,
+});
 
 function codecOf<P>(f: Field<P>): PayloadCodec<P> {
   return { encode: (p) => f.enc(p), decode: (v, at) => f.dec(v, at), json: (p) => f.json(p) };
@@ -235,9 +246,23 @@ export const CODECS: { readonly [K in EventType]: PayloadCodec<EventPayloads[K]>
     intent_id: F.str, signal_id: F.nullable(F.str), symbol: F.str, side, order_type: F.str, qty: F.text, limit_price: optText, stop_price: optText,
     unit_cost: F.text, ref_price: F.text, sizing: F.any,
   })),
-  'risk.decided': codecOf(F.object({
-    intent_id: F.str, gate: F.str, outcome: F.oneOf(['allow', 'resize', 'deny'] as const), qty_requested: F.text, qty_allowed: F.text,
-    reasons: F.array(F.object({ code: F.str, detail: F.str })), tier,
+  'directive.proposed': codecOf(F.object({ directive: directiveField })),
+  'policy.evaluated': codecOf(F.object({
+    directive_id: F.str, policy_version: F.str, policy_hash: F.str, verdict: F.oneOf(VERDICTS), results: F.array(ruleResult), qty_allowed: optText, artifact_hash: F.str,
+  })),
+  'directive.status_changed': codecOf(F.object({
+    directive_id: F.str, from: dstatus, to: dstatus, by: F.str, reason: F.str, human_override: F.bool, note: F.nullable(F.str),
+  })),
+  'execution.status_changed': codecOf(F.object({
+    run_id: F.str, directive_id: F.str, module: F.str, from: rstatus, to: rstatus, idempotency_key: F.str, detail: F.str, committed: optText,
+  })),
+  'policy.changed': codecOf(F.object({ version: F.str, hash: F.str, policy: F.any, by: F.str })),
+  'risk.peak_reset': codecOf(F.object({ directive_id: F.str, peak_before: F.text, peak_after: F.text })),
+  'skill.status_changed': codecOf(F.object({ skill: F.str, from: sstate, to: sstate, reason: F.str })),
+  'book.status_changed': codecOf(F.object({ from: status, to: status, directive_id: F.str })),
+  'epoch.mode_changed': codecOf(F.object({ mode: F.oneOf(['manual', 'auto'] as const), directive_id: F.str })),
+  'tick.completed': codecOf(F.object({
+    status: F.oneOf(['DEGRADED', 'HALTED'] as const), tasks: F.array(F.object({ task: F.str, outcome: F.oneOf(TASK_OUTCOMES), reason: F.str })),
   })),
   'order.placed': codecOf(F.object({
     order_id: F.str, intent_id: F.str, symbol: F.str, side, order_type: F.oneOf(['market', 'limit', 'stop'] as const), qty: F.text,

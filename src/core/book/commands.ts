@@ -25,8 +25,12 @@ export type RuntimeCommand =
 export type TickCommand = Extract<RuntimeCommand, { kind: 'market.tick' }>;
 export type OperatorCommand = Extract<RuntimeCommand, { kind: 'operator.command' }>;
 
-/** Operator commands a book understands (the inbox `command` column). */
-export const OPERATOR_COMMANDS = ['book.pause', 'book.resume', 'book.flatten'] as const;
+/**
+ * Operator commands a book understands (the inbox `command` column). book.pause / resume / flatten
+ * act at once (an emergency control never waits for an approval); the directive.* commands are
+ * governance acts: propose a directive, approve or reject one that waits.
+ */
+export const OPERATOR_COMMANDS = ['book.pause', 'book.resume', 'book.flatten', 'directive.propose', 'directive.approve', 'directive.reject'] as const;
 export { REASON_CHARS_MAX } from './limits.js';
 
 /** A command the book cannot take (a bug in the caller, or a log that is not a book's): nothing is written. */

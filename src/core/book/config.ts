@@ -16,6 +16,7 @@ import type { ExecutionModel } from '../execution/fills.js';
 import { resolveRiskProfile, riskGate, riskOverridesSchema, type IntentGate, type RiskProfile } from '../risk/index.js';
 import type { SizingConfig } from '../sizing/index.js';
 import { BUILTIN_SKILLS, type Skill } from '../skills/index.js';
+import { DEFAULT_POLICY, resolvePolicy, type ResolvedPolicy } from '../governance/index.js';
 
 const dec = z.string().regex(/^(0|[1-9][0-9]{0,15})(\.[0-9]{1,12})?$/, 'a non-negative decimal string like "10000" or "0.5"');
 const positiveDec = dec.refine((s) => Decimal.parse(s).isPositive(), 'must be > 0');
@@ -77,6 +78,8 @@ export const bookConfigSchema = z.strictObject({
     fee_decimals: z.number().int().min(0).max(FEE_DECIMALS_MAX),
   })).default({}),
   initial_cash: positiveDec,
+  /** The governance policy (core/governance/policy.ts); absent = DEFAULT_POLICY. Checked by resolvePolicy, naming the field. */
+  governance: z.strictObject({ policy: z.unknown() }).optional(),
 });
 export type BookConfigInput = z.input<typeof bookConfigSchema>;
 export type BookConfig = z.output<typeof bookConfigSchema>;
@@ -107,6 +110,8 @@ export interface ResolvedBook {
   readonly initial_cash: Decimal;
   /** Bars of history kept per symbol: the largest warm-up of its skills, plus one. */
   readonly window_bars: Readonly<Record<string, number>>;
+  /** The policy the book starts with (recorded as policy.changed at its first tick). */
+  readonly policy: ResolvedPolicy;
 }
 
 export class BookConfigError extends Error {
@@ -194,6 +199,14 @@ export function resolveBook(input: unknown): ResolvedBook {
   if (ex.participation_pct_max === null && Decimal.parse(ex.impact_bps_per_volume_pct).isPositive()) {
     throw new BookConfigError('book config: execution.impact_bps_per_volume_pct must be 0 when participation_pct_max is null (no volume model)');
   }
+  let policy = DEFAULT_POLICY;
+  if (config.governance !== undefined) {
+    try {
+      policy = resolvePolicy(config.governance.policy, 'governance.policy');
+    } catch (e) {
+      throw new BookConfigError(`book config: ${(e as Error).message}`);
+    }
+  }
   const config_json = jsonSafe(config);
   return {
     config,
@@ -215,5 +228,6 @@ export function resolveBook(input: unknown): ResolvedBook {
     pairs,
     initial_cash: Decimal.parse(config.initial_cash),
     window_bars: window,
+    policy,
   };
 }

@@ -13,12 +13,15 @@
  * throw (BookCommandError) means an impossible command, and nothing is written.
  */
 import type { Decider } from '../decider/index.js';
-import { planDeposit, positionQty } from '../ledger/index.js';
+import { planDeposit } from '../ledger/index.js';
 import { BookCommandError, OPERATOR_COMMANDS, REASON_CHARS_MAX, type OperatorCommand, type RuntimeCommand, type TickCommand } from './commands.js';
 import type { ResolvedBook } from './config.js';
 import type { BookEvent, BookStatus } from './events.js';
 import { evolve } from './evolve.js';
-import { cancelWorking, marketSell, type StepContext } from './orders.js';
+import { flatten, type StepContext } from './orders.js';
+import { approve, propose, reject as reject_ } from './govern.js';
+import { parseGovernancePayload } from './operator-payloads.js';
+import { OPERATOR_NAME_RE } from '../governance/index.js';
 import { BOOK_ID_RE, cloneState, initialBookState, type BookState } from './state.js';
 import { runTick, tickCandles, checkInvariants, type SkillSlot } from './tick.js';
 import type { CanonicalValue } from '../canonical/index.js';
@@ -66,7 +69,7 @@ class TickStep implements StepContext {
 export function bookDecider(book: ResolvedBook | null): BookDecider {
   const slots = new Map<string, SkillSlot>();
   for (const b of book?.skills ?? []) for (const sym of b.symbols) slots.set(sym, { binding: b, memKey: `${b.key}|${sym}` });
-  const known = book === null ? OPERATOR_COMMANDS.filter((c) => c !== 'book.flatten') : OPERATOR_COMMANDS;
+  const known = book === null ? OPERATOR_COMMANDS.filter((c) => c === 'book.pause' || c === 'book.resume') : OPERATOR_COMMANDS;
 
   function step(cmd: RuntimeCommand, s: BookState): BookEvent[] {
     if (!Number.isSafeInteger(cmd.time_ms) || cmd.time_ms < 0) throw new BookCommandError(`${cmd.kind}: time_ms must be a non-negative integer, got ${cmd.time_ms}`);
@@ -114,6 +117,8 @@ export function bookDecider(book: ResolvedBook | null): BookDecider {
       const t0 = cmd.time_ms - book.interval_s * 1000;
       ctx.emit({ type: 'book.started', time_ms: t0, payload: { book_id: book.config.book_id, config_hash: book.config_hash, config: book.config_json, initial_cash: book.initial_cash, window_bars: book.window_bars } });
       for (const e of planDeposit(s.ledger, book.initial_cash, 'initial_cash')) ctx.emit({ ...e, time_ms: t0 });
+      const p = book.policy;
+      ctx.emit({ type: 'policy.changed', time_ms: t0, payload: { version: p.version, hash: p.hash, policy: p.json, by: 'config' } });
     }
     runTick(ctx, candles, slots);
     return ctx.out;
@@ -124,6 +129,7 @@ export function bookDecider(book: ResolvedBook | null): BookDecider {
     const reject = (why: string) => emit({ type: 'operator.command_rejected', time_ms: c.time_ms, payload: { ...base, why } });
     const apply = (reason: string, after: BookStatus) => emit({ type: 'operator.command_applied', time_ms: c.time_ms, payload: { ...base, reason, status_before: s.status, status_after: after } });
     if (!(known as readonly string[]).includes(c.command)) return reject(`unknown command (known: ${known.join(', ')})`);
+    if (c.command.startsWith('directive.')) return governance(c, s, emit, reject, apply);
     const reason = reasonOf(c.payload, c.command === 'book.flatten' ? ['reason', 'symbols'] : ['reason']);
     if (typeof reason !== 'string') return reject(reason.rejected);
     if (s.status === 'UNOPENED') return reject('the book is not opened');
@@ -133,18 +139,43 @@ export function bookDecider(book: ResolvedBook | null): BookDecider {
       if (!s.started) return reject('no market tick processed yet: nothing to flatten');
       apply(reason, s.status);
       // the flatten's orders are decided at the book's market time (they fill on the next bar)
-      const ctx: StepContext = { book: book as ResolvedBook, s, time_ms: s.time_ms, emit };
-      for (const symbol of Object.keys(s.ledger.lots).sort()) {
-        if (symbols !== null && !(symbols as readonly string[]).includes(symbol)) continue;
-        cancelWorking(ctx, symbol, 'operator_flatten');
-        marketSell(ctx, symbol, positionQty(s.ledger, symbol), null, false);
-      }
+      flatten({ book: book as ResolvedBook, s, time_ms: s.time_ms, emit }, symbols, c.issued_by);
       checkInvariants(s);
       return;
     }
     const target: BookStatus = c.command === 'book.pause' ? 'PAUSED' : 'ACTIVE';
     if (s.status === target) return reject(`the book is already ${target}`);
     apply(reason, target);
+  }
+
+  /** directive.propose / approve / reject: checked here (a malformed or impossible command is rejected, nothing else written), then govern.ts. */
+  function governance(c: OperatorCommand, s: BookState, emit: (e: BookEvent) => void, reject: (why: string) => void, apply: (reason: string, after: BookStatus) => void): void {
+    if (book === null) return reject('this book has no config, so no policy: directives need a trading book');
+    const name = /^operator:(.+)$/.exec(c.issued_by)?.[1];
+    if (name === undefined || !OPERATOR_NAME_RE.test(name)) return reject(`${c.command} needs a named operator (issued_by "operator:<name>", from --as NAME), got ${JSON.stringify(c.issued_by)}`);
+    if (!s.started) return reject('the book has not started trading yet (no market tick): no policy to evaluate with');
+    const ctx: StepContext = { book, s, time_ms: s.time_ms, emit };
+    const p = parseGovernancePayload(c.command, c.payload, book);
+    if ('rejected' in p) return reject(p.rejected);
+    if (p.kind === 'propose') {
+      apply(p.objective, s.status);
+      propose(ctx, {
+        type: p.type, issued_by: c.issued_by, objective: p.objective, symbols: p.symbols, payload: p.payload, notional: null, timebox_bars: p.timebox_bars,
+        idempotency_key: `inbox:${c.inbox_id}`, module: p.module, provenance: { inbox_id: c.inbox_id },
+      }, [], null);
+      return;
+    }
+    const d = s.directives.get(p.directive_id);
+    if (d === undefined || d.status !== 'proposed') return reject(`directive ${p.directive_id} is not waiting for approval (unknown, or already approved, blocked, expired or done: see warden directives show ${p.directive_id})`);
+    const t = d.directive.timebox.expires_ms;
+    if (t !== null && s.time_ms >= t) return reject(`directive ${p.directive_id} expired at event time ${t} ms (its timebox; the book is at ${s.time_ms})`);
+    if (p.kind === 'approve') {
+      apply(p.note ?? '', s.status);
+      approve(ctx, d, c.issued_by, p.note);
+    } else {
+      apply(p.reason, s.status);
+      reject_(ctx, d, c.issued_by, p.reason);
+    }
   }
 
   return {

@@ -14,11 +14,15 @@
  * A step, by command (`[...]` = only when it applies):
  *   runtime.start     step.started, [book.opened,] runtime.started
  *   runtime.stop      step.started, runtime.stopped
- *   operator.command  step.started, operator.command_applied | operator.command_rejected, [order/ledger events of a flatten]
- *   market.tick       step.started, [book.started, cash.posted (deposit),] bar.closed (one per symbol, by symbol),
- *                     then fills (order.triggered, fill.executed, ledger events, risk.cooldown_started, order.closed),
- *                     mark.recorded, [risk.tier_changed], then per symbol skill.memory_set, signal.emitted,
- *                     intent.created, risk.decided, order.placed / order.closed.
+ *   operator.command  step.started, operator.command_applied | operator.command_rejected, [the orders of a flatten,
+ *                     or the governance events of directive.propose / approve / reject]
+ *   market.tick       step.started, [book.started, cash.posted (deposit), policy.changed,] bar.closed (one per symbol,
+ *                     by symbol), then fills (order.triggered, fill.executed, ledger events, risk.cooldown_started,
+ *                     order.closed), mark.recorded, [risk.tier_changed], [expired directives: directive.status_changed],
+ *                     then per skill slot [skill.status_changed (quarantine)], skill.memory_set, signal.emitted,
+ *                     intent.created, directive.proposed, policy.evaluated, directive.status_changed, and when
+ *                     approved the run: execution.status_changed, order.placed, ...; [tick.completed] when not OK.
+ * Governance (infra/GOVERNANCE.md): a directive's status changes only through directive.status_changed.
  * Adding a type here without a codec (./codecs.ts) or an evolve case (./evolve.ts) is a compile error.
  */
 import type { CanonicalValue } from '../canonical/index.js';
@@ -27,10 +31,26 @@ import type { Candle } from '../market/candle.js';
 import type { CashKind } from '../ledger/index.js';
 import type { Tier } from '../risk/profile.js';
 import type { SkillMemory } from '../skills/types.js';
+import type { Directive, DirectiveStatus, RuleResult, Verdict } from '../governance/index.js';
+
+export const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'canceled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const TASK_OUTCOMES = ['SUCCESS', 'SKIPPED', 'FAILED'] as const;
+export type TaskOutcome = (typeof TASK_OUTCOMES)[number];
+/** A skill's standing in the book: ACTIVE runs; INACTIVE (a skill.deactivate directive) and QUARANTINED (it broke its declaration) do not. */
+export const SKILL_STATES = ['ACTIVE', 'INACTIVE', 'QUARANTINED'] as const;
+export type SkillState = (typeof SKILL_STATES)[number];
+
+export interface TaskRecord {
+  readonly task: string;
+  readonly outcome: TaskOutcome;
+  readonly reason: string;
+}
 
 export const EXECUTION_PLANES = ['PAPER', 'SHADOW'] as const;
 export type ExecutionPlane = (typeof EXECUTION_PLANES)[number];
-export const BOOK_STATUSES = ['UNOPENED', 'ACTIVE', 'PAUSED'] as const;
+/** ACTIVE trades; PAUSED (an operator) and HALTED (a harness error) take no new entries until `book resume`. */
+export const BOOK_STATUSES = ['UNOPENED', 'ACTIVE', 'PAUSED', 'HALTED'] as const;
 export type BookStatus = (typeof BOOK_STATUSES)[number];
 
 export const COMMAND_KINDS = ['runtime.start', 'runtime.stop', 'operator.command', 'market.tick'] as const;
@@ -64,11 +84,6 @@ export interface MarkPosition {
   readonly qty: Decimal;
   readonly close: Decimal;
   readonly value: Decimal;
-}
-
-export interface RiskReasonText {
-  readonly code: string;
-  readonly detail: string;
 }
 
 export interface EventPayloads {
@@ -124,10 +139,33 @@ export interface EventPayloads {
     readonly qty: string; readonly limit_price: string | null; readonly stop_price: string | null; readonly unit_cost: string; readonly ref_price: string;
     readonly sizing: CanonicalValue;
   };
-  'risk.decided': {
-    readonly intent_id: string; readonly gate: string; readonly outcome: 'allow' | 'resize' | 'deny'; readonly qty_requested: string; readonly qty_allowed: string;
-    readonly reasons: readonly RiskReasonText[]; readonly tier: Tier;
+  /** A directive enters the lifecycle (draft -> proposed). */
+  'directive.proposed': { readonly directive: Directive };
+  /** The policy engine's verdict on a directive, with the policy version and hash; artifact_hash addresses the policy_evaluation artifact. */
+  'policy.evaluated': {
+    readonly directive_id: string; readonly policy_version: string; readonly policy_hash: string; readonly verdict: Verdict;
+    readonly results: readonly RuleResult[]; readonly qty_allowed: string | null; readonly artifact_hash: string;
   };
+  /** Every status change after proposed; `by` is "policy", "orchestrator" or "operator:<name>". */
+  'directive.status_changed': {
+    readonly directive_id: string; readonly from: DirectiveStatus; readonly to: DirectiveStatus; readonly by: string; readonly reason: string;
+    readonly human_override: boolean; readonly note: string | null;
+  };
+  /** An execution run of an approved directive (pending -> running -> completed | failed | canceled). */
+  'execution.status_changed': {
+    readonly run_id: string; readonly directive_id: string; readonly module: string; readonly from: RunStatus; readonly to: RunStatus;
+    readonly idempotency_key: string; readonly detail: string; readonly committed: string | null;
+  };
+  /** The policy the book evaluates with from now on (its first from the config, later by an approved policy.change). */
+  'policy.changed': { readonly version: string; readonly hash: string; readonly policy: CanonicalValue; readonly by: string };
+  /** risk.tier.reset: the drawdown peak set to the current equity, so the tier follows drawdown from here. */
+  'risk.peak_reset': { readonly directive_id: string; readonly peak_before: string; readonly peak_after: string };
+  'skill.status_changed': { readonly skill: string; readonly from: SkillState; readonly to: SkillState; readonly reason: string };
+  /** A directive paused or resumed the book (an operator's own pause/resume is operator.command_applied). */
+  'book.status_changed': { readonly from: BookStatus; readonly to: BookStatus; readonly directive_id: string };
+  'epoch.mode_changed': { readonly mode: 'manual' | 'auto'; readonly directive_id: string };
+  /** Written only for a tick that did not end OK: DEGRADED (a task FAILED) or HALTED (a harness error), with every task's outcome. */
+  'tick.completed': { readonly status: 'DEGRADED' | 'HALTED'; readonly tasks: readonly TaskRecord[] };
   'order.placed': OrderPlaced;
 }
 
@@ -142,5 +180,6 @@ export const EVENT_TYPES: readonly EventType[] = [
   'step.started', 'book.opened', 'runtime.started', 'runtime.stopped', 'operator.command_applied', 'operator.command_rejected',
   'book.started', 'bar.closed', 'order.triggered', 'fill.executed', 'cash.posted', 'lot.opened', 'lot.consumed', 'trade.closed',
   'order.closed', 'risk.cooldown_started', 'mark.recorded', 'risk.tier_changed', 'skill.memory_set', 'signal.emitted',
-  'intent.created', 'risk.decided', 'order.placed',
+  'intent.created', 'directive.proposed', 'policy.evaluated', 'directive.status_changed', 'execution.status_changed', 'policy.changed',
+  'risk.peak_reset', 'skill.status_changed', 'book.status_changed', 'epoch.mode_changed', 'tick.completed', 'order.placed',
 ];

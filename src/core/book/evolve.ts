@@ -7,7 +7,10 @@
 import { Decimal } from '../money/decimal.js';
 import { applyLedgerEvent } from '../ledger/index.js';
 import type { BookEvent } from './events.js';
-import { newHistory, pushBar, type BookState, type WorkingOrder } from './state.js';
+import { newHistory, pushBar, type BookState, type OpenDirective, type WorkingOrder } from './state.js';
+import { resolvePolicy, transition } from '../governance/index.js';
+
+const DAY_MS = 86_400_000;
 
 export class EvolveError extends Error {
   override readonly name = 'EvolveError';
@@ -121,13 +124,71 @@ export function evolve(s: BookState, e: BookEvent): BookState {
     case 'risk.cooldown_started':
       s.cooldown_until_ms = e.payload.until_ms;
       return s;
-    case 'risk.decided':
-      return s; // a record: the decision's effects are the events that follow it
+    case 'directive.proposed': {
+      const d = e.payload.directive;
+      if (s.directives.has(d.directive_id)) throw new EvolveError(`directive ${d.directive_id} proposed twice`);
+      s.directives.set(d.directive_id, { directive: d, status: transition(d.directive_id, 'draft', 'proposed'), verdict: null, qty_allowed: null });
+      s.seq.directive += 1;
+      return s;
+    }
+    case 'policy.evaluated': {
+      const d = openDirective(s, e.payload.directive_id);
+      d.verdict = e.payload.verdict;
+      d.qty_allowed = e.payload.qty_allowed === null ? null : Decimal.parse(e.payload.qty_allowed);
+      return s;
+    }
+    case 'directive.status_changed': {
+      // the one writer of a directive's status, through the one lifecycle check
+      const p = e.payload;
+      const d = openDirective(s, p.directive_id);
+      if (d.status !== p.from) throw new EvolveError(`directive ${p.directive_id}: recorded ${p.from} -> ${p.to}, but it is ${d.status}`);
+      d.status = transition(p.directive_id, p.from, p.to);
+      if (p.to === 'complete' || p.to === 'aborted' || p.to === 'blocked') s.directives.delete(p.directive_id); // final here (a retry proposes anew)
+      return s;
+    }
+    case 'execution.status_changed': {
+      const p = e.payload;
+      if (p.from === 'pending') s.seq.run += 1;
+      if (p.to === 'completed' && p.committed !== null) {
+        const day = Math.floor(e.time_ms / DAY_MS);
+        const used = Decimal.parse(p.committed);
+        s.budget_day = day === s.budget_day.day ? { day, used: s.budget_day.used.add(used) } : { day, used };
+      }
+      return s;
+    }
+    case 'policy.changed': {
+      const policy = resolvePolicy(e.payload.policy, 'policy.changed.policy');
+      if (policy.hash !== e.payload.hash) throw new EvolveError(`policy.changed: hash ${e.payload.hash} does not match the policy (${policy.hash})`);
+      s.policy = policy;
+      return s;
+    }
+    case 'risk.peak_reset':
+      s.peak_equity = Decimal.parse(e.payload.peak_after);
+      return s;
+    case 'skill.status_changed':
+      if (e.payload.to === 'ACTIVE') s.skill_states.delete(e.payload.skill);
+      else s.skill_states.set(e.payload.skill, e.payload.to);
+      return s;
+    case 'book.status_changed':
+      s.status = e.payload.to;
+      return s;
+    case 'epoch.mode_changed':
+      s.epoch_auto = e.payload.mode === 'auto';
+      return s;
+    case 'tick.completed':
+      if (e.payload.status === 'HALTED') s.status = 'HALTED';
+      return s;
     default: {
       const never: never = e;
       throw new EvolveError(`evolve does not know event type ${JSON.stringify((never as { type: string }).type)}`);
     }
   }
+}
+
+function openDirective(s: BookState, id: string): OpenDirective {
+  const d = s.directives.get(id);
+  if (d === undefined) throw new EvolveError(`no open directive ${id}`);
+  return d;
 }
 
 function orderOf(s: BookState, id: string): WorkingOrder {

@@ -1,13 +1,16 @@
 /**
- * Orders inside a step: the gate chain (risk.decided for every verdict, before any order exists),
- * placing, canceling, and the market sells of exits and flattens. Every state change goes through
- * ctx.emit (event -> evolve), so what a step decides is exactly what a fold of its events gives.
+ * Orders inside a step: the risk rules (run as checks of the policy engine, before any order
+ * exists), recording an intent, placing, canceling. Every state change goes through ctx.emit
+ * (event -> evolve), so what a step decides is exactly what a fold of its events gives. Orders
+ * come from approved directives (./govern.ts), from an operator's flatten and from the engine's
+ * close-remainder rule (./tick.ts); nothing else places one.
  */
 import type { CanonicalValue } from '../canonical/index.js';
 import { Decimal } from '../money/decimal.js';
 import type { PairSpec } from '../execution/index.js';
 import { positionQty } from '../ledger/index.js';
 import { runGates, type OrderIntent, type PortfolioView } from '../risk/index.js';
+import type { RuleResult } from '../governance/index.js';
 import type { ResolvedBook } from './config.js';
 import type { BookEvent } from './events.js';
 import { lastCandle, type BookState } from './state.js';
@@ -35,7 +38,7 @@ export function freeCash(s: BookState): Decimal {
   return s.ledger.cash.sub(reserved);
 }
 
-/** What the gates see of the book at this step. */
+/** What the risk rules see of the book at this step. */
 export function portfolioView(ctx: StepContext): PortfolioView {
   const { s } = ctx;
   const exposure: Record<string, Decimal> = {};
@@ -55,39 +58,50 @@ export function portfolioView(ctx: StepContext): PortfolioView {
   };
 }
 
+/**
+ * The book's risk rules on an intent, as policy results (rule = the gate id, e.g. "risk:default@1": a deny is a BLOCK naming
+ * its reason codes, a resize an ALLOW with the smaller quantity). qty is what they allow, or null
+ * when one blocked.
+ */
+export function riskChecks(ctx: StepContext, intent: OrderIntent, pair: PairSpec): { checks: RuleResult[]; qty: Decimal | null } {
+  const checks: RuleResult[] = [];
+  let qty: Decimal | null = intent.qty;
+  for (const v of runGates(ctx.book.gates, intent, portfolioView(ctx), pair)) {
+    const why = v.reasons.map((r) => `${r.code}: ${r.detail}`).join('; ');
+    if (v.outcome === 'deny') {
+      checks.push({ rule: v.gate, verdict: 'BLOCK', reason: why || 'denied' });
+      qty = null;
+      break;
+    }
+    checks.push({ rule: v.gate, verdict: 'ALLOW', reason: v.outcome === 'resize' ? `resized ${qty.toString()} -> ${v.qty.toString()}: ${why}` : why || 'allowed' });
+    qty = v.qty;
+  }
+  return { checks, qty };
+}
+
 export function cancelWorking(ctx: StepContext, symbol: string, reason: string): void {
   for (const o of ctx.s.orders.filter((x) => x.symbol === symbol)) {
     ctx.emit({ type: 'order.closed', time_ms: ctx.time_ms, payload: { order_id: o.order_id, status: 'canceled', filled_qty: o.qty.sub(o.remaining).toString(), reason } });
   }
 }
 
-/** intent.created, the gate chain (or the operator's allow), then order.placed unless denied. */
-export function submit(ctx: StepContext, intent: OrderIntent, signalId: string | null, sizing: CanonicalValue, expireBars: number, pair: PairSpec, gated: boolean): void {
-  const { s, time_ms } = ctx;
+/** intent.created: the sized order a signal, an operator or the engine asks for (before any check). */
+export function recordIntent(ctx: StepContext, intent: OrderIntent, signalId: string | null, sizing: CanonicalValue): void {
   ctx.emit({
-    type: 'intent.created', time_ms,
+    type: 'intent.created', time_ms: ctx.time_ms,
     payload: {
       intent_id: intent.intent_id, signal_id: signalId, symbol: intent.symbol, side: intent.side, order_type: intent.type, qty: intent.qty.toString(),
       limit_price: intent.limit_price?.toString() ?? null, stop_price: intent.stop_price?.toString() ?? null,
       unit_cost: intent.unit_cost.toString(), ref_price: intent.ref_price.toString(), sizing,
     },
   });
-  let qty = intent.qty;
-  const decided = (gate: string, outcome: 'allow' | 'resize' | 'deny', allowed: Decimal, reasons: readonly { code: string; detail: string }[]) =>
-    ctx.emit({ type: 'risk.decided', time_ms, payload: { intent_id: intent.intent_id, gate, outcome, qty_requested: qty.toString(), qty_allowed: allowed.toString(), reasons, tier: s.tier } });
-  if (gated) {
-    for (const v of runGates(ctx.book.gates, intent, portfolioView(ctx), pair)) {
-      decided(v.gate, v.outcome, v.qty, v.reasons.map((r) => ({ code: r.code, detail: r.detail })));
-      if (v.outcome === 'deny') return;
-      qty = v.qty;
-    }
-  } else {
-    decided('operator', 'allow', qty, [{ code: 'operator_command', detail: 'flatten ordered by an operator' }]);
-  }
-  if (s.orders.length >= WORKING_ORDERS_MAX) {
-    decided('engine', 'deny', Decimal.ZERO, [{ code: 'working_orders_max', detail: `${WORKING_ORDERS_MAX} orders already working` }]);
-    return;
-  }
+}
+
+/** order.placed for `qty` of the intent; returns null, or why it could not be placed (nothing written then). */
+export function placeOrder(ctx: StepContext, intent: OrderIntent, qty: Decimal, expireBars: number): string | null {
+  const { s, time_ms } = ctx;
+  if (!qty.isPositive()) return `quantity ${qty.toString()} is not positive`;
+  if (s.orders.length >= WORKING_ORDERS_MAX) return `working_orders_max: ${WORKING_ORDERS_MAX} orders already working`;
   ctx.emit({
     type: 'order.placed', time_ms,
     payload: {
@@ -96,12 +110,25 @@ export function submit(ctx: StepContext, intent: OrderIntent, signalId: string |
       unit_cost: intent.unit_cost.toString(), ref_price: intent.ref_price.toString(), expire_bars: expireBars,
     },
   });
+  return null;
 }
 
-/** A market sell of `qty` (an exit, a reduce or a flatten), through the gates unless an operator ordered it. */
-export function marketSell(ctx: StepContext, symbol: string, qty: Decimal, signalId: string | null, gated: boolean): void {
-  const pair = ctx.book.pairs[symbol] as PairSpec;
+/** A market sell intent of `qty` at the last close (an exit, a reduce, a flatten, a close remainder). */
+export function sellIntent(ctx: StepContext, symbol: string, qty: Decimal): OrderIntent {
   const close = lastClose(ctx.s, symbol) as Decimal;
-  const intent: OrderIntent = { intent_id: `I${ctx.s.seq.intent + 1}`, symbol, side: 'sell', type: 'market', qty, limit_price: null, stop_price: null, unit_cost: close, ref_price: close };
-  submit(ctx, intent, signalId, { mode: 'position_share' }, ctx.book.execution.market_expire_bars, pair, gated);
+  return { intent_id: `I${ctx.s.seq.intent + 1}`, symbol, side: 'sell', type: 'market', qty, limit_price: null, stop_price: null, unit_cost: close, ref_price: close };
+}
+
+/** An operator's flatten (or a book.flatten directive): cancel what works and sell what is held, no risk rule in the way. */
+export function flatten(ctx: StepContext, symbols: readonly string[] | null, by: string): number {
+  let placed = 0;
+  for (const symbol of Object.keys(ctx.s.ledger.lots).sort()) {
+    if (symbols !== null && !symbols.includes(symbol)) continue;
+    cancelWorking(ctx, symbol, 'flatten');
+    const held = positionQty(ctx.s.ledger, symbol);
+    const intent = sellIntent(ctx, symbol, held);
+    recordIntent(ctx, intent, null, { mode: 'flatten', by });
+    if (placeOrder(ctx, intent, held, ctx.book.execution.market_expire_bars) === null) placed++;
+  }
+  return placed;
 }

@@ -18,7 +18,9 @@ import { emptyLedger, type Campaign, type LedgerState, type Lot } from '../ledge
 import type { OrderType, Side } from '../execution/fills.js';
 import { TIERS, type Tier } from '../risk/profile.js';
 import type { SkillBar, SkillMemory } from '../skills/types.js';
-import { BOOK_STATUSES, EXECUTION_PLANES, type BookStatus, type ExecutionPlane } from './events.js';
+import { BOOK_STATUSES, EXECUTION_PLANES, SKILL_STATES, type BookStatus, type ExecutionPlane, type SkillState } from './events.js';
+import { DIRECTIVE_STATUSES, VERDICTS, resolvePolicy, type Directive, type DirectiveStatus, type ResolvedPolicy, type Verdict } from '../governance/index.js';
+import { CODECS } from './codecs.js';
 
 import { BOOK_ID_RE } from './limits.js';
 
@@ -84,6 +86,16 @@ export function pushBar(h: History, c: Candle, window: number): void {
   }
 }
 
+/** A directive not yet final: waiting for approval (proposed), or in flight inside the step that carries it out. */
+export interface OpenDirective {
+  readonly directive: Directive;
+  status: DirectiveStatus;
+  /** The policy's verdict at proposal (null before policy.evaluated). */
+  verdict: Verdict | null;
+  /** Orders: the quantity the policy's risk rules allowed at proposal. */
+  qty_allowed: Decimal | null;
+}
+
 export interface BookCounts {
   events: number;
   starts: number;
@@ -118,7 +130,17 @@ export interface BookState {
   peak_equity: Decimal;
   tier: Tier;
   cooldown_until_ms: number;
-  seq: { signal: number; intent: number; order: number; fill: number };
+  /** The policy directives are evaluated with (null until the trading book starts). */
+  policy: ResolvedPolicy | null;
+  /** Directives not yet final, by id, in proposal order (waiting ones are bounded by OPEN_DIRECTIVES_MAX). */
+  directives: Map<string, OpenDirective>;
+  /** Notional committed by executed risk-increasing directives in the UTC day `day` (days since the epoch). */
+  budget_day: { day: number; used: Decimal };
+  /** Skills that do not run (INACTIVE, QUARANTINED), by "skill@v"; a skill not here is ACTIVE. */
+  skill_states: Map<string, SkillState>;
+  /** True once an approved epoch.auto.enable directive ran. */
+  epoch_auto: boolean;
+  seq: { signal: number; intent: number; order: number; fill: number; directive: number; run: number };
   /** Bars recorded (bar.closed events) and ticks processed. */
   bars: number;
   ticks: number;
@@ -131,7 +153,8 @@ export function initialBookState(): BookState {
     counts: { events: 0, starts: 0, stops: 0, commands_applied: 0, commands_rejected: 0 },
     started: false, config_hash: '', time_ms: 0, window_bars: {}, history: new Map(), ledger: emptyLedger(), positions: new Map(), orders: [],
     memory: new Map(), equity: Decimal.ZERO, peak_equity: Decimal.ZERO, tier: 'normal', cooldown_until_ms: 0,
-    seq: { signal: 0, intent: 0, order: 0, fill: 0 }, bars: 0, ticks: 0, fills: 0,
+    policy: null, directives: new Map(), budget_day: { day: 0, used: Decimal.ZERO }, skill_states: new Map(), epoch_auto: false,
+    seq: { signal: 0, intent: 0, order: 0, fill: 0, directive: 0, run: 0 }, bars: 0, ticks: 0, fills: 0,
   };
 }
 
@@ -142,6 +165,7 @@ export function cloneState(s: BookState): BookState {
   return {
     ...s, counts: { ...s.counts }, window_bars: { ...s.window_bars }, history, positions: new Map(s.positions),
     orders: s.orders.map((o) => ({ ...o })), memory: new Map(s.memory), seq: { ...s.seq },
+    directives: new Map([...s.directives].map(([k, d]) => [k, { ...d }])), budget_day: { ...s.budget_day }, skill_states: new Map(s.skill_states),
   };
 }
 
@@ -158,8 +182,10 @@ export function windowCandles(s: BookState, symbol: string): readonly Candle[] {
   return h.candles.length <= n ? h.candles : h.candles.slice(h.candles.length - n);
 }
 
-export const BOOK_STATE_VERSION = 2;
-export const BOOK_STATE_DOMAIN_TAG: Uint8Array = new TextEncoder().encode('warden.book.state.v2\u0000');
+export const BOOK_STATE_VERSION = 3;
+export const BOOK_STATE_DOMAIN_TAG: Uint8Array = new TextEncoder().encode('warden.book.state.v3\u0000');
+
+const directiveCodec = CODECS['directive.proposed'];
 
 const ds = (d: Decimal | null): string | null => (d === null ? null : d.toString());
 const sortedKeys = <V>(m: ReadonlyMap<string, V>): string[] => [...m.keys()].sort();
@@ -182,6 +208,12 @@ export function encodeState(s: BookState): CanonicalValue {
   for (const k of sortedKeys(s.positions)) positions[k] = (s.positions.get(k) as Decimal).toString();
   const memory: Record<string, CanonicalValue> = {};
   for (const k of sortedKeys(s.memory)) memory[k] = s.memory.get(k) as CanonicalValue;
+  const skill_states: Record<string, CanonicalValue> = {};
+  for (const k of sortedKeys(s.skill_states)) skill_states[k] = s.skill_states.get(k) as string;
+  const directives: CanonicalValue[] = [];
+  for (const d of s.directives.values()) {
+    directives.push({ directive: (directiveCodec.encode({ directive: d.directive }) as { directive: CanonicalValue }).directive, status: d.status, verdict: d.verdict, qty_allowed: ds(d.qty_allowed) });
+  }
   return {
     v: BOOK_STATE_VERSION, book_id: s.book_id, execution_plane: s.execution_plane, status: s.status, last_inbox_id: s.last_inbox_id, running: s.running,
     counts: { ...s.counts }, started: s.started, config_hash: s.config_hash, time_ms: s.time_ms, window_bars: s.window_bars, history, interval_s: intervals,
@@ -196,6 +228,7 @@ export function encodeState(s: BookState): CanonicalValue {
       expire_bars: o.expire_bars, bars_seen: o.bars_seen, placed_ms: o.placed_ms,
     })),
     memory, equity: s.equity.toString(), peak_equity: s.peak_equity.toString(), tier: s.tier, cooldown_until_ms: s.cooldown_until_ms,
+    policy: s.policy === null ? null : s.policy.json, directives, budget_day: { day: s.budget_day.day, used: s.budget_day.used.toString() }, skill_states, epoch_auto: s.epoch_auto,
     seq: { ...s.seq }, bars: s.bars, ticks: s.ticks, fills: s.fills,
   };
 }
@@ -316,6 +349,32 @@ export function decodeState(value: CanonicalValue): BookState {
   const memory = new Map<string, SkillMemory>();
   for (const [k, m] of Object.entries(obj(v.memory, 'memory'))) memory.set(k, m === null ? null : (obj(m, `memory.${k}`) as SkillMemory));
   const seq = obj(v.seq, 'seq');
+  let policy: ResolvedPolicy | null = null;
+  if (v.policy !== null) {
+    try {
+      policy = resolvePolicy(v.policy, 'state.policy');
+    } catch (e) {
+      throw new BookStateError((e as Error).message);
+    }
+  }
+  const directives = new Map<string, OpenDirective>();
+  for (const [i, x] of arr(v.directives, 'directives').entries()) {
+    const at = `directives[${i}]`;
+    const o = obj(x, at);
+    let directive: Directive;
+    try {
+      directive = directiveCodec.decode({ directive: o.directive as CanonicalValue }, `state.${at}`).directive;
+    } catch (e) {
+      throw new BookStateError((e as Error).message);
+    }
+    directives.set(directive.directive_id, {
+      directive, status: oneOf(o.status, DIRECTIVE_STATUSES, `${at}.status`), verdict: o.verdict === null ? null : oneOf(o.verdict, VERDICTS, `${at}.verdict`),
+      qty_allowed: decOrNull(o.qty_allowed, `${at}.qty_allowed`),
+    });
+  }
+  const skill_states = new Map<string, SkillState>();
+  for (const [k, x] of Object.entries(obj(v.skill_states, 'skill_states'))) skill_states.set(k, oneOf(x, SKILL_STATES, `skill_states.${k}`));
+  const bd = obj(v.budget_day, 'budget_day');
   return {
     book_id, execution_plane: v.execution_plane === null ? null : oneOf(v.execution_plane, EXECUTION_PLANES, 'execution_plane'),
     status: oneOf(v.status, BOOK_STATUSES, 'status'), last_inbox_id: int(v.last_inbox_id, 'last_inbox_id'), running: bool(v.running, 'running'),
@@ -325,7 +384,11 @@ export function decodeState(value: CanonicalValue): BookState {
     },
     started: bool(v.started, 'started'), config_hash: str(v.config_hash, 'config_hash'), time_ms: int(v.time_ms, 'time_ms'), window_bars, history, ledger, positions, orders, memory,
     equity: dec(v.equity, 'equity'), peak_equity: dec(v.peak_equity, 'peak_equity'), tier: oneOf(v.tier, TIERS, 'tier'), cooldown_until_ms: int(v.cooldown_until_ms, 'cooldown_until_ms'),
-    seq: { signal: int(seq.signal, 'seq.signal'), intent: int(seq.intent, 'seq.intent'), order: int(seq.order, 'seq.order'), fill: int(seq.fill, 'seq.fill') },
+    policy, directives, budget_day: { day: int(bd.day, 'budget_day.day'), used: dec(bd.used, 'budget_day.used') }, skill_states, epoch_auto: bool(v.epoch_auto, 'epoch_auto'),
+    seq: {
+      signal: int(seq.signal, 'seq.signal'), intent: int(seq.intent, 'seq.intent'), order: int(seq.order, 'seq.order'), fill: int(seq.fill, 'seq.fill'),
+      directive: int(seq.directive, 'seq.directive'), run: int(seq.run, 'seq.run'),
+    },
     bars: int(v.bars, 'bars'), ticks: int(v.ticks, 'ticks'), fills: int(v.fills, 'fills'),
   };
 }

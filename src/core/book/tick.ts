@@ -18,12 +18,16 @@ import { checkLedger, planFill, positionQty } from '../ledger/index.js';
 import { tierFor, profileRef, type OrderIntent, type Tier } from '../risk/index.js';
 import { sizeEntry, unitCost } from '../sizing/index.js';
 import { numText } from '../indicators/index.js';
-import type { SignalDraft } from '../skills/types.js';
+import type { SignalDraft, SkillDecision } from '../skills/types.js';
 import type { SkillBinding } from './config.js';
 import { BookCommandError, type TickCommand } from './commands.js';
 import type { MarkPosition } from './events.js';
-import { cancelWorking, lastClose, marketSell, submit, type StepContext } from './orders.js';
-import { lastCandle, type BookState, type WorkingOrder } from './state.js';
+import { lastClose, placeOrder, recordIntent, riskChecks, sellIntent, type StepContext } from './orders.js';
+import { lastCandle, windowCandles, type BookState, type WorkingOrder } from './state.js';
+import { expireDirectives, inputsHash, propose } from './govern.js';
+import type { TaskOutcome } from './events.js';
+import { LifecycleError, type RuleResult } from '../governance/index.js';
+import { EvolveError } from './evolve.js';
 import { WindowContext } from './window.js';
 
 const HUNDRED = Decimal.of(100);
@@ -93,6 +97,25 @@ function barOf(bars: readonly Candle[], symbol: string): Candle | undefined {
   return undefined;
 }
 
+/** What one skill slot did this tick (the harness's per-task outcome). */
+interface SkillRun {
+  readonly task: string;
+  outcome: TaskOutcome;
+  reason: string;
+}
+
+/**
+ * The harness of a tick: tasks in a fixed (topological) order, each checked before it runs.
+ *   record_bars -> fill_orders -> mark_portfolio -> expire_directives -> per skill slot:
+ *   skill:<key>:<symbol> (preconditions: book ACTIVE, skill ACTIVE, warmed up, a bar at T; then
+ *   evaluate, filter its signals by what it declared, emit directives, gate, execute).
+ * A skill that throws is FAILED (non-critical: the tick goes on, DEGRADED); one that emits what it
+ * did not declare is QUARANTINED (skill.status_changed) and FAILED. An error in the harness's own
+ * governance tasks ends the tick HALTED: the book takes no new entries until an operator resumes.
+ * tick.completed is written only for a tick that did not end OK (a normal tick writes no outcome:
+ * every task SUCCESS or SKIPPED). A bug in the ledger or the fills (an invariant) still throws:
+ * nothing of such a step is written.
+ */
 export function runTick(ctx: StepContext, candles: readonly Candle[], slots: ReadonlyMap<string, SkillSlot>): void {
   const { s } = ctx;
   // vwap is not recorded: the kernel never reads it, and a replay rebuilds the candle from the record
@@ -113,13 +136,48 @@ export function runTick(ctx: StepContext, candles: readonly Candle[], slots: Rea
     }
   }
   markPortfolio(ctx);
-  if (s.status !== 'PAUSED') {
-    for (const bar of bars) {
-      const slot = slots.get(bar.symbol);
-      if (slot !== undefined) runSkill(ctx, slot.binding, bar.symbol, slot.memKey);
+  if (s.directives.size > 0) expireDirectives(ctx);
+  const runs: SkillRun[] = [];
+  let degraded = false;
+  for (const bar of bars) {
+    const slot = slots.get(bar.symbol);
+    if (slot === undefined) continue;
+    const run: SkillRun = { task: `skill:${slot.binding.key}:${bar.symbol}`, outcome: 'SUCCESS', reason: '' };
+    runs.push(run);
+    if (s.status !== 'ACTIVE') {
+      run.outcome = 'SKIPPED';
+      run.reason = `book ${s.status}`;
+      continue;
     }
+    try {
+      runSkill(ctx, slot.binding, bar.symbol, slot.memKey, run);
+    } catch (e) {
+      if (!(e instanceof HarnessError)) throw e;
+      emitOutcome(ctx, 'HALTED', runs, `${run.task}: ${e.message}`);
+      return;
+    }
+    if (run.outcome === 'FAILED') degraded = true;
   }
   if (filled || s.ticks % INVARIANT_CHECK_EVERY_TICKS === 0) checkInvariants(s);
+  if (degraded) emitOutcome(ctx, 'DEGRADED', runs, null);
+}
+
+/** An error in the harness's own work (governance of a signal): the tick ends HALTED. */
+export class HarnessError extends Error {
+  override readonly name = 'HarnessError';
+}
+
+const HARNESS_TASKS = ['record_bars', 'fill_orders', 'mark_portfolio', 'expire_directives'] as const;
+
+function emitOutcome(ctx: StepContext, status: 'DEGRADED' | 'HALTED', runs: readonly SkillRun[], harnessError: string | null): void {
+  const tasks: { task: string; outcome: TaskOutcome; reason: string }[] = HARNESS_TASKS.map((task) => ({ task, outcome: 'SUCCESS', reason: '' }));
+  for (const r of runs) tasks.push({ task: r.task, outcome: r.outcome, reason: r.reason });
+  if (harnessError !== null) {
+    const last = tasks[tasks.length - 1] as { outcome: TaskOutcome; reason: string };
+    last.outcome = 'FAILED';
+    last.reason = `harness error: ${harnessError}`.slice(0, 500);
+  }
+  ctx.emit({ type: 'tick.completed', time_ms: ctx.time_ms, payload: { status, tasks } });
 }
 
 /** Matches one working order against its bar; posts the fill and the ledger; closes the order when done. Returns whether it filled. */
@@ -190,21 +248,12 @@ function fillOrder(ctx: StepContext, o: WorkingOrder, bar: Candle, equityBefore:
  * "close_remainder". Meanwhile the skill sees the remainder as a position with a working sell.
  */
 function replaceCloseRemainder(ctx: StepContext, expired: WorkingOrder): void {
-  const { book, s, time_ms } = ctx;
+  const { book, s } = ctx;
   const qty = closeRemainder(expired, positionQty(s.ledger, expired.symbol));
   if (qty === null) return;
-  const close = (lastClose(s, expired.symbol) as Decimal).toString();
-  const intent_id = `I${s.seq.intent + 1}`;
-  const base = { symbol: expired.symbol, side: 'sell' as const, qty: qty.toString(), limit_price: null, stop_price: null, unit_cost: close, ref_price: close };
-  ctx.emit({ type: 'intent.created', time_ms, payload: { intent_id, signal_id: null, order_type: 'market', ...base, sizing: { mode: 'close_remainder', replaces: expired.order_id } } });
-  ctx.emit({
-    type: 'risk.decided', time_ms,
-    payload: {
-      intent_id, gate: 'engine', outcome: 'allow', qty_requested: qty.toString(), qty_allowed: qty.toString(),
-      reasons: [{ code: 'close_remainder', detail: `re-placement of order ${expired.order_id}: it expired with ${qty.toString()} ${expired.symbol} still held` }], tier: s.tier,
-    },
-  });
-  ctx.emit({ type: 'order.placed', time_ms, payload: { order_id: `O${s.seq.order + 1}`, intent_id, order_type: 'market', ...base, expire_bars: book.execution.market_expire_bars } });
+  const intent = sellIntent(ctx, expired.symbol, qty);
+  recordIntent(ctx, intent, null, { mode: 'close_remainder', replaces: expired.order_id });
+  placeOrder(ctx, intent, qty, book.execution.market_expire_bars);
 }
 
 /**
@@ -246,10 +295,20 @@ function markPortfolio(ctx: StepContext): void {
   if (tier !== s.tier) ctx.emit({ type: 'risk.tier_changed', time_ms, payload: { from: s.tier, to: tier, drawdown_pct: drawdown.toString(), profile: profileRef(book.profile) } });
 }
 
-function runSkill(ctx: StepContext, b: SkillBinding, symbol: string, memKey: string): void {
+function runSkill(ctx: StepContext, b: SkillBinding, symbol: string, memKey: string, run: SkillRun): void {
   const { book, s, time_ms } = ctx;
+  const state = s.skill_states.get(b.key);
+  if (state !== undefined) {
+    run.outcome = 'SKIPPED';
+    run.reason = `skill ${state}`;
+    return;
+  }
   const h = s.history.get(symbol);
-  if (h === undefined || h.bars.length < b.warmup_bars) return;
+  if (h === undefined || h.bars.length < b.warmup_bars) {
+    run.outcome = 'SKIPPED';
+    run.reason = 'warming up';
+    return;
+  }
   const pair = book.pairs[symbol] as PairSpec;
   const memory = s.memory.get(memKey) ?? null;
   const qtyHeld = positionQty(s.ledger, symbol);
@@ -266,12 +325,43 @@ function runSkill(ctx: StepContext, b: SkillBinding, symbol: string, memKey: str
     if (o.side === 'buy') pendingBuy = true;
     else pendingSell = true;
   }
-  const decision = b.skill.evaluate(new WindowContext(symbol, b.params, h, b.warmup_bars, qtyHeld, avgEntry, pendingBuy, pendingSell, memory));
-  if (decision.signals.length > SIGNALS_PER_SKILL_TICK_MAX) throw new BookCommandError(`${b.key} emitted ${decision.signals.length} signals (max ${SIGNALS_PER_SKILL_TICK_MAX})`);
+  let decision: SkillDecision;
+  try {
+    decision = b.skill.evaluate(new WindowContext(symbol, b.params, h, b.warmup_bars, qtyHeld, avgEntry, pendingBuy, pendingSell, memory));
+  } catch (e) {
+    run.outcome = 'FAILED';
+    run.reason = `skill threw: ${(e as Error)?.message ?? String(e)}`.slice(0, 500);
+    return;
+  }
+  const violation = undeclared(b, decision);
+  if (violation !== null) {
+    run.outcome = 'FAILED';
+    run.reason = `quarantined: ${violation}`;
+    ctx.emit({ type: 'skill.status_changed', time_ms, payload: { skill: b.key, from: 'ACTIVE', to: 'QUARANTINED', reason: violation } });
+    return;
+  }
   if (decision.memory !== memory && canonicalJson(decision.memory ?? null) !== canonicalJson(memory)) {
     ctx.emit({ type: 'skill.memory_set', time_ms, payload: { skill: b.key, symbol, memory: decision.memory } });
   }
-  for (const sig of decision.signals) handleSignal(ctx, sig, b, symbol, pair);
+  for (const sig of decision.signals) {
+    try {
+      handleSignal(ctx, sig, b, symbol, pair);
+    } catch (e) {
+      if (e instanceof InvariantError || e instanceof EvolveError || e instanceof LifecycleError) throw e; // bugs: nothing of the step is written
+      throw new HarnessError((e as Error)?.message ?? String(e));
+    }
+  }
+}
+
+/** What a skill's decision does beyond its declaration (outputs, signal count, fraction), or null. */
+function undeclared(b: SkillBinding, d: SkillDecision): string | null {
+  if (d === null || typeof d !== 'object' || !Array.isArray(d.signals)) return 'evaluate returned no {signals, memory}';
+  if (d.signals.length > SIGNALS_PER_SKILL_TICK_MAX) return `${d.signals.length} signals in one tick (max ${SIGNALS_PER_SKILL_TICK_MAX})`;
+  for (const sig of d.signals) {
+    if (!b.skill.outputs.includes(sig.action)) return `emitted ${JSON.stringify(sig.action)}, which it does not declare (${b.skill.outputs.join(', ')})`;
+    if (sig.action === 'reduce' && !(typeof sig.fraction === 'string' && /^0\.[0-9]{1,12}$/.test(sig.fraction) && Number(sig.fraction) > 0)) return `reduce with fraction ${JSON.stringify(sig.fraction)} (expected a decimal string in (0, 1))`;
+  }
+  return null;
 }
 
 function handleSignal(ctx: StepContext, sig: SignalDraft, b: SkillBinding, symbol: string, pair: PairSpec): void {
@@ -286,11 +376,21 @@ function handleSignal(ctx: StepContext, sig: SignalDraft, b: SkillBinding, symbo
   ctx.emit({ type: 'signal.emitted', time_ms, payload: { signal_id: signalId, skill: b.key, params: b.params_json, symbol, action: sig.action, fraction: sig.fraction ?? null, reason: sig.reason, indicators, order } });
   const close = lastClose(s, symbol) as Decimal;
   const held = positionQty(s.ledger, symbol);
+  const provenance = (): CanonicalValue => ({
+    skill: b.key, params: b.params_json, signal_id: signalId, reason: sig.reason,
+    inputs_hash: inputsHash(windowCandles(s, symbol).map((c) => [c.open_time_ms, c.open.toString(), c.high.toString(), c.low.toString(), c.close.toString(), c.volume.toString()])),
+  });
+  const base = { issued_by: `skill:${b.key}`, symbols: [symbol], timebox_bars: null, idempotency_key: `signal:${signalId}` };
   if (sig.action === 'exit' || sig.action === 'reduce') {
-    let qty = held;
-    if (sig.action === 'exit') cancelWorking(ctx, symbol, 'superseded_by_exit');
-    else qty = held.mul(Decimal.parse(sig.fraction ?? '1')).round(pair.lot_decimals, 'down');
-    marketSell(ctx, symbol, qty, signalId, true);
+    const qty = sig.action === 'exit' ? held : held.mul(Decimal.parse(sig.fraction ?? '1')).round(pair.lot_decimals, 'down');
+    const intent = sellIntent(ctx, symbol, qty);
+    recordIntent(ctx, intent, signalId, { mode: 'position_share' });
+    const r = riskChecks(ctx, intent, pair);
+    const type = sig.action === 'exit' ? 'order.close' : 'order.reduce';
+    propose(ctx, {
+      ...base, type, objective: `${sig.action} ${symbol}: ${sig.reason}`, notional: null, provenance: provenance(),
+      payload: orderPayload(intent, book.execution.market_expire_bars, sig.action === 'exit'),
+    }, r.checks, r.qty);
     return;
   }
   // enter / add: a buy, sized
@@ -303,12 +403,18 @@ function handleSignal(ctx: StepContext, sig: SignalDraft, b: SkillBinding, symbo
   const slippage = type === 'limit' ? Decimal.ZERO : book.execution.slippage_bps;
   const uc = unitCost(ref, slippage, book.fees.taker_pct);
   const sized = sizeEntry(book.sizing, { price: ref, equity: s.equity, lot_decimals: pair.lot_decimals, slippage_bps: slippage, taker_pct: book.fees.taker_pct, atr: sig.indicators.atr ?? null });
-  const intentId = `I${s.seq.intent + 1}`;
-  if (!sized.ok) {
-    ctx.emit({ type: 'intent.created', time_ms, payload: { intent_id: intentId, signal_id: signalId, symbol, side, order_type: type, qty: '0', limit_price: limit?.toString() ?? null, stop_price: stop?.toString() ?? null, unit_cost: uc.toString(), ref_price: ref.toString(), sizing: sized.detail } });
-    ctx.emit({ type: 'risk.decided', time_ms, payload: { intent_id: intentId, gate: 'sizing', outcome: 'deny', qty_requested: '0', qty_allowed: '0', reasons: [{ code: sized.reason, detail: 'sizing produced no quantity' }], tier: s.tier } });
-    return;
-  }
-  const intent: OrderIntent = { intent_id: intentId, symbol, side, type, qty: sized.qty, limit_price: limit, stop_price: stop, unit_cost: uc, ref_price: ref };
-  submit(ctx, intent, signalId, sized.detail, sig.order?.expire_bars ?? book.execution.market_expire_bars, pair, true);
+  const intent: OrderIntent = { intent_id: `I${s.seq.intent + 1}`, symbol, side, type, qty: sized.ok ? sized.qty : Decimal.ZERO, limit_price: limit, stop_price: stop, unit_cost: uc, ref_price: ref };
+  recordIntent(ctx, intent, signalId, sized.detail);
+  const r: { checks: RuleResult[]; qty: Decimal | null } = sized.ok ? riskChecks(ctx, intent, pair) : { checks: [{ rule: 'sizing', verdict: 'BLOCK', reason: `${sized.reason}: sizing produced no quantity` }], qty: null };
+  propose(ctx, {
+    ...base, type: 'order.open', objective: `${sig.action} ${symbol}: ${sig.reason}`, notional: (r.qty ?? intent.qty).mul(uc), provenance: provenance(),
+    payload: orderPayload(intent, sig.order?.expire_bars ?? book.execution.market_expire_bars, false),
+  }, r.checks, r.qty);
+}
+
+function orderPayload(i: OrderIntent, expireBars: number, closeAll: boolean): CanonicalValue {
+  return {
+    intent_id: i.intent_id, symbol: i.symbol, side: i.side, order_type: i.type, qty: i.qty.toString(), limit_price: i.limit_price?.toString() ?? null,
+    stop_price: i.stop_price?.toString() ?? null, unit_cost: i.unit_cost.toString(), ref_price: i.ref_price.toString(), expire_bars: expireBars, close_all: closeAll,
+  };
 }

@@ -1,0 +1,236 @@
+/**
+ * Governance inside a book step: a proposal becomes a directive (directive.proposed), the policy
+ * engine judges it (policy.evaluated: version, hash, every rule's result, the artifact's content
+ * address), and then
+ *   BLOCK           -> proposed -> blocked (the rule and reason),
+ *   NEEDS_APPROVAL  -> it waits in the state, the book keeps running; an operator approves or
+ *                      rejects it through the inbox, or its timebox expires in event time,
+ *   ALLOW           -> proposed -> approved (by "policy") -> carried out at once.
+ * Carrying out (the orchestrator) = approved -> executing, an execution run pending -> running,
+ * the directive's module with effects limited to what it declared (core/governance/modules.ts),
+ * run -> completed | failed, directive -> complete | aborted. A human approval re-checks the risk
+ * rules first (the book moved since the proposal): a refusal then is approved -> blocked.
+ * Everything is events in the step that made it, so replay re-executes approvals as inputs.
+ */
+import { canonicalBytes, type CanonicalValue } from '../canonical/index.js';
+import { sha256, toHex } from '../canonical/hash.js';
+import { Decimal } from '../money/decimal.js';
+import type { PairSpec } from '../execution/index.js';
+import { positionQty } from '../ledger/index.js';
+import { tierFor, profileRef, type OrderIntent } from '../risk/index.js';
+import {
+  evaluate, evaluationHash, moduleFor, resolvePolicy, roleOf, runModule,
+  type Directive, type DirectiveType, type Effects, type ModuleName, type ResolvedPolicy, type RuleResult,
+} from '../governance/index.js';
+import { cancelWorking, flatten, placeOrder, riskChecks, type StepContext } from './orders.js';
+import type { OpenDirective } from './state.js';
+
+/** Limit: directives waiting for approval in one book; beyond it a new proposal is blocked. */
+export const OPEN_DIRECTIVES_MAX = 256;
+
+export interface Proposal {
+  readonly type: DirectiveType;
+  readonly issued_by: string;
+  readonly objective: string;
+  readonly symbols: readonly string[];
+  readonly payload: CanonicalValue;
+  /** Notional a risk-increasing order would commit; null otherwise. */
+  readonly notional: Decimal | null;
+  /** Null: the policy's approval.timebox_bars. */
+  readonly timebox_bars: number | null;
+  readonly idempotency_key: string;
+  readonly module?: ModuleName;
+  readonly provenance: CanonicalValue;
+}
+
+/** The order a directive carries (its payload), rebuilt for execution. */
+export interface OrderPayload {
+  readonly intent_id: string;
+  readonly symbol: string;
+  readonly side: 'buy' | 'sell';
+  readonly order_type: 'market' | 'limit' | 'stop';
+  readonly qty: string;
+  readonly limit_price: string | null;
+  readonly stop_price: string | null;
+  readonly unit_cost: string;
+  readonly ref_price: string;
+  readonly expire_bars: number;
+  /** An exit: cancel the symbol's working orders and sell everything held at execution. */
+  readonly close_all: boolean;
+}
+
+export function intentOf(p: OrderPayload): OrderIntent {
+  const d = (x: string | null) => (x === null ? null : Decimal.parse(x));
+  return {
+    intent_id: p.intent_id, symbol: p.symbol, side: p.side, type: p.order_type, qty: Decimal.parse(p.qty), limit_price: d(p.limit_price), stop_price: d(p.stop_price),
+    unit_cost: Decimal.parse(p.unit_cost), ref_price: Decimal.parse(p.ref_price),
+  };
+}
+
+function policyOf(ctx: StepContext): ResolvedPolicy {
+  const p = ctx.s.policy;
+  if (p === null) throw new Error('governance before the book started (no policy)');
+  return p;
+}
+
+/** Records the directive and the policy's verdict, then blocks it, leaves it waiting, or carries it out. `checks` come first (sizing, risk). */
+export function propose(ctx: StepContext, p: Proposal, checks: readonly RuleResult[], qtyAllowed: Decimal | null): string {
+  const { s, book, time_ms } = ctx;
+  const policy = policyOf(ctx);
+  const id = `D${s.seq.directive + 1}`;
+  const bars = p.timebox_bars ?? policy.doc.approval.timebox_bars;
+  const directive: Directive = {
+    directive_id: id, issued_by: p.issued_by, role: roleOf(p.type), type: p.type, objective: p.objective,
+    scope: { book: s.book_id ?? book.config.book_id, symbols: [...p.symbols] }, constraints: null, success_metrics: null,
+    budget: { notional_max: p.notional?.toString() ?? null }, timebox: { expires_ms: time_ms + bars * book.interval_s * 1000 },
+    payload: p.payload, idempotency_key: p.idempotency_key, module: p.module ?? moduleFor(p.type), provenance: p.provenance,
+  };
+  ctx.emit({ type: 'directive.proposed', time_ms, payload: { directive } });
+  const waiting = [...s.directives.values()].filter((d) => d.status === 'proposed').length - 1;
+  const all: RuleResult[] = [...checks];
+  if (waiting >= OPEN_DIRECTIVES_MAX) all.push({ rule: 'open_directives_max', verdict: 'BLOCK', reason: `${waiting} directives already wait for approval (max ${OPEN_DIRECTIVES_MAX})` });
+  const ev = evaluate(policy, directive, { book_id: directive.scope.book, notional: p.notional, day_used: usedToday(ctx), checks: all });
+  const qty = ev.verdict === 'BLOCK' ? null : qtyAllowed;
+  const body = { directive_id: id, policy_version: policy.version, policy_hash: policy.hash, verdict: ev.verdict, results: ev.results as unknown as CanonicalValue, qty_allowed: qty?.toString() ?? null };
+  ctx.emit({ type: 'policy.evaluated', time_ms, payload: { ...body, results: ev.results, artifact_hash: evaluationHash(body) } });
+  if (ev.verdict === 'BLOCK') {
+    const r = ev.results.find((x) => x.verdict === 'BLOCK') as RuleResult;
+    status(ctx, id, 'proposed', 'blocked', 'policy', `${r.rule}: ${r.reason}`);
+  } else if (ev.verdict === 'ALLOW') {
+    status(ctx, id, 'proposed', 'approved', 'policy', 'allowed by every rule');
+    execute(ctx, id, qty);
+  }
+  return id;
+}
+
+function usedToday(ctx: StepContext): Decimal {
+  const day = Math.floor(ctx.time_ms / 86_400_000);
+  return ctx.s.budget_day.day === day ? ctx.s.budget_day.used : Decimal.ZERO;
+}
+
+function status(ctx: StepContext, id: string, from: OpenDirective['status'], to: OpenDirective['status'], by: string, reason: string, human_override = false, note: string | null = null): void {
+  ctx.emit({ type: 'directive.status_changed', time_ms: ctx.time_ms, payload: { directive_id: id, from, to, by, reason, human_override, note } });
+}
+
+/** An operator's approval of a waiting directive (checked by the caller: it exists and is proposed). */
+export function approve(ctx: StepContext, d: OpenDirective, by: string, note: string | null): void {
+  const id = d.directive.directive_id;
+  status(ctx, id, 'proposed', 'approved', by, 'approved by a named operator', d.verdict === 'NEEDS_APPROVAL', note);
+  if (d.directive.module === 'paper.order') {
+    // the book moved since the proposal: the risk rules decide again on the book as it is now
+    const o = d.directive.payload as unknown as OrderPayload;
+    const r = riskChecks(ctx, intentOf(o), ctx.book.pairs[o.symbol] as PairSpec);
+    if (r.qty === null) {
+      const b = r.checks.find((x) => x.verdict === 'BLOCK') as RuleResult;
+      return status(ctx, id, 'approved', 'blocked', 'policy', `${b.rule}: ${b.reason} (re-checked at execution)`);
+    }
+    return execute(ctx, id, d.qty_allowed === null || r.qty.lt(d.qty_allowed) ? r.qty : d.qty_allowed);
+  }
+  execute(ctx, id, d.qty_allowed);
+}
+
+export function reject(ctx: StepContext, d: OpenDirective, by: string, reason: string): void {
+  status(ctx, d.directive.directive_id, 'proposed', 'blocked', by, `rejected: ${reason}`);
+}
+
+/** Directives whose timebox ran out by the step's market time: proposed -> blocked (timebox_expired). */
+export function expireDirectives(ctx: StepContext): void {
+  for (const d of [...ctx.s.directives.values()]) {
+    const t = d.directive.timebox.expires_ms;
+    if (d.status === 'proposed' && t !== null && ctx.time_ms >= t) status(ctx, d.directive.directive_id, 'proposed', 'blocked', 'policy', 'timebox_expired');
+  }
+}
+
+/** The orchestrator: one execution run of an approved directive (`qty`: what the risk rules allow of an order). */
+function execute(ctx: StepContext, id: string, qty: Decimal | null): void {
+  const { s, time_ms } = ctx;
+  const d = s.directives.get(id) as OpenDirective;
+  const dir = d.directive;
+  status(ctx, id, 'approved', 'executing', 'orchestrator', `module ${dir.module}`);
+  const run_id = `R${s.seq.run + 1}`;
+  const base = { run_id, directive_id: id, module: dir.module, idempotency_key: dir.idempotency_key };
+  ctx.emit({ type: 'execution.status_changed', time_ms, payload: { ...base, from: 'pending', to: 'running', detail: '', committed: null } });
+  const fx = effects(ctx, d, qty);
+  const out = runModule(dir.module as ModuleName, { directive_id: id, type: dir.type, payload: dir.payload, idempotency_key: dir.idempotency_key }, fx);
+  const ok = out.status === 'SUCCESS';
+  const detail = ok && fx.shadowed ? 'SHADOW plane: decision traced, no order placed' : `${out.status}: ${out.detail}`;
+  ctx.emit({ type: 'execution.status_changed', time_ms, payload: { ...base, from: 'running', to: ok ? 'completed' : 'failed', detail, committed: ok ? fx.committed : null } });
+  status(ctx, id, 'executing', ok ? 'complete' : 'aborted', 'orchestrator', detail);
+}
+
+/** What a directive's module may do to the book, each returning null when done or why not. */
+function effects(ctx: StepContext, d: OpenDirective, qtyAllowed: Decimal | null): Effects & { committed: string | null; shadowed: boolean } {
+  const { s, book, time_ms } = ctx;
+  const dir = d.directive;
+  const pl = (dir.payload ?? {}) as { readonly [k: string]: CanonicalValue };
+  const fx = {
+    committed: null as string | null,
+    shadowed: false,
+    placeOrder(): string | null {
+      const o = dir.payload as unknown as OrderPayload;
+      const intent = intentOf(o);
+      let qty = qtyAllowed ?? intent.qty;
+      if (s.execution_plane === 'SHADOW') {
+        fx.shadowed = true;
+        return null;
+      }
+      if (o.side === 'sell') {
+        if (o.close_all) cancelWorking(ctx, o.symbol, 'superseded_by_exit');
+        const held = positionQty(s.ledger, o.symbol);
+        qty = o.close_all ? held : qty.min(held);
+        if (!qty.isPositive()) return `nothing of ${o.symbol} held to sell`;
+      }
+      const notional = qty.mul(intent.unit_cost);
+      if (o.side === 'buy' && dir.budget.notional_max !== null && notional.gt(Decimal.parse(dir.budget.notional_max))) {
+        return `order notional ${notional.toString()} exceeds the directive's budget ${dir.budget.notional_max}`;
+      }
+      const why = placeOrder(ctx, intent, qty, o.expire_bars);
+      if (why === null && o.side === 'buy') fx.committed = notional.toString();
+      return why;
+    },
+    setStatus(to: 'PAUSED' | 'ACTIVE'): string | null {
+      if (s.status === to) return `the book is already ${to}`;
+      ctx.emit({ type: 'book.status_changed', time_ms, payload: { from: s.status, to, directive_id: dir.directive_id } });
+      return null;
+    },
+    flatten(): string | null {
+      const symbols = Array.isArray(pl.symbols) ? (pl.symbols as string[]) : null;
+      flatten(ctx, symbols, dir.directive_id);
+      return null;
+    },
+    resetTier(): string | null {
+      const before = s.peak_equity;
+      ctx.emit({ type: 'risk.peak_reset', time_ms, payload: { directive_id: dir.directive_id, peak_before: before.toString(), peak_after: s.equity.toString() } });
+      const to = tierFor(book.profile, Decimal.ZERO);
+      if (to !== s.tier) ctx.emit({ type: 'risk.tier_changed', time_ms, payload: { from: s.tier, to, drawdown_pct: '0', profile: profileRef(book.profile) } });
+      return null;
+    },
+    changeProfile(): string | null {
+      return 'risk.profile.change is not carried out yet: the risk profile is part of the book config (start a new book with the new profile)';
+    },
+    changePolicy(): string | null {
+      const p = resolvePolicy(pl.policy, 'payload.policy'); // validated at proposal
+      ctx.emit({ type: 'policy.changed', time_ms, payload: { version: p.version, hash: p.hash, policy: p.json, by: dir.directive_id } });
+      return null;
+    },
+    setSkillActive(active: boolean): string | null {
+      const key = pl.skill as string;
+      const from = s.skill_states.get(key) ?? 'ACTIVE';
+      const to = active ? 'ACTIVE' : 'INACTIVE';
+      if (from === to) return `skill ${key} is already ${to}`;
+      ctx.emit({ type: 'skill.status_changed', time_ms, payload: { skill: key, from, to, reason: `directive ${dir.directive_id}` } });
+      return null;
+    },
+    enableEpochAuto(): string | null {
+      if (s.epoch_auto) return 'automatic epoch advancement is already enabled';
+      ctx.emit({ type: 'epoch.mode_changed', time_ms, payload: { mode: 'auto', directive_id: dir.directive_id } });
+      return null;
+    },
+  };
+  return fx;
+}
+
+/** sha256 hex of a skill's inputs at a signal: the window of candles it read (provenance of the decision trace). */
+export function inputsHash(rows: readonly CanonicalValue[]): string {
+  return toHex(sha256(canonicalBytes(rows)));
+}
