@@ -3,7 +3,8 @@
  * operator side's tests before the kernel writes real ones: a test appends them to a book stream
  * with EventStore.append and reads them back through the read model, the channel and the CLI.
  * Times and prices are real: the last three hourly XBT/USD bars of Kraken's full history file
- * (closes at 2023-01-07 07:00, 08:00 and 09:00 UTC; closes 16943.6, 16935.3, 16935.3).
+ * (bars opening 2023-01-07 07:00, 08:00 and 09:00 UTC: closing at 08:00, 09:00 and 10:00 at
+ * 16943.6, 16935.3 and 16935.3).
  */
 import type { NewEvent } from '../../src/core/events/index.js';
 import type { CanonicalValue } from '../../src/core/canonical/index.js';
