@@ -10,7 +10,7 @@ import type { CanonicalValue } from '../core/canonical/index.js';
 import { EXIT } from '../exit-codes.js';
 import type { DirectiveRecord } from './directives.js';
 import { GovernanceError } from './errors.js';
-import { DIRECTIVE_ID_RE, OPERATOR_NAME_RE, TEXT_CHARS_MAX, WAIT_MS_MAX } from './limits.js';
+import { DIRECTIVE_ID_RE, OPERATOR_NAME_RE, TEXT_CHARS_MAX } from './limits.js';
 import type { InboxOutcome, OperatorPort } from './operator.js';
 
 /** How often the answer is looked for while waiting (the runtime is woken by NOTIFY or the channel). */
@@ -30,10 +30,6 @@ export function checkDirectiveId(id: string): void {
 export function checkText(option: string, value: string, required: boolean): void {
   if (required && value.trim() === '') throw new GovernanceError(`${option} is empty: say why`, EXIT.usage);
   if (value.length > TEXT_CHARS_MAX) throw new GovernanceError(`${option} is ${value.length} characters (max ${TEXT_CHARS_MAX})`, EXIT.usage);
-}
-
-export function checkWaitMs(ms: number): void {
-  if (!Number.isInteger(ms) || ms < 0 || ms > WAIT_MS_MAX) throw new GovernanceError(`--wait-ms ${ms}: expected an integer 0..${WAIT_MS_MAX}`, EXIT.usage);
 }
 
 const when = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -59,7 +55,7 @@ export interface Submitted {
   stream: string;
   command: string;
   issued_by: string;
-  /** The live writer lease's owner when recorded (a runtime running the book), else null. */
+  /** The live writer lease's owner when recorded (a runtime running the book), else null (also when the port holds the store alone). */
   runtime: string | null;
   /** The runtime's answer, or null (no runtime, or none within the wait). */
   outcome: InboxOutcome | null;
@@ -68,15 +64,16 @@ export interface Submitted {
 
 /**
  * Records `command` in the inbox of `stream`; then, if a runtime runs the book (a live writer
- * lease), waits up to `waitMs` for its answer (operator.command_applied / _rejected with this
+ * lease, and the port does not hold the store alone), waits up to `waitMs` for its answer (operator.command_applied / _rejected with this
  * inbox id), looking only at events written after the head seen before recording.
  */
 export async function submit(port: OperatorPort, stream: string, command: string, payload: CanonicalValue, issuedBy: string, waitMs: number): Promise<Submitted> {
   const before = await port.streamView(stream);
   const { inbox_id } = await port.appendInbox(stream, command, payload, issuedBy);
   const t0 = performance.now();
-  const base = { inbox_id, stream, command, issued_by: issuedBy, runtime: before.lease_owner };
-  if (before.lease_owner === null) return { ...base, outcome: null, waited_ms: 0 };
+  const runtime = port.exclusive ? null : before.lease_owner; // a lease left by a killed runtime is not a runtime
+  const base = { inbox_id, stream, command, issued_by: issuedBy, runtime };
+  if (runtime === null) return { ...base, outcome: null, waited_ms: 0 };
   let after = before.head_seq;
   for (;;) {
     const r = await port.inboxOutcome(stream, inbox_id, after);

@@ -58,6 +58,8 @@ export interface InboxOutcome {
 export interface OperatorPort {
   /** How this port reaches the store, for messages ("the store", "the runtime's operator channel (pid N)"). */
   readonly via: string;
+  /** True when this process holds the store alone (PGlite opened directly): no runtime can be running, whatever a lease says. */
+  readonly exclusive: boolean;
   streamView(stream: string): Promise<StreamView>;
   bookStatus(stream: string): Promise<BookStatus>;
   appendInbox(stream: string, command: string, payload: CanonicalValue, issuedBy: string): Promise<{ inbox_id: number }>;
@@ -73,7 +75,7 @@ const OUTCOME_TYPES = ['step.started', 'directive.proposed', ...ANSWER_EVENT_TYP
 export class StoreOperator implements OperatorPort {
   readonly via = 'the store';
 
-  constructor(private readonly store: EventStore) {}
+  constructor(private readonly store: EventStore, readonly exclusive = false) {}
 
   async streamView(stream: string): Promise<StreamView> {
     const [r] = await this.store.db.query<{ head_seq: unknown; head_hash: Uint8Array | string; lease_owner: string | null; live: boolean }>(

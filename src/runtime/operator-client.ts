@@ -31,6 +31,7 @@ export function findChannel(dir: string): ChannelClient | null {
 
 export class ChannelClient implements OperatorPort {
   readonly via: string;
+  readonly exclusive = false;
 
   constructor(private readonly info: OperatorFile, private readonly file: string) {
     this.via = `the operator channel of the runtime holding the store (pid ${info.pid}, 127.0.0.1:${info.port})`;

@@ -9,7 +9,8 @@
  * Registration loads only commander and constant modules; each action loads what it uses.
  */
 import type { Command } from 'commander';
-import { DIRECTIVE_STATUSES, DIRECTIVE_TYPES, LIST_LIMIT_DEFAULT, TEXT_CHARS_MAX, TIMEBOX_BARS_MAX, WAIT_MS_DEFAULT } from '../../governance/limits.js';
+import type { CanonicalValue } from '../../core/canonical/index.js';
+import { DIRECTIVE_STATUSES, DIRECTIVE_TYPES, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, TEXT_CHARS_MAX, TIMEBOX_BARS_MAX, WAIT_MS_DEFAULT, WAIT_MS_MAX } from '../../governance/limits.js';
 import { CliError, EXIT, writeJson, type GlobalOptions } from '../context.js';
 import { bookId } from './book.js';
 
@@ -24,18 +25,17 @@ function intOption(name: string, v: string, min: number, max: number): number {
 
 /** Records `command`, waits for the answer, prints it; exit 1 when the runtime rejected it. */
 async function act(globals: () => GlobalOptions, verb: string, opts: Acting, subject: string | null, build: (issuedBy: string) => Promise<{ payload: Record<string, unknown>; check?: (port: import('../../governance/operator.js').OperatorPort, stream: string) => Promise<void> }>): Promise<void> {
-  const { operatorIssuer, checkWaitMs, submit } = await import('../../governance/commands.js');
+  const { operatorIssuer, submit } = await import('../../governance/commands.js');
   const { formatSubmitted } = await import('../../governance/format.js');
   const id = await bookId(globals, opts.book);
   const stream = `book:${id}`;
   const issuedBy = operatorIssuer(opts.as);
-  const waitMs = intOption('--wait-ms', opts.waitMs, 0, 600_000);
-  checkWaitMs(waitMs);
+  const waitMs = intOption('--wait-ms', opts.waitMs, 0, WAIT_MS_MAX);
   const { payload, check } = await build(issuedBy);
   const { withOperator } = await import('../operator.js');
   await withOperator(globals(), `directives ${verb}`, async (port, log) => {
     await check?.(port, stream);
-    const s = await submit(port, stream, `directive.${verb}`, payload as never, issuedBy, waitMs);
+    const s = await submit(port, stream, `directive.${verb}`, payload as CanonicalValue, issuedBy, waitMs);
     log.info({ event: 'inbox_command_recorded', inbox_id: s.inbox_id, stream, command: s.command, issued_by: issuedBy, via: port.via });
     const target = subject ?? s.outcome?.proposed[0] ?? null;
     const status = s.outcome === null || target === null ? null : ((await port.showDirective(stream, target))?.status ?? null);
@@ -60,7 +60,7 @@ function registerReads(d: Command, globals: () => GlobalOptions): void {
         throw new CliError(`--status ${JSON.stringify(opts.status)}: expected one of ${DIRECTIVE_STATUSES.join(', ')}`, EXIT.usage);
       }
       const status = opts.status as (typeof DIRECTIVE_STATUSES)[number] | undefined;
-      const limit = intOption('--limit', opts.limit, 1, 100_000);
+      const limit = intOption('--limit', opts.limit, 1, LIST_LIMIT_MAX);
       const id = await bookId(globals, opts.book);
       const { withOperator } = await import('../operator.js');
       await withOperator(globals(), 'directives list', async (port) => {
