@@ -60,6 +60,7 @@ function allowed(m: string): boolean {
   return /^src\/cli\/(index|program|context)\.js$/.test(m) || /^src\/cli\/commands\/[a-z-]+\.js$/.test(m) || m === 'node_modules/commander' ||
     m === 'src/core/book/limits.js' || // BOOK_ID_RE, REASON_CHARS_MAX for `book` help: no imports
     m === 'src/exit-codes.js' || // the one exit-code table: no imports
+    m === 'src/governance/limits.js' || // directive statuses, types and input limits for `directives` help: no imports
     m === 'src/core/money/decimal.js'; // a leaf value type, no imports (backtest.ts now loads it in its action)
 }
 const HEAVY = /^(src\/(store|runtime|ingest|replay|report|telemetry|core\/(engine|book\/(index|state|decider|kernel)|events|canonical|execution|ledger|skills|risk))\/|node_modules\/(zod|pino|pg|@electric-sql|cli-progress|yaml|lightweight-charts))/;
@@ -82,7 +83,7 @@ test('--version among other options is commander\'s, with the same output', () =
   assert.ok(r.modules.includes('node_modules/commander'));
 });
 
-for (const args of [['--help'], ['backtest', '--help'], ['ingest', '--help'], ['replay', 'window', '--help'], ['book', 'release', '--help']]) {
+for (const args of [['--help'], ['backtest', '--help'], ['ingest', '--help'], ['replay', 'window', '--help'], ['book', 'release', '--help'], ['directives', 'propose', '--help']]) {
   test(`warden ${args.join(' ')} loads no store, kernel, config schema or logger`, () => {
     const r = loaded([CLI, ...args]);
     assert.equal(r.code, 0);

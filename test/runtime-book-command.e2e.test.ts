@@ -1,11 +1,12 @@
 /**
  * `warden book pause|resume` against a running paper runtime: the CLI records the command in the
  * inbox, the runtime applies it as one step and logs the new status. Bad input is refused (64)
- * before the store is touched; with the embedded store held by the runtime the CLI gets 75.
+ * before the store is touched. With the embedded store held by the runtime the CLI goes through
+ * its operator channel; a holder without one is named with exit 75.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requirePostgres, TEST_PG_URL, uniqueName } from './support/engines.js';
@@ -97,17 +98,23 @@ describe('warden book pause|resume with a running runtime [postgres]', () => {
 });
 
 describe('warden book pause with the embedded store held by the runtime [pglite]', () => {
-  test('exit 75 naming the runtime that holds the store', async () => {
+  test('through the operator channel it is applied; a holder without an operator file is named with exit 75', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'warden-book-'));
     const vars = runtimeVars(`pglite:${join(dir, 'store.pglite')}`, join(dir, 'snapshots'));
     assert.equal((await cli(['migrate'], vars)).code, 0);
     const rt = runtime(vars);
     await rt.waitFor('ready');
     const r = await cli(['book', 'pause'], vars);
-    assert.equal(r.code, 75);
-    assert.match(r.stderr, new RegExp(`pid ${rt.child.pid} \\(warden runtime book:main`));
+    assert.equal(r.code, 0, r.stderr);
+    const file = `${join(dir, 'store.pglite')}.operator.json`;
+    renameSync(file, `${file}.away`); // as if the holder were a process without a channel (an older runtime, another command)
+    const held = await cli(['book', 'resume'], vars);
+    renameSync(`${file}.away`, file);
+    assert.equal(held.code, 75);
+    assert.match(held.stderr, new RegExp(`pid ${rt.child.pid} \\(warden runtime book:main`));
     rt.child.kill('SIGTERM');
     assert.equal(await rt.exit, 0);
+    assert.ok(rt.lines.some((l) => l.event === 'inbox_command_processed' && l.status === 'PAUSED'), 'the pause was applied');
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -58,6 +58,8 @@ export class BookRunner {
   private lastRenewOkMs = Date.now();
   private ticksFed = 0;
   private fedSinceCaughtUp = -1; // -1: caught-up not yet logged in this run
+  private inboxTimer: NodeJS.Timeout | undefined;
+  private inboxWoken = false;
 
   constructor(
     private readonly store: EventStore,
@@ -182,13 +184,31 @@ export class BookRunner {
     }
   }
 
-  private scheduleInbox(): void {
+  private scheduleInbox(delay = INBOX_POLL_INTERVAL_MS): void {
     if (this.failed || this.stopping) return;
     const t = setTimeout(() => {
       this.timers = this.timers.filter((x) => x !== t);
-      void this.serial(() => this.pollInbox()).catch(() => undefined).finally(() => this.scheduleInbox());
-    }, INBOX_POLL_INTERVAL_MS);
+      this.inboxTimer = undefined;
+      this.inboxWoken = false;
+      void this.serial(() => this.pollInbox()).catch(() => undefined).finally(() => this.scheduleInbox(this.inboxWoken ? 0 : INBOX_POLL_INTERVAL_MS));
+    }, delay);
+    this.inboxTimer = t;
     this.timers.push(t);
+  }
+
+  /**
+   * Polls the inbox now rather than at the next interval (an inbox row was recorded: LISTEN/NOTIFY,
+   * src/runtime/operator-side.ts). A wake during a poll polls once more right after it.
+   */
+  wakeInbox(): void {
+    if (this.failed || this.stopping) return;
+    if (this.inboxTimer === undefined) {
+      this.inboxWoken = true; // a poll is in flight
+      return;
+    }
+    clearTimeout(this.inboxTimer);
+    this.timers = this.timers.filter((x) => x !== this.inboxTimer);
+    this.scheduleInbox(0);
   }
 
   private async pollInbox(): Promise<void> {

@@ -28,6 +28,7 @@ import type { Db } from '../store/db.js';
 import type { EventStore, Lease } from '../store/event-store.js';
 import type { HealthServer } from './health.js';
 import type { BookRunner } from './book-runner.js';
+import type { OperatorSide } from './operator-side.js';
 
 /** The whole clean shutdown must finish within this, or the runtime exits 70 saying so. */
 export const SHUTDOWN_MS_MAX = 20_000;
@@ -52,6 +53,7 @@ interface Resources {
   store?: EventStore;
   lease?: Lease;
   runner?: BookRunner;
+  operator?: OperatorSide; // inbox wake-up, and the operator channel on an embedded store
   started: boolean; // runtime.started was written
 }
 
@@ -92,6 +94,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   const closeQuietly = async () => {
     clearInterval(watch);
     r.runner?.halt();
+    await r.operator?.close().catch(() => undefined);
     await r.db?.close().catch(() => undefined);
     await r.http?.close().catch(() => undefined);
   };
@@ -203,6 +206,8 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
           .catch((e: unknown) => quarantineAndFail(e, 'runtime snapshot verification'));
         r.started = true;
         const loops = runner.startLoops();
+        const { startOperatorSide } = await import('./operator-side.js');
+        r.operator = await startOperatorSide({ db: r.db!, store: r.store!, url: config.WARDEN_DATABASE_URL, stream, log, wake: () => runner.wakeInbox() });
         let market = {};
         if (kernel.market) {
           const { CandleStore, toKernelCandle } = await import('../store/candle-store.js');
@@ -212,7 +217,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
             return [];
           });
         }
-        return { value: null, fields: { seq: runner.seq, state_hash: runner.stateHash, ...loops, ...market } };
+        return { value: null, fields: { seq: runner.seq, state_hash: runner.stateHash, ...loops, ...r.operator.fields, ...market } };
       }],
       ['ready', async () => {
         status.ready = true;
@@ -275,6 +280,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   status.phase = 'stopping';
   try {
     await withTimeout((async () => {
+      await r.operator?.close(); // no new operator input; the channel's file is removed
       if (r.runner && r.started) await r.runner.stop(String(stopSignal));
       else if (r.lease) await r.store!.releaseLease(r.lease);
       await r.db?.close();

@@ -18,12 +18,24 @@ export interface Db extends Queryable {
   readonly schema: string;
   /** A human description without secrets, e.g. "pglite:./data/warden.pglite". */
   readonly description: string;
+  /**
+   * LISTEN on `channel` (a lower-case identifier): `onPayload` gets each notification's payload,
+   * `onError` a lost connection (no more notifications come: the caller falls back to polling).
+   * Resolves to the unlisten. PostgreSQL: one dedicated connection; PGlite: its own notifications.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onError?: (e: Error) => void): Promise<() => Promise<void>>;
   /** Runs fn in one transaction; commits if it resolves, rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
 export const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+/** A LISTEN/NOTIFY channel name (written into the SQL: so only an identifier). */
+export const CHANNEL_RE = SCHEMA_RE;
+
+export function checkChannelName(channel: string): void {
+  if (!CHANNEL_RE.test(channel)) throw new Error(`channel name ${JSON.stringify(channel)} must match ${CHANNEL_RE}`);
+}
 
 export function checkSchemaName(schema: string): void {
   if (!SCHEMA_RE.test(schema)) throw new Error(`schema name ${JSON.stringify(schema)} must match ${SCHEMA_RE}`);

@@ -9,7 +9,7 @@
  * stores those exact bytes and never re-renders them.
  */
 import { hostname } from 'node:os';
-import { chainEvents, chainHash, chainHashMatches, checkStreamName, decodeEventBody, envelopeColumnsCheck, GENESIS_PREV_HASH, type NewEvent, type StoredEvent } from '../core/events/index.js';
+import { chainEvents, chainHash, chainHashMatches, checkStreamName, decodeEventBody, envelopeColumnsCheck, EVENT_TYPE_RE, GENESIS_PREV_HASH, type NewEvent, type StoredEvent } from '../core/events/index.js';
 import { bytesEqual, HASH_BYTES, sha256, toHex, type Hash } from '../core/canonical/hash.js';
 import { canonicalBytes, type CanonicalValue } from '../core/canonical/index.js';
 import { toBytes, toInt, type Db, type Queryable } from './db.js';
@@ -25,6 +25,10 @@ export const SNAPSHOTS_LISTED_MAX = 100_000;
 export const HEADS_REMEMBERED_MAX = 1024;
 export const SNAPSHOT_DOMAIN_TAG = new TextEncoder().encode('warden.snapshot.v1\u0000');
 export const INBOX_DOMAIN_TAG = new TextEncoder().encode('warden.inbox.v1\u0000');
+/** The LISTEN/NOTIFY channel inboxAppend notifies (payload: the stream), in the same statement as the insert. */
+export const INBOX_NOTIFY_CHANNEL = 'warden_inbox';
+/** Event types one readTypes call may filter on. */
+export const READ_TYPES_MAX = 64;
 
 export interface Lease {
   readonly stream: string;
@@ -130,10 +134,14 @@ export class EventStore {
   /** The head each stream had after this store's last append to it (or its acquireLease), by epoch. */
   private readonly heads = new Map<string, { epoch: number; seq: number; hash: Hash }>();
 
+  private readonly readTypesSql: string;
+
   constructor(readonly db: Db) {
     const col = (c: string) => byteaColumn(db.engine, c);
     this.readSql = `SELECT seq, type, time_ms, ${col('body')}, ${col('prev_hash')}, ${col('hash')} FROM events
       WHERE stream = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4`;
+    this.readTypesSql = `SELECT seq, type, time_ms, ${col('body')}, ${col('prev_hash')}, ${col('hash')} FROM events
+      WHERE stream = $1 AND seq > $2 AND type = ANY($3::text[]) ORDER BY seq LIMIT $4`;
   }
 
   private async ensureStream(q: Queryable, stream: string): Promise<void> {
@@ -347,6 +355,43 @@ export class EventStore {
     }
   }
 
+  /**
+   * One page of the events of `stream` whose type is one of `types`, with seq > `afterSeq`,
+   * oldest first, at most `limit` (read models such as the directives' read only their types;
+   * the next page starts after the last seq returned). A read, not a verification: the chain is
+   * proved by verify() (`warden replay verify`); a body that is not canonical JSON is an
+   * IntegrityError at its seq, as in read(). Walks the stream's primary key from `afterSeq`, so a
+   * page costs the rows scanned up to its last match, and memory one page.
+   */
+  async readTypes(stream: string, types: readonly string[], afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    if (types.length === 0 || types.length > READ_TYPES_MAX) throw new RangeError(`readTypes: 1..${READ_TYPES_MAX} event types, got ${types.length}`);
+    for (const t of types) if (!EVENT_TYPE_RE.test(t)) throw new RangeError(`readTypes: event type ${JSON.stringify(t)} must match ${EVENT_TYPE_RE}`);
+    if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw new RangeError(`readTypes: afterSeq must be an integer >= 0, got ${afterSeq}`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > READ_BATCH_SIZE_MAX) throw new RangeError(`readTypes: limit must be 1..${READ_BATCH_SIZE_MAX}, got ${limit}`);
+    const rows = await this.db.query<Record<string, unknown>>(this.readTypesSql, [stream, afterSeq, [...types], limit]);
+    return rows.map((r): StoredEvent => {
+      const body = bytesOf(r.body);
+      const seq = toInt(r.seq, 'seq');
+      return {
+        stream, seq, type: String(r.type), time_ms: toInt(r.time_ms, 'time_ms'), payload: this.payloadOf(stream, seq, body),
+        body, prev_hash: bytesOf(r.prev_hash), hash: bytesOf(r.hash),
+      };
+    });
+  }
+
+  /** Every page of readTypes from `afterSeq` on (memory: one page of `pageSize`). */
+  async *readTypesPaged(stream: string, types: readonly string[], opts: { afterSeq?: number; pageSize?: number } = {}): AsyncGenerator<StoredEvent[]> {
+    let after = opts.afterSeq ?? 0;
+    const size = opts.pageSize ?? 1000;
+    for (;;) {
+      const page = await this.readTypes(stream, types, after, size);
+      if (page.length === 0) return;
+      yield page;
+      if (page.length < size) return;
+      after = page[page.length - 1]!.seq;
+    }
+  }
+
   private payloadOf(stream: string, seq: number, body: Uint8Array): CanonicalValue {
     try {
       return decodeEventBody(body).payload;
@@ -520,12 +565,17 @@ export class EventStore {
     });
   }
 
-  /** Records an operator command in the append-only inbox before anything acts on it. */
+  /**
+   * Records an operator command in the append-only inbox before anything acts on it, and
+   * notifies INBOX_NOTIFY_CHANNEL with the stream in the same statement (so in the same
+   * transaction: a listener is woken only by a committed row). The runtime LISTENs and still polls.
+   */
   async inboxAppend(stream: string, command: string, payload: CanonicalValue, issuedBy: string): Promise<number> {
     checkStreamName(stream);
     const body = canonicalBytes({ command, payload, stream });
     const [row] = await this.db.query<{ id: unknown }>(
-      'INSERT INTO inbox (stream, command, body, body_hash, issued_by) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+      `WITH ins AS (INSERT INTO inbox (stream, command, body, body_hash, issued_by) VALUES ($1, $2, $3, $4, $5) RETURNING id)
+       SELECT id, pg_notify('${INBOX_NOTIFY_CHANNEL}', $1) AS notified FROM ins`,
       [stream, command, buf(body), buf(sha256(INBOX_DOMAIN_TAG, body)), issuedBy],
     );
     return toInt(row?.id, 'inbox id');

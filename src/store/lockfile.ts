@@ -23,7 +23,8 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-function readLock(path: string): LockInfo | null {
+/** The lock file's holder, or null (no file, or unreadable: a holder that died mid-write). */
+export function readLock(path: string): LockInfo | null {
   try {
     const info = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
     return Number.isInteger(info.pid) ? info : null;

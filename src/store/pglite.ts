@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import { checkSchemaName, type Db, type Queryable } from './db.js';
+import { checkChannelName, checkSchemaName, type Db, type Queryable } from './db.js';
 import { acquireLock, type HeldLock } from './lockfile.js';
 import { StoreUnavailableError } from './errors.js';
 
@@ -79,6 +79,13 @@ export async function wrapPglite(pg: PGlite, schema: string, description: string
     exec: base.exec,
     transaction(fn) {
       return pg.transaction((tx) => fn(wrapQueryable(tx)));
+    },
+    async listen(channel, onPayload) {
+      checkChannelName(channel);
+      const unlisten = await pg.listen(channel, onPayload);
+      return async () => {
+        if (!pg.closed) await unlisten().catch(() => undefined);
+      };
     },
     async close() {
       if (onClose) await onClose();

@@ -3,7 +3,7 @@
  * store's schema as its search_path at connect time, so the shared SQL needs no qualification.
  * Connection failures are bounded (connect timeout) and reported as StoreUnavailableError.
  */
-import { checkSchemaName, type Db, type Queryable } from './db.js';
+import { checkChannelName, checkSchemaName, type Db, type Queryable } from './db.js';
 import { StoreUnavailableError } from './errors.js';
 
 export const PG_CONNECT_TIMEOUT_MS = 5_000;
@@ -51,6 +51,7 @@ export async function openPostgres(url: string, schema: string): Promise<Db> {
   });
   const base = q(pool);
   let closed = false;
+  const listeners = new Set<InstanceType<typeof pg.Client>>();
   return {
     engine: 'postgres',
     schema,
@@ -71,9 +72,31 @@ export async function openPostgres(url: string, schema: string): Promise<Db> {
         client.release();
       }
     },
+    async listen(channel, onPayload, onError) {
+      checkChannelName(channel);
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS });
+      client.on('notification', (m) => {
+        if (m.channel === channel) onPayload(m.payload ?? '');
+      });
+      client.on('error', (e) => onError?.(e));
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${channel}`);
+      } catch (e) {
+        await client.end().catch(() => undefined);
+        throw new StoreUnavailableError(`cannot LISTEN ${channel} on PostgreSQL at ${description}: ${(e as Error).message}`);
+      }
+      listeners.add(client);
+      return async () => {
+        if (!listeners.delete(client)) return;
+        await client.end().catch(() => undefined);
+      };
+    },
     async close() {
       if (closed) return;
       closed = true;
+      for (const c of listeners) await c.end().catch(() => undefined);
+      listeners.clear();
       await pool.end();
     },
   };

@@ -1,15 +1,17 @@
 /**
- * `warden book pause|resume [--book ID] [--reason TEXT]`: records an operator command in the
- * book's append-only inbox. The running paper runtime applies it on its next poll as one step
+ * `warden book pause|resume|flatten [--book ID] [--reason TEXT]`: records an operator command in
+ * the book's append-only inbox. The running paper runtime applies it as one step
  * (operator.command_applied, or operator.command_rejected with why); nothing here changes the
- * book directly. The book is --book, else WARDEN_BOOK. With the embedded store (PGlite) the
- * runtime holds the store, so this exits 75 while it runs: use PostgreSQL to operate a live book.
+ * book directly. The book is --book, else WARDEN_BOOK. The store is reached as src/cli/operator.ts
+ * says: on an embedded store (PGlite) held by the running runtime, through its operator channel;
+ * otherwise directly (PostgreSQL: the runtime wakes on NOTIFY and still polls).
  *
  * `warden book status [--book ID] [--json]`: the book's stream head and lease, and whether it is
- * quarantined (what broke, where, who found it, when). `warden book release [--book ID] --reason
- * TEXT [--json]`: the operator act that lifts a quarantine (stream.quarantine_released in
- * audit:quarantine; the book's own stream is never written); exit 1 naming the book when it is
- * not quarantined. See src/replay/quarantine.ts.
+ * quarantined (what broke, where, who found it, when); through the channel too. `warden book
+ * release [--book ID] --reason TEXT [--json]`: the operator act that lifts a quarantine
+ * (stream.quarantine_released in audit:quarantine; the book's own stream is never written); exit 1
+ * naming the book when it is not quarantined. See src/replay/quarantine.ts. A quarantined book is
+ * not running, so release opens the store itself.
  */
 import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
@@ -27,7 +29,7 @@ function issuer(): string {
 }
 
 /** The book from --book, else WARDEN_BOOK; usage error (64) when neither names a valid id. */
-async function bookId(globals: () => GlobalOptions, book: string | undefined): Promise<string> {
+export async function bookId(globals: () => GlobalOptions, book: string | undefined): Promise<string> {
   const id = book ?? (await import('../../runtime/config/index.js')).loadConfig(globals().envFile, process.env, []).WARDEN_BOOK;
   if (id === undefined) throw new CliError('no book: pass --book <id> or set WARDEN_BOOK', EXIT.usage);
   if (!BOOK_ID_RE.test(id)) throw new CliError(`--book ${JSON.stringify(id)}: expected lower-case letters, digits, _ . - (1-64 characters)`, EXIT.usage);
@@ -36,7 +38,12 @@ async function bookId(globals: () => GlobalOptions, book: string | undefined): P
 
 export function registerBook(program: Command, globals: () => GlobalOptions): void {
   const book = program.command('book').description('operator commands for a book: inbox commands applied by the running runtime, status, quarantine release');
-  for (const [verb, command, what] of [['pause', 'book.pause', 'pause the book (status PAUSED)'], ['resume', 'book.resume', 'resume the book (status ACTIVE)']] as const) {
+  const verbs = [
+    ['pause', 'book.pause', 'pause the book (status PAUSED)'],
+    ['resume', 'book.resume', 'resume the book (status ACTIVE)'],
+    ['flatten', 'book.flatten', 'close every position of the book at the next bar'],
+  ] as const;
+  for (const [verb, command, what] of verbs) {
     book
       .command(verb)
       .description(`${what}: recorded in the inbox; the runtime applies it on its next poll`)
@@ -48,11 +55,11 @@ export function registerBook(program: Command, globals: () => GlobalOptions): vo
         const reason = opts.reason ?? '';
         if (reason.length > REASON_CHARS_MAX) throw new CliError(`--reason is ${reason.length} characters (max ${REASON_CHARS_MAX})`, EXIT.usage);
         const stream = `book:${id}`;
-        await withStore(globals(), `book ${verb}`, async ({ db, log }) => {
-          const { EventStore } = await import('../../store/event-store.js');
+        const { withOperator } = await import('../operator.js');
+        await withOperator(globals(), `book ${verb}`, async (port, log) => {
           const issued_by = issuer();
-          const inboxId = await new EventStore(db).inboxAppend(stream, command, { reason }, issued_by);
-          log.info({ event: 'inbox_command_recorded', inbox_id: inboxId, stream, command, issued_by });
+          const { inbox_id: inboxId } = await port.appendInbox(stream, command, { reason }, issued_by);
+          log.info({ event: 'inbox_command_recorded', inbox_id: inboxId, stream, command, issued_by, via: port.via });
           if (opts.json) return writeJson({ inbox_id: inboxId, stream, command, reason, issued_by });
           process.stdout.write(`inbox ${inboxId}: ${command} for ${stream} recorded; the running runtime applies it on its next poll (see operator.command_applied in its log)\n`);
         });
@@ -67,23 +74,19 @@ export function registerBook(program: Command, globals: () => GlobalOptions): vo
     .action(async (opts: { book?: string; json?: boolean }) => {
       const id = await bookId(globals, opts.book);
       const stream = `book:${id}`;
-      await withStore(globals(), 'book status', async ({ db }) => {
-        const { verifySchema } = await import('../../store/migrations.js');
-        await verifySchema(db);
-        const { EventStore } = await import('../../store/event-store.js');
-        const { quarantineStatus, describeQuarantine } = await import('../../replay/quarantine.js');
-        const store = new EventStore(db);
-        const info = (await store.streams()).find((s) => s.stream === stream) ?? null;
-        const q = await quarantineStatus(store, stream);
+      const { withOperator } = await import('../operator.js');
+      await withOperator(globals(), 'book status', async (port) => {
+        const { describeQuarantine } = await import('../../replay/quarantine.js');
+        const st = await port.bookStatus(stream);
         if (opts.json) {
           return writeJson({
-            book: id, stream, exists: info !== null, head_seq: info?.head_seq ?? 0, head_hash: info?.head_hash ?? null,
-            lease_owner: info?.lease_live ? info.lease_owner : null, quarantined: q !== null, quarantine: q,
+            book: id, stream, exists: st.exists, head_seq: st.head_seq, head_hash: st.head_hash,
+            lease_owner: st.lease_owner, quarantined: st.quarantined, quarantine: st.quarantine,
           });
         }
-        const head = info === null ? `no stream ${stream} yet` : `${stream}: head seq ${info.head_seq}, chain head ${info.head_hash}`;
-        const lease = info?.lease_live ? `, writer lease held by ${info.lease_owner}` : '';
-        process.stdout.write(`${head}${lease}\n${q === null ? 'not quarantined' : describeQuarantine(stream, q)}\n`);
+        const head = !st.exists ? `no stream ${stream} yet` : `${stream}: head seq ${st.head_seq}, chain head ${st.head_hash ?? ''}`;
+        const lease = st.lease_owner !== null ? `, writer lease held by ${st.lease_owner}` : '';
+        process.stdout.write(`${head}${lease}\n${st.quarantine === null ? 'not quarantined' : describeQuarantine(stream, st.quarantine)}\n`);
       });
     });
 
