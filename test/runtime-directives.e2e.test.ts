@@ -126,7 +126,7 @@ for (const engine of ENGINES) {
       assert.equal(noReason.code, 64);
       const badId = await cli(['directives', 'show', 'd2', '--book', 'gov'], vars);
       assert.equal(badId.code, 64);
-      const float = await cli(['directives', 'propose', '--type', 'order.open', '--as', 'alice', '--payload', '{"qty":0.05}'], vars);
+      const float = await cli(['directives', 'propose', '--type', 'module.run', '--as', 'alice', '--payload', '{"qty":0.05}'], vars);
       assert.equal(float.code, 64);
       assert.match(float.stderr, /--payload: .*qty.*write decimals as strings/);
     });

@@ -133,7 +133,7 @@ export class DirectivesFold {
     this.summaries.set(d.directive_id, s);
     if (d.directive_id === this.detailOf) {
       this.detail = {
-        ...s, directive: d, evaluations: [], runs: [],
+        ...s, directive: { ...d }, evaluations: [], runs: [],
         history: [{ seq: e.seq, time_ms: e.time_ms, from: 'draft', to: 'proposed', by: d.issued_by, reason: 'proposed', human_override: false, note: null }],
       };
     }
@@ -145,7 +145,7 @@ export class DirectivesFold {
     if (this.detail?.directive_id === p.directive_id) {
       this.detail.verdict = p.verdict;
       this.detail.evaluations.push({
-        seq: e.seq, time_ms: e.time_ms, policy_version: p.policy_version, policy_hash: p.policy_hash, verdict: p.verdict, results: p.results, artifact_hash: p.artifact_hash,
+        seq: e.seq, time_ms: e.time_ms, policy_version: p.policy_version, policy_hash: p.policy_hash, verdict: p.verdict, results: [...p.results], artifact_hash: p.artifact_hash,
       });
     }
   }

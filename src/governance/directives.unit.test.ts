@@ -56,10 +56,10 @@ describe('directives read model', () => {
     assert.equal(approval.note, 'checked the spread');
     assert.equal(approval.time_ms, BAR_CLOSE_MS[1]);
     assert.equal(r.evaluations.length, 1);
-    assert.equal(r.evaluations[0]!.policy_version, 3);
+    assert.equal(r.evaluations[0]!.policy_version, 'test-3');
     assert.equal(r.evaluations[0]!.results[1]!.rule, 'approval.notional_above');
-    assert.deepEqual(r.runs.map((x) => [x.run_id, x.status, x.history.length]), [['R1', 'completed', 3]]);
-    assert.deepEqual(r.runs[0]!.history[2]!.detail, { fill_id: 'F1' });
+    assert.deepEqual(r.runs.map((x) => [x.run_id, x.status, x.history.length]), [['R1', 'completed', 2]]);
+    assert.deepEqual(r.runs[0]!.history[1]!.detail, 'SUCCESS: order placed on the paper plane');
   });
 
   test('a rejection and a retry: proposed -> blocked (rejected: ...) -> proposed', () => {
@@ -84,7 +84,7 @@ describe('directives read model', () => {
   test('an event about a directive never proposed, or proposed twice, is an error', () => {
     const [t0] = BAR_CLOSE_MS;
     throwsAt([evaluated('D9', t0, 'ALLOW')], /seq 1 \(policy\.evaluated\): payload\.directive_id: directive D9 was never proposed in this stream/);
-    throwsAt([proposed('D1', t0), runChanged('R1', 'D2', t0, null, 'pending')], /seq 2 \(execution\.status_changed\): .*D2 was never proposed/);
+    throwsAt([proposed('D1', t0), runChanged('R1', 'D2', t0, 'pending', 'running')], /seq 2 \(execution\.status_changed\): .*D2 was never proposed/);
     throwsAt([proposed('D1', t0), proposed('D1', t0)], /seq 2 \(directive\.proposed\): payload\.directive\.directive_id: D1 was already proposed at seq 1/);
   });
 

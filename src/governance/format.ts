@@ -53,7 +53,7 @@ export function formatShow(stream: string, d: DirectiveRecord): string {
     lines.push(`  seq ${h.seq} ${isoTime(h.time_ms)}  ${h.from} -> ${h.to}  by ${h.by}: ${h.reason}${extra}`);
   }
   lines.push(`execution runs (${d.runs.length}):`);
-  for (const r of d.runs) lines.push(`  ${r.run_id} ${r.module}: ${r.status} (${r.history.map((h) => h.to).join(' -> ')}, last at seq ${r.history[r.history.length - 1]!.seq})`);
+  for (const r of d.runs) lines.push(`  ${r.run_id} ${r.module}: ${r.status} (${[r.history[0]!.from, ...r.history.map((h) => h.to)].filter((x) => x !== null).join(' -> ')}, last at seq ${r.history[r.history.length - 1]!.seq})`);
   return lines.join('\n') + '\n';
 }
 

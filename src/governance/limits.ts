@@ -24,6 +24,9 @@ export const DIRECTIVE_TYPES = [
 ] as const;
 export type DirectiveType = (typeof DIRECTIVE_TYPES)[number];
 
+/** What an operator may propose: every type but orders (orders come from skills; an operator flattens). */
+export const OPERATOR_DIRECTIVE_TYPES: readonly DirectiveType[] = DIRECTIVE_TYPES.filter((t) => !t.startsWith('order.'));
+
 export const VERDICTS = ['ALLOW', 'BLOCK', 'NEEDS_APPROVAL'] as const;
 
 /** The event types the directives read model folds (read with EventStore.readTypes, nothing else). */
@@ -35,13 +38,13 @@ export const ANSWER_EVENT_TYPES = ['operator.command_applied', 'operator.command
 export const DIRECTIVE_COMMANDS = ['directive.approve', 'directive.reject', 'directive.propose'] as const;
 
 /** `--as NAME`: the operator's name, recorded as issued_by "operator:NAME". */
-export const OPERATOR_NAME_RE = /^[a-z0-9_.-]{1,64}$/;
+export const OPERATOR_NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 /** A directive id as the kernel assigns it: "D" and a positive integer. */
 export const DIRECTIVE_ID_RE = /^D[1-9][0-9]{0,15}$/;
 /** A note, a rejection reason or an objective, in characters (as a book command's reason). */
 export const TEXT_CHARS_MAX = 500;
 /** --timebox-bars bounds. */
-export const TIMEBOX_BARS_MAX = 100_000;
+export const TIMEBOX_BARS_MAX = 10_000;
 /** Symbols one proposal may name. */
 export const SYMBOLS_MAX = 64;
 /** A --payload / --payload-file, in bytes. */

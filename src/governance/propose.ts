@@ -9,7 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { CanonicalError, canonicalJson } from '../core/canonical/index.js';
 import { EXIT } from '../exit-codes.js';
 import { GovernanceError } from './errors.js';
-import { DIRECTIVE_TYPES, PAYLOAD_BYTES_MAX, SYMBOLS_MAX, TEXT_CHARS_MAX, TIMEBOX_BARS_MAX } from './limits.js';
+import { OPERATOR_DIRECTIVE_TYPES, PAYLOAD_BYTES_MAX, SYMBOLS_MAX, TEXT_CHARS_MAX, TIMEBOX_BARS_MAX } from './limits.js';
 
 export interface ProposeOptions {
   type: string;
@@ -66,7 +66,7 @@ export function proposalPayload(o: ProposeOptions): Record<string, unknown> {
   const usage = (m: string): never => {
     throw new GovernanceError(m, EXIT.usage);
   };
-  if (!(DIRECTIVE_TYPES as readonly string[]).includes(o.type)) usage(`--type ${JSON.stringify(o.type)}: expected one of ${DIRECTIVE_TYPES.join(', ')}`);
+  if (!(OPERATOR_DIRECTIVE_TYPES as readonly string[]).includes(o.type)) usage(`--type ${JSON.stringify(o.type)}: expected one of ${OPERATOR_DIRECTIVE_TYPES.join(', ')} (orders come from skills)`);
   if (o.payload !== undefined && o.payloadFile !== undefined) usage('--payload and --payload-file: give one of them');
   const out: Record<string, unknown> = { type: o.type };
   if (o.objective !== undefined) {

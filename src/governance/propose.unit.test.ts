@@ -20,23 +20,24 @@ function refused(o: Parameters<typeof proposalPayload>[0], code: number, re: Reg
 
 test('a full proposal becomes the contract\'s directive.propose payload', () => {
   assert.deepEqual(
-    proposalPayload({ type: 'order.open', objective: 'buy the dip', payload: '{"symbol":"BTC/USD","side":"buy","qty":"0.05"}', symbols: 'BTC/USD, ETH/USD', timeboxBars: '6' }),
-    { type: 'order.open', objective: 'buy the dip', payload: { symbol: 'BTC/USD', side: 'buy', qty: '0.05' }, symbols: ['BTC/USD', 'ETH/USD'], timebox_bars: 6 },
+    proposalPayload({ type: 'module.run', objective: 'drill', payload: '{"module":"echo","say":"hi"}', symbols: 'BTC/USD, ETH/USD', timeboxBars: '6' }),
+    { type: 'module.run', objective: 'drill', payload: { module: 'echo', say: 'hi' }, symbols: ['BTC/USD', 'ETH/USD'], timebox_bars: 6 },
   );
   assert.deepEqual(proposalPayload({ type: 'risk.tier.reset' }), { type: 'risk.tier.reset' });
 });
 
 test('bad options are usage errors (64) naming the option', () => {
-  refused({ type: 'order.buy' }, 64, /--type "order\.buy": expected one of order\.open, /);
-  refused({ type: 'order.open', payload: '{}', payloadFile: 'x.json' }, 64, /--payload and --payload-file: give one of them/);
-  refused({ type: 'order.open', payload: '{"qty":0.05}' }, 64, /--payload: .*\$\.qty.*write decimals as strings/);
-  refused({ type: 'order.open', payload: '[1]' }, 64, /--payload: expected a JSON object, got an array/);
-  refused({ type: 'order.open', payload: '{"a":' }, 64, /--payload(:1:\d+)?: not valid JSON/);
-  refused({ type: 'order.open', symbols: 'btc/usd' }, 64, /--symbols: "btc\/usd" is not a symbol like BTC\/USD/);
-  refused({ type: 'order.open', symbols: 'BTC/USD,BTC/USD' }, 64, /--symbols: BTC\/USD is named twice/);
-  refused({ type: 'order.open', timeboxBars: '0' }, 64, /--timebox-bars "0": expected an integer 1\.\.100000/);
-  refused({ type: 'order.open', objective: ' ' }, 64, /--objective is empty/);
-  refused({ type: 'order.open', objective: 'x'.repeat(501) }, 64, /--objective is 501 characters \(max 500\)/);
+  refused({ type: 'order.open' }, 64, /--type "order\.open": expected one of risk\.profile\.change, .* \(orders come from skills\)/);
+  refused({ type: 'order.buy' }, 64, /--type "order\.buy": expected one of risk\.profile\.change, /);
+  refused({ type: 'module.run', payload: '{}', payloadFile: 'x.json' }, 64, /--payload and --payload-file: give one of them/);
+  refused({ type: 'module.run', payload: '{"qty":0.05}' }, 64, /--payload: .*\$\.qty.*write decimals as strings/);
+  refused({ type: 'module.run', payload: '[1]' }, 64, /--payload: expected a JSON object, got an array/);
+  refused({ type: 'module.run', payload: '{"a":' }, 64, /--payload(:1:\d+)?: not valid JSON/);
+  refused({ type: 'module.run', symbols: 'btc/usd' }, 64, /--symbols: "btc\/usd" is not a symbol like BTC\/USD/);
+  refused({ type: 'module.run', symbols: 'BTC/USD,BTC/USD' }, 64, /--symbols: BTC\/USD is named twice/);
+  refused({ type: 'module.run', timeboxBars: '0' }, 64, /--timebox-bars "0": expected an integer 1\.\.10000/);
+  refused({ type: 'module.run', objective: ' ' }, 64, /--objective is empty/);
+  refused({ type: 'module.run', objective: 'x'.repeat(501) }, 64, /--objective is 501 characters \(max 500\)/);
 });
 
 test('a payload file that cannot be read or parsed is bad data (65) naming file:line:column', () => {
@@ -44,10 +45,10 @@ test('a payload file that cannot be read or parsed is bad data (65) naming file:
   try {
     const f = join(dir, 'payload.json');
     writeFileSync(f, '{\n  "symbol": "BTC/USD",\n  "qty": "0.05",\n}\n');
-    refused({ type: 'order.open', payloadFile: f }, 65, new RegExp(`${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:4:1: not valid JSON`));
-    refused({ type: 'order.open', payloadFile: join(dir, 'missing.json') }, 65, /missing\.json: cannot read it \(ENOENT\)/);
+    refused({ type: 'module.run', payloadFile: f }, 65, new RegExp(`${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:4:1: not valid JSON`));
+    refused({ type: 'module.run', payloadFile: join(dir, 'missing.json') }, 65, /missing\.json: cannot read it \(ENOENT\)/);
     writeFileSync(f, '{"symbol":"BTC/USD","qty":"0.05"}');
-    assert.deepEqual(proposalPayload({ type: 'order.open', payloadFile: f }).payload, { symbol: 'BTC/USD', qty: '0.05' });
+    assert.deepEqual(proposalPayload({ type: 'module.run', payloadFile: f }).payload, { symbol: 'BTC/USD', qty: '0.05' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -31,7 +31,7 @@ export function evaluated(id: string, time_ms: number, verdict: 'ALLOW' | 'BLOCK
   return {
     type: 'policy.evaluated', time_ms,
     payload: {
-      directive_id: id, policy_version: 3, policy_hash: POLICY_HASH, verdict, artifact_hash: artifact,
+      directive_id: id, policy_version: 'test-3', policy_hash: POLICY_HASH, verdict, artifact_hash: artifact, qty_allowed: verdict === 'BLOCK' ? null : '0.05',
       results: [
         { rule: 'budget.per_directive', verdict: 'ALLOW', reason: 'notional 847.18 <= 1000' },
         { rule: 'approval.notional_above', verdict, reason: verdict === 'NEEDS_APPROVAL' ? 'notional 847.18 > 500: a human approves' : 'below the approval threshold' },
@@ -44,8 +44,8 @@ export function statusChanged(id: string, time_ms: number, from: string, to: str
   return { type: 'directive.status_changed', time_ms, payload: { directive_id: id, from, to, by, reason, human_override, note } };
 }
 
-export function runChanged(runId: string, id: string, time_ms: number, from: string | null, to: string, detail: CanonicalValue = null): NewEvent {
-  return { type: 'execution.status_changed', time_ms, payload: { run_id: runId, directive_id: id, module: 'paper.order', from, to, detail } };
+export function runChanged(runId: string, id: string, time_ms: number, from: string, to: string, detail = ''): NewEvent {
+  return { type: 'execution.status_changed', time_ms, payload: { run_id: runId, directive_id: id, module: 'paper.order', from, to, idempotency_key: `signal:${id}`, detail, committed: to === 'completed' ? '847.18' : null } };
 }
 
 /** Noise between governance events: what a trading step writes (not read by the read model). */
@@ -67,12 +67,11 @@ export function sampleHistory(): NewEvent[] {
     noise(t1, BTC_CLOSE[1]),
     statusChanged('D1', t1, 'proposed', 'approved', 'operator:alice', 'approved', true, 'checked the spread'),
     statusChanged('D1', t1, 'approved', 'executing', 'orchestrator', 'run R1 started'),
-    runChanged('R1', 'D1', t1, null, 'pending'),
     runChanged('R1', 'D1', t1, 'pending', 'running'),
-    proposed('D2', t1, { type: 'risk.tier.reset', objective: 'lift reducing-only', module: null }),
+    proposed('D2', t1, { type: 'risk.tier.reset', objective: 'lift reducing-only', module: 'book.control' }),
     evaluated('D2', t1, 'NEEDS_APPROVAL'),
     noise(t2, BTC_CLOSE[2]),
-    runChanged('R1', 'D1', t2, 'running', 'completed', { fill_id: 'F1' }),
+    runChanged('R1', 'D1', t2, 'running', 'completed', 'SUCCESS: order placed on the paper plane'),
     statusChanged('D1', t2, 'executing', 'complete', 'orchestrator', 'run R1 completed'),
     proposed('D3', t2),
     evaluated('D3', t2, 'BLOCK'),

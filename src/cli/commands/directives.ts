@@ -10,7 +10,7 @@
  */
 import type { Command } from 'commander';
 import type { CanonicalValue } from '../../core/canonical/index.js';
-import { DIRECTIVE_STATUSES, DIRECTIVE_TYPES, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, TEXT_CHARS_MAX, TIMEBOX_BARS_MAX, WAIT_MS_DEFAULT, WAIT_MS_MAX } from '../../governance/limits.js';
+import { DIRECTIVE_STATUSES, OPERATOR_DIRECTIVE_TYPES, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, TEXT_CHARS_MAX, TIMEBOX_BARS_MAX, WAIT_MS_DEFAULT, WAIT_MS_MAX } from '../../governance/limits.js';
 import { CliError, EXIT, writeJson, type GlobalOptions } from '../context.js';
 import { bookId } from './book.js';
 
@@ -129,7 +129,7 @@ function registerActs(d: Command, globals: () => GlobalOptions): void {
 
   acting(d.command('propose')
     .description('propose a directive as an operator; the policy evaluates it like any other')
-    .requiredOption('--type <type>', `one of ${DIRECTIVE_TYPES.join(', ')}`)
+    .requiredOption('--type <type>', `one of ${OPERATOR_DIRECTIVE_TYPES.join(', ')}`)
     .option('--objective <text>', `what it is for (max ${TEXT_CHARS_MAX} characters)`)
     .option('--payload <json>', 'the directive payload, a JSON object (decimals as strings)')
     .option('--payload-file <file>', 'the payload from a JSON file')

@@ -19,7 +19,7 @@ export type GovernancePayload =
 
 type Obj = { readonly [k: string]: CanonicalValue };
 const DRILL_MODULES: readonly ModuleName[] = ['noop', 'echo', 'fail_intentionally'];
-const DIRECTIVE_ID_RE = /^D[1-9][0-9]{0,9}$/;
+const DIRECTIVE_ID_RE = /^D[1-9][0-9]{0,15}$/;
 
 function text(o: Obj, key: string, required: boolean): string | null | { rejected: string } {
   const v = o[key];
