@@ -34,6 +34,8 @@ export class FakeKraken {
   readonly sockets = new Set<WebSocket>();
   readonly wsMessages: unknown[] = [];
   port = 0;
+  /** REST Trades serves only trades[0, tradesVisible) (those that "happened" by now); all when null. */
+  tradesVisible: number | null = null;
 
   constructor(private readonly opts: FakeKrakenOptions) {}
 
@@ -120,7 +122,7 @@ export class FakeKraken {
     const sinceText = url.searchParams.get('since') ?? '0';
     const since_ns = sinceText.includes('.') || sinceText.length <= 11 ? BigInt(Math.round(Number(sinceText) * 1e6)) * 1000n : BigInt(sinceText);
     const tns = (r: unknown[]) => BigInt(Math.round((r[2] as number) * 1e6)) * 1000n;
-    const page = rows.filter((r) => tns(r) > since_ns).slice(0, this.opts.trades_page ?? 1000);
+    const page = rows.slice(0, this.tradesVisible ?? rows.length).filter((r) => tns(r) > since_ns).slice(0, this.opts.trades_page ?? 1000);
     const last = page.length > 0 ? String(tns(page[page.length - 1]!)) : String(since_ns);
     return JSON.stringify({ error: [], result: { [pair]: page, last } });
   }
