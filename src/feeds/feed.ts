@@ -108,12 +108,12 @@ export abstract class Feed {
   }
 
   /** Records an accepted (or already ingested) batch and logs it. */
-  protected noteBatch(r: IngestReport, extra: Record<string, unknown> = {}): void {
+  protected noteBatch(r: IngestReport, extra: Record<string, unknown> = {}, level: 'info' | 'debug' = 'info'): void {
     this.st.batches++;
     this.st.candles_accepted += r.accepted;
     this.st.duplicates += r.duplicates;
     this.noteCtt(r.ctt_ms);
-    this.log.info({ event: 'feed_batch', kind: this.kind, symbol: r.symbol, interval_s: r.interval_s, status: r.status, batch_id: r.batch_id, accepted: r.accepted, duplicates: r.duplicates, held_back: r.held_back, ctt_ms: r.ctt_ms, ...extra });
+    this.log[level]({ event: 'feed_batch', kind: this.kind, symbol: r.symbol, interval_s: r.interval_s, status: r.status, batch_id: r.batch_id, accepted: r.accepted, duplicates: r.duplicates, held_back: r.held_back, ctt_ms: r.ctt_ms, ...extra });
   }
 
   /** Logs a failure and waits the backoff for `attempt`; false when stopped meanwhile. */
