@@ -24,9 +24,7 @@ import { Feed, type FeedContext } from './feed.js';
 import { gatePayload } from './gate-write.js';
 import { krakenGet, KrakenRequestError, resultRows } from './kraken-http.js';
 
-/** Kraken's OHLC intervals in minutes; a page holds at most this many rows. */
-export const KRAKEN_OHLC_MINUTES: readonly number[] = [1, 5, 15, 30, 60, 240, 1440, 10080, 21600];
-export const KRAKEN_OHLC_PAGE_ROWS = 720;
+import { KRAKEN_OHLC_MINUTES, KRAKEN_OHLC_PAGE_ROWS } from './kraken-limits.js';
 
 export interface RestOhlcOptions {
   /** e.g. https://api.kraken.com (no trailing path). */
