@@ -14,6 +14,7 @@ import { registerQuickstart } from './commands/quickstart.js';
 import { registerReplay } from './commands/replay.js';
 import { registerBook } from './commands/book.js';
 import { registerDirectives } from './commands/directives.js';
+import { registerFeed } from './commands/feed.js';
 
 export function buildProgram(version: string): Command {
   const program = new Command('warden')
@@ -33,6 +34,7 @@ export function buildProgram(version: string): Command {
   registerReplay(program, globals);
   registerBook(program, globals);
   registerDirectives(program, globals);
+  registerFeed(program, globals);
   return program;
 }
 

@@ -48,7 +48,7 @@ export type IngestStatus = 'accepted' | 'already_ingested' | 'rejected' | 'quara
 export interface IngestReport {
   source: string;
   sha256: string;
-  format: IngestFormat;
+  format: IngestFormat | (string & {});
   symbol: string;
   interval_s: number;
   status: IngestStatus;
@@ -83,11 +83,12 @@ function inferRestInterval(rows: unknown[]): number {
   return best;
 }
 
-type Item =
+/** One source row for the gate: a candle or a trade, parsed (or its violation), with its raw text. */
+export type Item =
   | { kind: 'candle'; line: number; where: string; raw: string; parsed: Parsed<MarketCandle> }
   | { kind: 'trade'; line: number; where: string; raw: string; parsed: Parsed<Trade> };
 
-async function* items(file: string, format: IngestFormat, series: Series, payload: ReturnType<typeof readPayload> | null, onBytes?: (n: number) => void): AsyncGenerator<Item> {
+async function* items(file: string, format: IngestFormat, series: Series, payload: Payload | null, onBytes?: (n: number) => void): AsyncGenerator<Item> {
   const name = basename(file);
   if (payload) {
     const total = payload.rows.length;
@@ -121,15 +122,46 @@ async function* items(file: string, format: IngestFormat, series: Series, payloa
 
 class Rejected extends Error {}
 
+type Payload = { pair: string; rows: unknown[] };
+
+/** Rows already parsed carry their series in the options (a feed knows what it fetched). */
+function rowsSeries(name: string, opts: IngestOptions): Series {
+  if (opts.symbol === undefined || opts.interval_s === undefined) throw new IngestInputError(`${name}: parsed rows need a symbol and an interval`, 64);
+  return { symbol: opts.symbol, interval_s: opts.interval_s };
+}
+
 /** Ingests one file as one atomic batch. Throws BatchRejectedError (exit 65) if the gate refuses it. */
 export async function ingestFile(db: Db, file: string, opts: IngestOptions = {}): Promise<IngestReport> {
   const total = fileSize(file);
   const format = opts.format ?? detectFormat(file);
   const payload = format === 'kraken-rest-ohlc' || format === 'kraken-rest-trades' ? readPayload(file) : null;
-  const series = resolveSeries(file, format, { ...opts, interval_s: opts.interval_s ?? (format === 'kraken-rest-ohlc' && payload ? inferRestInterval(payload.rows) || undefined : undefined) }, payload?.pair);
+  return ingestSource(db, { file, format, payload, sha256: await sha256File(file), total_bytes: total }, opts);
+}
+
+/**
+ * A source for the gate: a file on disk, or (feeds) a REST payload already in memory (`payload`;
+ * `file` is then only its name) or rows already parsed (`rows`, in order; `file` names them).
+ * Every feed writes through here, so a feed's candles pass exactly the rules `warden ingest` applies.
+ */
+export interface GateSource {
+  file: string;
+  /** What the batch record calls the format: an IngestFormat, or a feed's own (e.g. kraken-ws-trades). */
+  format: IngestFormat | (string & {});
+  payload?: Payload | null;
+  rows?: Iterable<Item> | AsyncIterable<Item>;
+  sha256: string;
+  total_bytes: number;
+}
+
+/** Runs one source through the gate as one atomic batch (see ingestFile). */
+export async function ingestSource(db: Db, src: GateSource, opts: IngestOptions = {}): Promise<IngestReport> {
+  const { file, payload = null } = src;
+  const format = src.format as IngestFormat;
+  const total = src.total_bytes;
+  const series = src.rows ? rowsSeries(file, opts) : resolveSeries(file, format, { ...opts, interval_s: opts.interval_s ?? (format === 'kraken-rest-ohlc' && payload ? inferRestInterval(payload.rows) || undefined : undefined) }, payload?.pair);
   const isTrades = format === 'kraken-trades' || format === 'kraken-rest-trades';
   const decimals = isTrades ? priceDecimals(series.symbol, opts) : 0;
-  const sha256 = await sha256File(file);
+  const sha256 = src.sha256;
   const policy = opts.policy ?? DEFAULT_GATE_POLICY;
   const store = new CandleStore(db);
   const report: IngestReport = {
@@ -204,7 +236,7 @@ export async function ingestFile(db: Db, file: string, opts: IngestOptions = {})
       firstTradeCandle = false;
       await candle(c, where);
     };
-    for await (const it of items(file, format, series, payload, opts.onProgress ? (n) => opts.onProgress!(n, total) : undefined)) {
+    for await (const it of src.rows ?? items(file, format, series, payload, opts.onProgress ? (n) => opts.onProgress!(n, total) : undefined)) {
       report.rows_read++;
       if (!it.parsed.ok) {
         violation(it.parsed.violation);

@@ -175,10 +175,15 @@ export async function* readLineBlocks(fd: number, file: string, onBytes?: (bytes
 }
 
 /** Reads and decodes a Kraken REST payload: {error: [], result: {<pair>: [...], last}}. */
-export function readPayload(file: string): { pair: string; rows: unknown[]; bytes: Buffer } {
+export function readPayload(file: string): { pair: string; rows: unknown[]; bytes: Buffer; last: unknown } {
   const size = fileSize(file);
   if (size > PAYLOAD_BYTES_MAX) throw new IngestInputError(`${file}: ${size} bytes; a REST payload is at most ${PAYLOAD_BYTES_MAX}`);
-  const bytes = readFileSync(file);
+  return decodePayload(readFileSync(file), basename(file));
+}
+
+/** Decodes a Kraken REST payload's bytes (a file's, or a feed's HTTP body); `name` labels errors. */
+export function decodePayload(bytes: Buffer, name: string): { pair: string; rows: unknown[]; bytes: Buffer; last: unknown } {
+  const file = name;
   let doc: unknown;
   try {
     doc = JSON.parse(bytes.toString('utf8'));
@@ -192,7 +197,7 @@ export function readPayload(file: string): { pair: string; rows: unknown[]; byte
   if (pairs.length !== 1) throw new IngestInputError(`${basename(file)}: expected exactly one pair in result, got ${JSON.stringify(pairs)}`);
   const rows = d.result[pairs[0]!];
   if (!Array.isArray(rows)) throw new IngestInputError(`${basename(file)}: result.${pairs[0]} is not an array`);
-  return { pair: pairs[0]!, rows, bytes };
+  return { pair: pairs[0]!, rows, bytes, last: d.result.last };
 }
 
 /** "60" / "60s" seconds, "1m", "5m", "1h", "4h", "1d", "1w" -> seconds. */

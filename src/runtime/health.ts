@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 export interface HealthStatus {
   phase: string;
   ready: boolean;
+  /** The runtime's feeds (WARDEN_FEEDS): name, kind, state, CTT and lag; absent without feeds. */
+  feeds?: unknown[];
 }
 
 export interface HealthServer {
@@ -27,7 +29,7 @@ export async function startHealth(host: string, port: number, status: () => Heal
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, { error: 'only GET and HEAD' });
     const s = status();
-    if (path === '/healthz') return send(200, { status: 'alive', phase: s.phase });
+    if (path === '/healthz') return send(200, { status: 'alive', phase: s.phase, ...(s.feeds ? { feeds: s.feeds } : {}) });
     if (path === '/readyz') return send(s.ready ? 200 : 503, { ready: s.ready, phase: s.phase });
     return send(404, { error: 'not found: this port serves /healthz and /readyz only' });
   });

@@ -54,6 +54,7 @@ interface Resources {
   lease?: Lease;
   runner?: BookRunner;
   operator?: OperatorSide; // inbox wake-up, and the operator channel on an embedded store
+  feeds?: import('../feeds/host.js').FeedHost | null; // WARDEN_FEEDS (./feeds.ts)
   started: boolean; // runtime.started was written
 }
 
@@ -70,7 +71,8 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   let kernel!: BookKernel; // set in config_validated
   let log: Logger = createLogger('info', 1, { component: 'runtime' });
   const r: Resources = { started: false };
-  const status = { phase: 'starting', ready: false };
+  const status: import('./health.js').HealthStatus = { phase: 'starting', ready: false };
+  let feedSpecs: import('../feeds/config.js').FeedSpec[] = [];
   let stopSignal: NodeJS.Signals | null = null;
   let wake: (() => void) | null = null;
   let fatal: { event: string; reason: string; exitCode: number; cause?: unknown } | null = null;
@@ -93,6 +95,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   let watch: NodeJS.Timeout | undefined;
   const closeQuietly = async () => {
     clearInterval(watch);
+    if (r.feeds) await withTimeout(r.feeds.stop(), 5_000, 'feeds stop').catch(() => undefined);
     r.runner?.halt();
     await r.operator?.close().catch(() => undefined);
     await r.db?.close().catch(() => undefined);
@@ -116,8 +119,10 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
       } catch (e) {
         throw new ConfigError([`WARDEN_SNAPSHOT_DIR=${config.WARDEN_SNAPSHOT_DIR} is not a writable directory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
       }
+      feedSpecs = await (await import('./feeds.js')).loadRuntimeFeeds(config.WARDEN_FEEDS);
       const { startHealth } = await import('./health.js');
-      r.http = await startHealth(config.WARDEN_HTTP_HOST, config.WARDEN_HTTP_PORT, () => status);
+      const { feedHealth } = await import('./feeds.js');
+      r.http = await startHealth(config.WARDEN_HTTP_HOST, config.WARDEN_HTTP_PORT, () => ({ ...status, feeds: feedHealth(r.feeds ?? null) }));
       r.config = config;
       return {
         value: config,
@@ -127,6 +132,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
           http: `${config.WARDEN_HTTP_HOST}:${r.http.port}`, http_port: r.http.port,
           snapshot_every_events: config.WARDEN_SNAPSHOT_EVERY_EVENTS, lease_ttl_ms: config.WARDEN_LEASE_TTL_MS,
           kernel: kernel.market ? 'trading' : 'minimal', codec: kernel.codec.name, book_config: config.WARDEN_BOOK_CONFIG ?? null, config_hash: configHash,
+          feeds: feedSpecs.map((f) => `${f.name}:${f.kind}`),
         },
       };
     });
@@ -217,7 +223,8 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
             return [];
           });
         }
-        return { value: null, fields: { seq: runner.seq, state_hash: runner.stateHash, ...loops, ...r.operator.fields, ...market } };
+        r.feeds = await (await import('./feeds.js')).startRuntimeFeeds(feedSpecs, r.db!, log);
+        return { value: null, fields: { seq: runner.seq, state_hash: runner.stateHash, ...loops, ...r.operator.fields, ...market, feeds: feedSpecs.length } };
       }],
       ['ready', async () => {
         status.ready = true;
@@ -281,6 +288,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   try {
     await withTimeout((async () => {
       await r.operator?.close(); // no new operator input; the channel's file is removed
+      await r.feeds?.stop(); // the feeds' batches in flight commit before the store closes
       if (r.runner && r.started) await r.runner.stop(String(stopSignal));
       else if (r.lease) await r.store!.releaseLease(r.lease);
       await r.db?.close();

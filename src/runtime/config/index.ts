@@ -81,6 +81,11 @@ export const VARS = {
     meaning: 'optional: a book config (BOOK.json, the schema of `warden backtest --config`, data.source {"kind": "store"}) the runtime trades on the stored candles; unset = a book without a market (pause/resume only)',
     expected: 'a path to a readable JSON file, e.g. ./config/paper.book.json',
   },
+  WARDEN_FEEDS: {
+    schema: z.string().min(1).max(4096),
+    meaning: 'optional: a feeds file ({"feeds": [...]}, README "Feeds") the runtime runs in-process, writing candles through the ingestion gate; unset = no feeds (candles come from `warden ingest` or a `warden feed` process on PostgreSQL)',
+    expected: 'a path to a readable JSON file, e.g. ./config/feeds.json',
+  },
 } as const satisfies Record<string, VarSpec>;
 
 export type VarName = keyof typeof VARS;
@@ -90,7 +95,7 @@ export type Config = { [K in VarName]: z.infer<(typeof VARS)[K]['schema']> };
 export const STORE_VARS: readonly VarName[] = ['WARDEN_DATABASE_URL', 'WARDEN_LOG_LEVEL'];
 
 /** Variables the runtime reads when set (not required). */
-export const RUNTIME_OPTIONAL_VARS = ['WARDEN_BOOK_CONFIG'] as const satisfies readonly VarName[];
+export const RUNTIME_OPTIONAL_VARS = ['WARDEN_BOOK_CONFIG', 'WARDEN_FEEDS'] as const satisfies readonly VarName[];
 
 /** Variables the paper runtime (npm run start:paper) needs: all of its own except RUNTIME_OPTIONAL_VARS. */
 export const RUNTIME_VARS = [
