@@ -1,0 +1,143 @@
+/**
+ * Governance end to end, on both engines, through the interfaces a user touches: a runtime runs a
+ * book whose policy asks a named human for any entry above 100 of notional, over real hourly
+ * BTC/USD candles released by the replay feed inside the runtime. The skill's entry waits
+ * (`proposed`) across ticks while the book keeps running; `warden directives approve --as alice`
+ * reaches the RUNNING runtime (PGlite: its operator channel; PostgreSQL: the inbox + NOTIFY); the
+ * order is placed at the book's market time and fills on the next bar, exactly once; the next entry
+ * is rejected and never fills. Then the runtime is killed (SIGKILL) right after an approval is
+ * recorded, restarted, and the approved order still fills exactly once. `warden replay verify`
+ * re-executes the whole book, approvals included, and passes; `replay hour` shows the directive.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { processStore } from './support/engines.js';
+import { cli, ROOT, RUNTIME_JS, runtimeVars, start, WAIT_MS_MAX, type Proc } from './runtime-proc.js';
+import { openDb } from '../src/store/open.js';
+import { EventStore } from '../src/store/event-store.js';
+
+const BOOK = {
+  book_id: 'main',
+  data: { symbols: ['BTC/USD'], timeframe_s: 3600, source: { kind: 'store' } },
+  skills: [{ skill: 'sma-cross', symbols: ['BTC/USD'], params: { fast: 5, slow: 20 } }],
+  sizing: { mode: 'pct_equity', pct: '25' },
+  initial_cash: '10000',
+  governance: { policy: { version: 'e2e-1', approval: { notional_above: '100', timebox_bars: 2000 } } },
+};
+const FILE = join(ROOT, 'data', 'kraken', 'XBTUSD_60.csv');
+
+type Json = Record<string, unknown>;
+interface Listed { directive_id: string; status: string; type: string }
+
+async function until<T>(what: string, rt: Proc, fn: () => Promise<T | null>): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v !== null) return v;
+    if (Date.now() - t0 > WAIT_MS_MAX) throw new Error(`${what}: timed out; log:\n${rt.lines.slice(-20).map((l) => JSON.stringify(l)).join('\n')}\n${rt.stderr()}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+async function list(vars: Record<string, string>, status: string): Promise<Listed[]> {
+  const r = await cli(['directives', 'list', '--status', status, '--json'], vars);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { directives: Listed[] } | Listed[];
+  return Array.isArray(j) ? j : j.directives;
+}
+
+async function events(url: string): Promise<{ seq: number; type: string; time_ms: number; payload: Json }[]> {
+  const db = await openDb(url, { command: 'approval e2e check' });
+  try {
+    const out: { seq: number; type: string; time_ms: number; payload: Json }[] = [];
+    for await (const batch of new EventStore(db).read('book:main')) for (const e of batch) out.push({ seq: e.seq, type: e.type, time_ms: e.time_ms, payload: e.payload as Json });
+    return out;
+  } finally {
+    await db.close();
+  }
+}
+
+const dirOf = (e: { payload: Json }) => e.payload.directive as Json;
+
+async function scenario(engine: 'pglite' | 'postgres'): Promise<void> {
+  const store = await processStore(engine, 'approval');
+  const dir = mkdtempSync(join(tmpdir(), 'warden-approval-e2e-'));
+  try {
+    writeFileSync(join(dir, 'book.json'), JSON.stringify(BOOK));
+    const feeds = { feeds: [{ name: 'demo', kind: 'replay', files: [{ file: FILE }], bars_per_second: 8, from: '2022-12-01', to: '2022-12-21' }] };
+    writeFileSync(join(dir, 'feeds.json'), JSON.stringify(feeds));
+    const vars = runtimeVars(store.url, join(dir, 'snapshots'), { WARDEN_BOOK_CONFIG: join(dir, 'book.json'), WARDEN_FEEDS: join(dir, 'feeds.json') });
+    assert.equal((await cli(['init'], vars)).code, 0);
+    let rt = start([process.execPath, RUNTIME_JS], vars);
+    await rt.waitFor('ready');
+    // 1. the skill's first entry waits for a human
+    const first = await until('a directive waiting for approval', rt, async () => (await list(vars, 'proposed'))[0] ?? null);
+    assert.equal(first.type, 'order.open');
+    const shown = await cli(['directives', 'show', first.directive_id, '--json'], vars);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /NEEDS_APPROVAL/);
+    await new Promise((r) => setTimeout(r, 600)); // ~5 bars at 8 bars/s
+    assert.ok((await list(vars, 'proposed')).some((d) => d.directive_id === first.directive_id), 'still waiting while the book runs on');
+    // 2. approved through the CLI while the runtime runs
+    const ok = await cli(['directives', 'approve', first.directive_id, '--as', 'alice', '--note', 'checked the spread'], vars);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /complete/);
+    // 3. the next entry is rejected
+    const second = await until('a second directive', rt, async () => (await list(vars, 'proposed')).find((d) => d.directive_id !== first.directive_id) ?? null);
+    const no = await cli(['directives', 'reject', second.directive_id, '--as', 'bob', '--reason', 'not now'], vars);
+    assert.equal(no.code, 0, no.stdout + no.stderr);
+    const twice = await cli(['directives', 'approve', second.directive_id, '--as', 'alice'], vars);
+    assert.equal(twice.code, 1, 'approving a blocked directive is refused');
+    assert.match(twice.stderr, /blocked/);
+    // 4. a third entry is approved, and the runtime is killed right after the approval is recorded
+    const third = await until('a third directive', rt, async () => (await list(vars, 'proposed')).find((d) => ![first.directive_id, second.directive_id].includes(d.directive_id)) ?? null);
+    const pending = cli(['directives', 'approve', third.directive_id, '--as', 'alice', '--wait-ms', '0'], vars);
+    const recorded = await pending;
+    assert.equal(recorded.code, 0, recorded.stdout + recorded.stderr);
+    rt.child.kill('SIGKILL');
+    await rt.exit;
+    rt = start([process.execPath, RUNTIME_JS], vars);
+    await rt.waitFor('ready');
+    await until('the feed to finish and the book to catch up', rt, async () => (rt.lines.some((l) => l.event === 'market_caught_up' && l.last_tick === '2022-12-21T00:00:00.000Z') ? true : null));
+    rt.child.kill('SIGTERM');
+    assert.equal(await rt.exit, 0, rt.stderr());
+    // 5. what the log says
+    const ev = await events(store.url);
+    const proposed = ev.filter((e) => e.type === 'directive.proposed').map((e) => dirOf(e));
+    const intentOf = (id: string) => (proposed.find((d) => d.directive_id === id)!.payload as Json).intent_id;
+    const placed = ev.filter((e) => e.type === 'order.placed');
+    const fills = ev.filter((e) => e.type === 'fill.executed');
+    for (const id of [first.directive_id, third.directive_id]) {
+      const orders = placed.filter((e) => e.payload.intent_id === intentOf(id));
+      assert.equal(orders.length, 1, `${id}: exactly one order`);
+      const f = fills.filter((e) => e.payload.order_id === orders[0]!.payload.order_id);
+      assert.ok(f.length >= 1, `${id}: filled`);
+      assert.equal(f[0]!.payload.bar_open_time_ms, orders[0]!.time_ms, `${id}: filled on the bar after the one it was decided at`);
+    }
+    assert.equal(placed.filter((e) => e.payload.intent_id === intentOf(second.directive_id)).length, 0, 'rejected: never placed');
+    const approvals = ev.filter((e) => e.type === 'directive.status_changed' && e.payload.to === 'approved');
+    assert.deepEqual(approvals.map((e) => [e.payload.directive_id, e.payload.by, e.payload.human_override]).filter((x) => x[1] !== 'policy'),
+      [[first.directive_id, 'operator:alice', true], [third.directive_id, 'operator:alice', true]]);
+    const rejected = ev.find((e) => e.type === 'directive.status_changed' && e.payload.directive_id === second.directive_id && e.payload.to === 'blocked');
+    assert.deepEqual([rejected?.payload.by, rejected?.payload.reason], ['operator:bob', 'rejected: not now']);
+    // 6. replay re-executes it all, approvals as inputs
+    const v = await cli(['replay', 'verify', '--book', 'main'], vars);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    const approvedAt = approvals.find((e) => e.payload.directive_id === first.directive_id)!;
+    const proposedAt = ev.find((e) => e.type === 'directive.proposed' && dirOf(e).directive_id === first.directive_id)!;
+    const hour = await cli(['replay', 'hour', new Date(proposedAt.time_ms).toISOString()], vars);
+    assert.equal(hour.code, 0, hour.stdout + hour.stderr);
+    assert.match(hour.stdout, new RegExp(`${first.directive_id}  order\\.open by skill:sma-cross@1 -> policy e2e-1: NEEDS_APPROVAL`));
+    assert.ok(approvedAt.seq > proposedAt.seq);
+  } finally {
+    await store.cleanup();
+  }
+}
+
+describe('approval through the CLI while the runtime runs', () => {
+  test('pglite (operator channel)', { timeout: 300_000 }, () => scenario('pglite'));
+  test('postgres (inbox + NOTIFY)', { timeout: 300_000 }, () => scenario('postgres'));
+});
