@@ -13,6 +13,7 @@ import { registerBacktest } from './commands/backtest.js';
 import { registerQuickstart } from './commands/quickstart.js';
 import { registerReplay } from './commands/replay.js';
 import { registerBook } from './commands/book.js';
+import { registerServe } from './commands/serve.js';
 
 export function buildProgram(version: string): Command {
   const program = new Command('warden')
@@ -31,6 +32,7 @@ export function buildProgram(version: string): Command {
   registerQuickstart(program, globals);
   registerReplay(program, globals);
   registerBook(program, globals);
+  registerServe(program, globals);
   return program;
 }
 
