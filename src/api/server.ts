@@ -65,7 +65,7 @@ export function isLoopback(host: string): boolean {
 }
 
 /** Builds the fastify app (not listening): tests inject requests into it. */
-export function buildApi(opts: Omit<ApiOptions, 'host' | 'port'>): { app: FastifyInstance; ctx: ApiContext } {
+export function buildApi(opts: Omit<ApiOptions, 'host' | 'port'>): { app: FastifyInstance; ctx: ApiContext; routes: string[] } {
   const db = opts.db;
   const store = new EventStore(db);
   const now = opts.now ?? Date.now;
@@ -83,6 +83,11 @@ export function buildApi(opts: Omit<ApiOptions, 'host' | 'port'>): { app: Fastif
   const app = Fastify({
     logger: false, exposeHeadRoutes: true, routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+  });
+  /** Every path registered (the method test enumerates them). */
+  const routes: string[] = [];
+  app.addHook('onRoute', (r) => {
+    if (!routes.includes(r.url)) routes.push(r.url);
   });
   app.addHook('onRequest', async (req, reply) => {
     if (!(ALLOWED_METHODS as readonly string[]).includes(req.method)) {
@@ -104,7 +109,7 @@ export function buildApi(opts: Omit<ApiOptions, 'host' | 'port'>): { app: Fastif
   registerLiveRoutes(app, ctx);
   app.get('/api/health', { schema: { querystring: { type: 'object', additionalProperties: false, properties: {} } } }, async () => ({ status: 'ok', store: db.description, engine: db.engine }));
   if (opts.webDir) registerStatic(app, opts.webDir);
-  return { app, ctx };
+  return { app, ctx, routes };
 }
 
 /** Builds, binds and starts the tailer. A non-loopback host without allowRemote is refused (exit 64); a busy port is exit 78. */
