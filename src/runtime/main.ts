@@ -39,6 +39,8 @@ export interface RuntimeOptions {
   env: Record<string, string | undefined>;
   /** The book's kernel (overrides WARDEN_BOOK_CONFIG; tests). */
   kernel?: BookKernel;
+  /** Human-readable logs (--pretty / --json-logs); undefined: when stdout is a terminal. */
+  pretty?: boolean;
 }
 
 import { tradingKernelFrom } from './book-config.js';
@@ -52,6 +54,7 @@ interface Resources {
   store?: EventStore;
   lease?: Lease;
   runner?: BookRunner;
+  api?: import('../api/server.js').ApiServer;
   started: boolean; // runtime.started was written
 }
 
@@ -66,7 +69,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 /** Runs the runtime until it stops; resolves with the process exit code. */
 export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   let kernel!: BookKernel; // set in config_validated
-  let log: Logger = createLogger('info', 1, { component: 'runtime' });
+  let log: Logger = createLogger('info', 1, { component: 'runtime' }, { pretty: opts.pretty });
   const r: Resources = { started: false };
   const status = { phase: 'starting', ready: false };
   let stopSignal: NodeJS.Signals | null = null;
@@ -92,6 +95,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   const closeQuietly = async () => {
     clearInterval(watch);
     r.runner?.halt();
+    await r.api?.close().catch(() => undefined);
     await r.db?.close().catch(() => undefined);
     await r.http?.close().catch(() => undefined);
   };
@@ -99,7 +103,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   try {
     const config = await runPhase(() => log, 'config_validated', async () => {
       const config = loadConfig(opts.envFile, opts.env, RUNTIME_VARS) as RuntimeConfig;
-      log = createLogger(config.WARDEN_LOG_LEVEL, 1, { component: 'runtime', book: config.WARDEN_BOOK });
+      log = createLogger(config.WARDEN_LOG_LEVEL, 1, { component: 'runtime', book: config.WARDEN_BOOK }, { pretty: opts.pretty });
       let configHash: string | null = null;
       if (opts.kernel !== undefined) kernel = opts.kernel;
       else if (config.WARDEN_BOOK_CONFIG !== undefined) {
@@ -150,6 +154,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
       return `${stream} is now quarantined (${AUDIT_STREAM} seq ${out.audit_seq}): the runtime refuses it until an operator runs ` +
         `warden replay verify --book ${config.WARDEN_BOOK}, then warden book release --book ${config.WARDEN_BOOK} --reason TEXT`;
     };
+    const telemetry = config.WARDEN_API_PORT === undefined ? null : (await import('./api-hook.js')).runtimeTelemetry();
     const steps: Array<[import('./phases.js').StartupPhase, () => Promise<{ value: unknown; fields?: Record<string, unknown> }>]> = [
       ['persistence_connected', async () => {
         const { openDb } = await import('../store/open.js');
@@ -182,7 +187,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
           throw new ConfigError([`WARDEN_BOOK_CONFIG=${config.WARDEN_BOOK_CONFIG ?? ''} has config hash ${kernel.market.config_hash}, but book ${config.WARDEN_BOOK} was started with ${started}: a book keeps its config (use another WARDEN_BOOK)`]);
         }
         r.runner = new BookRunner(r.store!, r.lease!, kernel, restored, {
-          log, snapshotEveryEvents: config.WARDEN_SNAPSHOT_EVERY_EVENTS, snapshotDir: config.WARDEN_SNAPSHOT_DIR, leaseTtlMs: config.WARDEN_LEASE_TTL_MS,
+          log, ...telemetry?.hooks, snapshotEveryEvents: config.WARDEN_SNAPSHOT_EVERY_EVENTS, snapshotDir: config.WARDEN_SNAPSHOT_DIR, leaseTtlMs: config.WARDEN_LEASE_TTL_MS,
           onFatal: (event, reason, exitCode, cause) => {
             fatal = { event, reason, exitCode, cause };
             wake?.();
@@ -202,6 +207,8 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
         await runner.step({ kind: 'runtime.start', time_ms: Date.now(), book_id: config.WARDEN_BOOK, execution_plane: config.WARDEN_EXECUTION_PLANE, owner, lease_epoch: r.lease!.epoch })
           .catch((e: unknown) => quarantineAndFail(e, 'runtime snapshot verification'));
         r.started = true;
+        // before the market loop: a catch-up leaves the event loop few turns for module loading
+        if (telemetry !== null) r.api = await (await import('./api-hook.js')).startRuntimeApi(r.db!, config.WARDEN_HTTP_HOST, config.WARDEN_API_PORT!, telemetry, log);
         const loops = runner.startLoops();
         let market = {};
         if (kernel.market) {
@@ -216,7 +223,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
       }],
       ['ready', async () => {
         status.ready = true;
-        return { value: null, fields: { startup_ms: Math.round(performance.now()), http_port: r.http!.port, seq: r.runner!.seq, state_hash: r.runner!.stateHash } };
+        return { value: null, fields: { startup_ms: Math.round(performance.now()), http_port: r.http!.port, api_port: r.api?.port ?? null, seq: r.runner!.seq, state_hash: r.runner!.stateHash } };
       }],
     ];
     for (const [phase, fn] of steps) {
@@ -275,6 +282,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   status.phase = 'stopping';
   try {
     await withTimeout((async () => {
+      await r.api?.close();
       if (r.runner && r.started) await r.runner.stop(String(stopSignal));
       else if (r.lease) await r.store!.releaseLease(r.lease);
       await r.db?.close();
