@@ -48,7 +48,7 @@ export function candleChart(el: HTMLElement, candles: CandleIn[], fills: FillIn[
   s.setData(candles.map((k) => ({ time: t(k.open_time_ms), open: Number(k.open), high: Number(k.high), low: Number(k.low), close: Number(k.close) })));
   const markers: SeriesMarker<Time>[] = fills.map((f) => ({
     time: t(f.bar_open_time_ms), position: f.side === 'buy' ? 'belowBar' : 'aboveBar', color: f.side === 'buy' ? '#1565c0' : '#ef6c00',
-    shape: f.side === 'buy' ? 'arrowUp' : 'arrowDown', text: `${f.side} ${f.qty} @ ${f.price}`,
+    shape: f.side === 'buy' ? 'arrowUp' : 'arrowDown', text: fills.length <= 12 ? `${f.side} ${f.qty} @ ${f.price}` : '',
   }));
   markers.sort((a, b) => Number(a.time) - Number(b.time));
   createSeriesMarkers(s, markers);
