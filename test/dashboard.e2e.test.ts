@@ -79,6 +79,7 @@ test('the dashboard on a persisted real-data backtest and a live paper runtime, 
     t.skip(missing);
     return;
   }
+  assert.ok(existsSync(join(process.cwd(), 'dist/web/index.html')), 'the dashboard is not built: run npm run build (it builds web/ into dist/web)');
   const vars = { WARDEN_DATABASE_URL: db.url, WARDEN_LOG_LEVEL: 'warn' };
   assert.equal((await cli(['migrate'], vars)).code, 0);
   const bt = await cli(['backtest', '--config', join(dir, 'dash.book.json'), '--persist', '--json'], vars);

@@ -26,6 +26,7 @@ import { EXIT, exitCodeOf } from '../exit-codes.js';
 import type { Restored } from './restore.js';
 import { writeSnapshotFile } from './snapshot-files.js';
 import { StepLoop } from './step-loop.js';
+import { endSpan, startSpan, traceFields } from '../telemetry/tracing.js';
 
 export const INBOX_POLL_INTERVAL_MS = 250;
 export const INBOX_BATCH_MAX = 100;
@@ -116,20 +117,28 @@ export class BookRunner {
     }
     let events: readonly BookEvent[];
     const t0 = performance.now();
+    const span = command.kind === 'market.tick' ? startSpan('book.tick', undefined, { 'warden.stream': this.lease.stream, 'warden.tick_ms': command.time_ms }) : null;
     try {
       events = await this.loop.apply(command); // decided and evolved in place, then appended in one transaction
     } catch (e) {
+      if (span) endSpan(span, e);
       // A refused append, or a decider that threw (a bug): either way the state in memory is no longer
       // the log's, so nothing more is written; a restart restores from the store.
       if (!this.failed) this.fail(e instanceof LeaseError ? 'lease_lost' : 'runtime_failed', `${command.kind} failed, nothing of this step was written: ${(e as Error).message}`, exitCodeOf(e), e);
       throw e;
+    }
+    if (span) {
+      let denied = 0;
+      for (const e of events) if (e.type === 'risk.decided' && e.payload.outcome === 'deny') denied++;
+      span.setAttributes({ 'warden.events': events.length, 'warden.seq_to': this.seq, 'warden.gate_denials': denied });
+      endSpan(span);
     }
     if (events.length === 0) return 0;
     // A catch-up feeds thousands of ticks: each is a debug line, summarized at info by market_progress.
     if (command.kind === 'market.tick') {
       this.opts.onTickTimed?.((performance.now() - t0) / 1000);
       if (this.opts.log.isLevelEnabled('debug')) {
-        this.opts.log.debug({ event: 'step_committed', command: command.kind, tick_ms: command.time_ms, seq_from: this.seq - events.length + 1, seq_to: this.seq, types: events.map((e) => e.type), state_hash: this.stateHash });
+        this.opts.log.debug({ event: 'step_committed', command: command.kind, tick_ms: command.time_ms, ...(span ? traceFields(span) : {}), seq_from: this.seq - events.length + 1, seq_to: this.seq, types: events.map((e) => e.type), state_hash: this.stateHash });
       }
     } else {
       this.opts.log.info({ event: 'step_committed', command: command.kind, seq_from: this.seq - events.length + 1, seq_to: this.seq, types: events.map((e) => e.type), state_hash: this.stateHash });

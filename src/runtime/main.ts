@@ -77,6 +77,8 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   let fatal: { event: string; reason: string; exitCode: number; cause?: unknown } | null = null;
   /** Quarantines the book for a data failure; returns a note for the message, or null (set once the book is known). */
   let quarantineFor: (e: unknown, detectedBy: string) => Promise<string | null> = async () => null;
+  let tracing: import('../telemetry/tracing.js').Tracing | null = null;
+  let startupSpan: import('@opentelemetry/api').Span | undefined;
 
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopSignal !== null) {
@@ -101,6 +103,9 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   };
 
   try {
+    const otel = await import('../telemetry/tracing.js'); // off (no-op spans, no SDK loaded) unless OTEL_ exporter variables are set
+    tracing = await otel.initTracing(opts.env, 'warden-runtime');
+    startupSpan = tracing === null ? undefined : otel.startSpan('startup');
     const config = await runPhase(() => log, 'config_validated', async () => {
       const config = loadConfig(opts.envFile, opts.env, RUNTIME_VARS) as RuntimeConfig;
       log = createLogger(config.WARDEN_LOG_LEVEL, 1, { component: 'runtime', book: config.WARDEN_BOOK }, { pretty: opts.pretty });
@@ -130,7 +135,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
           kernel: kernel.market ? 'trading' : 'minimal', codec: kernel.codec.name, book_config: config.WARDEN_BOOK_CONFIG ?? null, config_hash: configHash,
         },
       };
-    });
+    }, startupSpan);
     status.phase = 'config_validated';
     const stream = `book:${config.WARDEN_BOOK}`;
     const owner = `${hostname()}:${process.pid}`;
@@ -228,10 +233,13 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
     ];
     for (const [phase, fn] of steps) {
       if (stopSignal !== null) break;
-      await runPhase(log, phase, fn);
+      await runPhase(log, phase, fn, startupSpan);
       status.phase = phase;
     }
+    startupSpan?.end();
   } catch (e) {
+    startupSpan?.end();
+    await tracing?.shutdown().catch(() => undefined);
     // Give the lease back so the next attempt is not blocked for a ttl; nothing more is written.
     if (r.lease) await withTimeout(r.store!.releaseLease(r.lease), 5_000, 'lease release').catch(() => undefined);
     await closeQuietly();
@@ -273,6 +281,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
     const quarantined = await withTimeout(quarantineFor(f.cause, 'runtime'), 10_000, 'quarantine write').catch((e: unknown) => `recording the quarantine failed (${(e as Error).message})`);
     log.error({ event: f.event, reason: f.reason, exit_code: f.exitCode, note: quarantined ?? (f.event === 'book_quarantined' ? 'stopped writing; every start is refused until an operator releases the book' : 'stopped writing; restart recovers from the store') });
     await closeQuietly();
+    await tracing?.shutdown().catch(() => undefined);
     detach(onSignal);
     return f.exitCode;
   }
@@ -294,6 +303,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
     detach(onSignal);
     return exitCodeOf(e);
   }
+  await tracing?.shutdown().catch(() => undefined);
   log.info({
     event: 'shutdown_complete', signal: stopSignal, duration_ms: Math.round(performance.now() - t0),
     seq: r.runner?.seq ?? null, state_hash: r.started ? r.runner!.stateHash : null,
