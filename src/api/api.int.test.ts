@@ -68,11 +68,13 @@ describeEngines('read-only API', (ctx) => {
   });
 
   it('every route answers GET and HEAD; every other method on every route is 405 with Allow: GET, HEAD', async () => {
-    const { app, routes } = buildApi({ db, webDir: null });
+    const web = mkdtempSync(join(tmpdir(), 'warden-web-'));
+    writeFileSync(join(web, 'index.html'), '<!doctype html><title>t</title>');
+    const { app, routes } = buildApi({ db, webDir: web });
     try {
       const enc = encodeURIComponent(stream);
       const concrete = (r: string) => r.replace(':stream', enc).replace('/*', '/anything') + (r.endsWith('/candles') ? '?symbol=BTC/USD' : '');
-      assert.ok(routes.length >= 15, `routes: ${routes.join(' ')}`);
+      assert.ok(routes.length >= 17 && routes.includes('/') && routes.includes('/*'), `routes: ${routes.join(' ')}`);
       for (const r of routes) {
         if (r === '/api/live') continue; // a stream: answered below over a socket
         const url = concrete(r);
@@ -87,7 +89,8 @@ describeEngines('read-only API', (ctx) => {
         }
       }
       assert.equal((await app.inject({ method: 'DELETE', url: '/no/such/path' })).statusCode, 405);
-      assert.equal((await app.inject({ method: 'GET', url: '/no/such/path' })).statusCode, 404);
+      assert.equal((await app.inject({ method: 'GET', url: '/api/no/such/path' })).statusCode, 404, 'an unknown API path is not the dashboard');
+      assert.equal((await app.inject({ method: 'GET', url: '/../../etc/passwd' })).body, '<!doctype html><title>t</title>', 'nothing outside the web directory');
     } finally {
       await app.close();
     }

@@ -21,6 +21,7 @@ export function registerStatic(app: FastifyInstance, webDir: string): void {
   const index = join(root, 'index.html');
   app.get('/*', { schema: { querystring: { type: 'object', additionalProperties: true } } }, async (req, reply) => {
     const path = decodeURIComponent((req.url.split('?')[0] ?? '/'));
+    if (path.startsWith('/api/') || path === '/api' || path.startsWith('/metrics')) return reply.code(404).send({ error: `not found: ${path} (GET /api/books is the start)` });
     const file = normalize(join(root, path));
     let target = index;
     if (file.startsWith(root + sep) && existsSync(file) && statSync(file).isFile() && statSync(file).size <= FILE_BYTES_MAX) target = file;
