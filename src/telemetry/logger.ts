@@ -20,7 +20,7 @@ export interface LoggerOptions {
 
 function prettyStream(fd: 1 | 2): DestinationStream {
   const pretty = createRequire(import.meta.url)('pino-pretty') as (o: Record<string, unknown>) => DestinationStream;
-  return pretty({ destination: fd, sync: true, colorize: fd === 1 ? process.stdout.isTTY : process.stderr.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app', messageKey: 'msg', messageFormat: '{event} {msg}' });
+  return pretty({ destination: fd, sync: true, colorize: fd === 1 ? process.stdout.isTTY : process.stderr.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app,event', singleLine: true, messageKey: 'msg', messageFormat: '{event}{if msg} {msg}{end}' });
 }
 
 export function createLogger(level: string, dest: 1 | 2 = 2, base: Record<string, unknown> = {}, opts: LoggerOptions = {}): Logger {
