@@ -6,7 +6,7 @@
  * long float); the charts draw; nothing is requested beyond the server; no console error. Then a
  * paper runtime on the same store (with WARDEN_API_PORT) trades the same candles: its appends
  * arrive live over SSE, its book shows PAPER and STALE (historical data: greyed), and its own
- * /metrics counters move. Screenshots are saved under $TMPDIR/warden-dashboard-e2e/.
+ * /metrics counters move, and its catch-up logs no line per tick at info. Screenshots are saved under $TMPDIR/warden-dashboard-e2e/.
  * chromium is required in CI (CI=true: a missing /usr/bin/chromium FAILS); locally it skips loudly.
  */
 import { after, before, test } from 'node:test';
@@ -179,7 +179,10 @@ test('the dashboard on a persisted real-data backtest and a live paper runtime, 
     rt = runtime(runtimeVars(db.url, join(dir, 'snapshots'), { WARDEN_BOOK_CONFIG: join(dir, 'main.book.json'), WARDEN_API_PORT: '0' }));
     const listening = await rt.waitFor('api_listening');
     await page.waitForSelector('#live[data-appends]', { state: 'attached', timeout: 120_000 }); // set by the first SSE append (a string predicate would need eval, which the CSP forbids)
-    await rt.waitFor('market_caught_up');
+    const caught = await rt.waitFor('market_caught_up');
+    assert.ok(Number(caught.ticks_fed) > 2000, `the runtime caught up over the quarter (${String(caught.ticks_fed)} ticks)`);
+    const infoSteps = rt.lines.filter((l) => l.event === 'step_committed').length;
+    assert.ok(infoSteps <= 2, `a catch-up logs no line per tick at info (${infoSteps} step_committed lines)`);
     await open('/', 'overview');
     const mainCard = page.locator('section.card[data-stream="book:main"]');
     assert.match(await mainCard.innerText(), /PAPER/);
