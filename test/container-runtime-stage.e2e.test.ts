@@ -1,6 +1,6 @@
 /**
  * Builds the Dockerfile's runtime stage layout locally (no Docker engine here): package.json +
- * package-lock.json, `npm ci --omit=dev`, dist/src and migrations/ in a temp directory, exactly
+ * package-lock.json, `npm ci --omit=dev`, dist/src, dist/web and migrations/ in a temp directory, exactly
  * what stage 2 copies. Then, from that directory only, migrates a fresh PostgreSQL database (the
  * one-off command) and runs the image's CMD (npm run start:paper's command, read from the
  * Dockerfile) to `ready`, then SIGTERM to `shutdown_complete` and exit 0. A runtime dependency
@@ -44,6 +44,7 @@ before(async () => {
   const ci = await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], app, {});
   assert.equal(ci.code, 0, `npm ci --omit=dev failed:\n${ci.out}`);
   cpSync(join(ROOT, 'dist', 'src'), join(app, 'dist', 'src'), { recursive: true });
+  cpSync(join(ROOT, 'dist', 'web'), join(app, 'dist', 'web'), { recursive: true }); // the dashboard the API serves
   cpSync(join(ROOT, 'migrations'), join(app, 'migrations'), { recursive: true });
   const adminUrl = new URL(TEST_PG_URL);
   adminUrl.pathname = '/postgres';

@@ -182,7 +182,7 @@ describe('crash suite: kill -9 at random points, restart, same result as the uni
     const dir = mkdtempSync(join(tmpdir(), 'warden-crash-'));
     dirs.push(dir);
     writeFileSync(join(dir, 'book.json'), JSON.stringify(BOOK));
-    const vars = runtimeVars(url, join(dir, 'snapshots'), { WARDEN_BOOK_CONFIG: join(dir, 'book.json'), WARDEN_SNAPSHOT_EVERY_EVENTS: '400', WARDEN_LOG_LEVEL: 'info' });
+    const vars = runtimeVars(url, join(dir, 'snapshots'), { WARDEN_BOOK_CONFIG: join(dir, 'book.json'), WARDEN_SNAPSHOT_EVERY_EVENTS: '400', WARDEN_LOG_LEVEL: 'debug' /* step_committed of a tick is a debug line: the kill points count them */ });
     assert.equal((await cli(['init'], vars)).code, 0);
     const ing = await cli(['ingest', Q1], vars);
     assert.equal(ing.code, 0, ing.stderr);

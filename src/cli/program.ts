@@ -15,6 +15,7 @@ import { registerReplay } from './commands/replay.js';
 import { registerBook } from './commands/book.js';
 import { registerDirectives } from './commands/directives.js';
 import { registerFeed } from './commands/feed.js';
+import { registerServe } from './commands/serve.js';
 
 export function buildProgram(version: string): Command {
   const program = new Command('warden')
@@ -35,6 +36,7 @@ export function buildProgram(version: string): Command {
   registerBook(program, globals);
   registerDirectives(program, globals);
   registerFeed(program, globals);
+  registerServe(program, globals);
   return program;
 }
 

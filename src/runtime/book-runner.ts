@@ -26,12 +26,20 @@ import { EXIT, exitCodeOf } from '../exit-codes.js';
 import type { Restored } from './restore.js';
 import { writeSnapshotFile } from './snapshot-files.js';
 import { StepLoop } from './step-loop.js';
+import { endSpan, startSpan, traceFields } from '../telemetry/tracing.js';
 
 export const INBOX_POLL_INTERVAL_MS = 250;
 export const INBOX_BATCH_MAX = 100;
 export const MARKET_POLL_INTERVAL_MS = 500;
 /** Candles read per symbol per round (a round feeds the complete ticks among them, then reads again). */
 export const MARKET_READ_BATCH = 500;
+/** While ticks are fed, one info line (market_progress) at most this often; each step is a debug line. */
+export const PROGRESS_LOG_INTERVAL_MS = 10_000;
+/**
+ * A catch-up yields to the event loop after this many ticks: PGlite answers in microtasks, so
+ * without it timers and sockets (the inbox poll, a signal, the API) wait for a whole round.
+ */
+export const MARKET_YIELD_EVERY_TICKS = 16;
 
 /** Reads candles of one series: from_open_ms <= open_time_ms < to_open_ms, oldest first, at most `limit`. */
 export type CandleReader = (symbol: string, interval_s: number, from_open_ms: number, limit: number) => Promise<Candle[]>;
@@ -41,6 +49,9 @@ export interface RunnerOptions {
   snapshotEveryEvents: number;
   snapshotDir: string;
   leaseTtlMs: number;
+  /** Telemetry hooks (src/telemetry/metrics.ts): a tick step's wall time, a failed market read. */
+  onTickTimed?: (seconds: number) => void;
+  onFeedError?: () => void;
   /** Called once when the runner must stop writing; the caller exits with exitCode. */
   onFatal: (event: 'lease_lost' | 'runtime_failed', reason: string, exitCode: number, cause?: unknown) => void;
 }
@@ -60,6 +71,8 @@ export class BookRunner {
   private fedSinceCaughtUp = -1; // -1: caught-up not yet logged in this run
   private inboxTimer: NodeJS.Timeout | undefined;
   private inboxWoken = false;
+  private progressLoggedMs = performance.now();
+  private fedSinceProgress = 0;
 
   constructor(
     private readonly store: EventStore,
@@ -105,16 +118,33 @@ export class BookRunner {
       }
     }
     let events: readonly BookEvent[];
+    const t0 = performance.now();
+    const span = command.kind === 'market.tick' ? startSpan('book.tick', undefined, { 'warden.stream': this.lease.stream, 'warden.tick_ms': command.time_ms }) : null;
     try {
       events = await this.loop.apply(command); // decided and evolved in place, then appended in one transaction
     } catch (e) {
+      if (span) endSpan(span, e);
       // A refused append, or a decider that threw (a bug): either way the state in memory is no longer
       // the log's, so nothing more is written; a restart restores from the store.
       if (!this.failed) this.fail(e instanceof LeaseError ? 'lease_lost' : 'runtime_failed', `${command.kind} failed, nothing of this step was written: ${(e as Error).message}`, exitCodeOf(e), e);
       throw e;
     }
+    if (span) {
+      let denied = 0;
+      for (const e of events) if (e.type === 'policy.evaluated' && e.payload.verdict === 'BLOCK') denied++;
+      span.setAttributes({ 'warden.events': events.length, 'warden.seq_to': this.seq, 'warden.gate_denials': denied });
+      endSpan(span);
+    }
     if (events.length === 0) return 0;
-    this.opts.log.info({ event: 'step_committed', command: command.kind, seq_from: this.seq - events.length + 1, seq_to: this.seq, types: events.map((e) => e.type), state_hash: this.stateHash });
+    // A catch-up feeds thousands of ticks: each is a debug line, summarized at info by market_progress.
+    if (command.kind === 'market.tick') {
+      this.opts.onTickTimed?.((performance.now() - t0) / 1000);
+      if (this.opts.log.isLevelEnabled('debug')) {
+        this.opts.log.debug({ event: 'step_committed', command: command.kind, tick_ms: command.time_ms, ...(span ? traceFields(span) : {}), seq_from: this.seq - events.length + 1, seq_to: this.seq, types: events.map((e) => e.type), state_hash: this.stateHash });
+      }
+    } else {
+      this.opts.log.info({ event: 'step_committed', command: command.kind, seq_from: this.seq - events.length + 1, seq_to: this.seq, types: events.map((e) => e.type), state_hash: this.stateHash });
+    }
     if (this.seq - this.lastSnapshotSeq >= this.opts.snapshotEveryEvents) await this.writeSnapshot('periodic');
     return events.length;
   }
@@ -257,6 +287,7 @@ export class BookRunner {
         (fed) => this.scheduleMarket(feed, read, fed > 0 ? 0 : MARKET_POLL_INTERVAL_MS),
         (e: unknown) => {
           if (this.failed || this.stopping) return;
+          this.opts.onFeedError?.();
           this.opts.log.warn({ event: 'market_poll_failed', reason: (e as Error).message });
           this.scheduleMarket(feed, read, MARKET_POLL_INTERVAL_MS);
         },
@@ -289,11 +320,13 @@ export class BookRunner {
           if (this.failed || this.stopping || (last !== null && t.time_ms <= last)) return;
           await this.applyStep({ kind: 'market.tick', time_ms: t.time_ms, candles: t.candles });
           fed++;
+          this.logProgress(feed);
         });
       } catch (e) {
         if (!this.failed) this.fail('runtime_failed', `market tick at ${new Date(t.time_ms).toISOString()} (${t.time_ms}) failed, nothing of it was written: ${(e as Error).message}`, exitCodeOf(e), e);
         return fed;
       }
+      if (fed % MARKET_YIELD_EVERY_TICKS === 0) await new Promise<void>((resolve) => setImmediate(resolve)); // outside the step
     }
     this.ticksFed += fed;
     if (fed === 0 && this.fedSinceCaughtUp !== 0) {
@@ -302,6 +335,20 @@ export class BookRunner {
       this.fedSinceCaughtUp = 0;
     } else if (fed > 0) this.fedSinceCaughtUp = fed;
     return fed;
+  }
+
+  /** One info line per PROGRESS_LOG_INTERVAL_MS while ticks are fed (a catch-up): how far, how fast. */
+  private logProgress(feed: MarketFeed): void {
+    this.fedSinceProgress++;
+    const now = performance.now();
+    if (now - this.progressLoggedMs < PROGRESS_LOG_INTERVAL_MS) return;
+    const last = feed.lastTickMs(this.state);
+    this.opts.log.info({
+      event: 'market_progress', ticks: this.fedSinceProgress, ticks_per_s: Math.round((this.fedSinceProgress * 1000) / (now - this.progressLoggedMs)),
+      tick_ms: last, tick: last === null ? null : new Date(last).toISOString(), seq: this.seq,
+    });
+    this.progressLoggedMs = now;
+    this.fedSinceProgress = 0;
   }
 
   /** Stops the loops without writing (fatal path or a forced exit). */

@@ -40,6 +40,8 @@ export interface RuntimeOptions {
   env: Record<string, string | undefined>;
   /** The book's kernel (overrides WARDEN_BOOK_CONFIG; tests). */
   kernel?: BookKernel;
+  /** Human-readable logs (--pretty / --json-logs); undefined: when stdout is a terminal. */
+  pretty?: boolean;
 }
 
 import { tradingKernelFrom } from './book-config.js';
@@ -55,6 +57,7 @@ interface Resources {
   runner?: BookRunner;
   operator?: OperatorSide; // inbox wake-up, and the operator channel on an embedded store
   feeds?: import('../feeds/host.js').FeedHost | null; // WARDEN_FEEDS (./feeds.ts)
+  api?: import('../api/server.js').ApiServer;
   started: boolean; // runtime.started was written
 }
 
@@ -69,7 +72,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 /** Runs the runtime until it stops; resolves with the process exit code. */
 export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   let kernel!: BookKernel; // set in config_validated
-  let log: Logger = createLogger('info', 1, { component: 'runtime' });
+  let log: Logger = createLogger('info', 1, { component: 'runtime' }, { pretty: opts.pretty });
   const r: Resources = { started: false };
   const status: import('./health.js').HealthStatus = { phase: 'starting', ready: false };
   let feedSpecs: import('../feeds/config.js').FeedSpec[] = [];
@@ -78,6 +81,8 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   let fatal: { event: string; reason: string; exitCode: number; cause?: unknown } | null = null;
   /** Quarantines the book for a data failure; returns a note for the message, or null (set once the book is known). */
   let quarantineFor: (e: unknown, detectedBy: string) => Promise<string | null> = async () => null;
+  let tracing: import('../telemetry/tracing.js').Tracing | null = null;
+  let startupSpan: import('@opentelemetry/api').Span | undefined;
 
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopSignal !== null) {
@@ -98,14 +103,18 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
     if (r.feeds) await withTimeout(r.feeds.stop(), 5_000, 'feeds stop').catch(() => undefined);
     r.runner?.halt();
     await r.operator?.close().catch(() => undefined);
+    await r.api?.close().catch(() => undefined);
     await r.db?.close().catch(() => undefined);
     await r.http?.close().catch(() => undefined);
   };
 
   try {
+    const otel = await import('../telemetry/tracing.js'); // off (no-op spans, no SDK loaded) unless OTEL_ exporter variables are set
+    tracing = await otel.initTracing(opts.env, 'warden-runtime');
+    startupSpan = tracing === null ? undefined : otel.startSpan('startup');
     const config = await runPhase(() => log, 'config_validated', async () => {
       const config = loadConfig(opts.envFile, opts.env, RUNTIME_VARS) as RuntimeConfig;
-      log = createLogger(config.WARDEN_LOG_LEVEL, 1, { component: 'runtime', book: config.WARDEN_BOOK });
+      log = createLogger(config.WARDEN_LOG_LEVEL, 1, { component: 'runtime', book: config.WARDEN_BOOK }, { pretty: opts.pretty });
       let configHash: string | null = null;
       if (opts.kernel !== undefined) kernel = opts.kernel;
       else if (config.WARDEN_BOOK_CONFIG !== undefined) {
@@ -135,7 +144,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
           feeds: feedSpecs.map((f) => `${f.name}:${f.kind}`),
         },
       };
-    });
+    }, startupSpan);
     status.phase = 'config_validated';
     const stream = `book:${config.WARDEN_BOOK}`;
     const owner = `${hostname()}:${process.pid}`;
@@ -159,6 +168,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
       return `${stream} is now quarantined (${AUDIT_STREAM} seq ${out.audit_seq}): the runtime refuses it until an operator runs ` +
         `warden replay verify --book ${config.WARDEN_BOOK}, then warden book release --book ${config.WARDEN_BOOK} --reason TEXT`;
     };
+    const telemetry = config.WARDEN_API_PORT === undefined ? null : (await import('./api-hook.js')).runtimeTelemetry();
     const steps: Array<[import('./phases.js').StartupPhase, () => Promise<{ value: unknown; fields?: Record<string, unknown> }>]> = [
       ['persistence_connected', async () => {
         const { openDb } = await import('../store/open.js');
@@ -191,7 +201,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
           throw new ConfigError([`WARDEN_BOOK_CONFIG=${config.WARDEN_BOOK_CONFIG ?? ''} has config hash ${kernel.market.config_hash}, but book ${config.WARDEN_BOOK} was started with ${started}: a book keeps its config (use another WARDEN_BOOK)`]);
         }
         r.runner = new BookRunner(r.store!, r.lease!, kernel, restored, {
-          log, snapshotEveryEvents: config.WARDEN_SNAPSHOT_EVERY_EVENTS, snapshotDir: config.WARDEN_SNAPSHOT_DIR, leaseTtlMs: config.WARDEN_LEASE_TTL_MS,
+          log, ...telemetry?.hooks, snapshotEveryEvents: config.WARDEN_SNAPSHOT_EVERY_EVENTS, snapshotDir: config.WARDEN_SNAPSHOT_DIR, leaseTtlMs: config.WARDEN_LEASE_TTL_MS,
           onFatal: (event, reason, exitCode, cause) => {
             fatal = { event, reason, exitCode, cause };
             wake?.();
@@ -211,6 +221,8 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
         await runner.step({ kind: 'runtime.start', time_ms: Date.now(), book_id: config.WARDEN_BOOK, execution_plane: config.WARDEN_EXECUTION_PLANE, owner, lease_epoch: r.lease!.epoch })
           .catch((e: unknown) => quarantineAndFail(e, 'runtime snapshot verification'));
         r.started = true;
+        // before the market loop: a catch-up leaves the event loop few turns for module loading
+        if (telemetry !== null) r.api = await (await import('./api-hook.js')).startRuntimeApi(r.db!, config.WARDEN_HTTP_HOST, config.WARDEN_API_PORT!, telemetry, log);
         const loops = runner.startLoops();
         const { startOperatorSide } = await import('./operator-side.js');
         r.operator = await startOperatorSide({ db: r.db!, store: r.store!, url: config.WARDEN_DATABASE_URL, stream, log, wake: () => runner.wakeInbox() });
@@ -228,15 +240,18 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
       }],
       ['ready', async () => {
         status.ready = true;
-        return { value: null, fields: { startup_ms: Math.round(performance.now()), http_port: r.http!.port, seq: r.runner!.seq, state_hash: r.runner!.stateHash } };
+        return { value: null, fields: { startup_ms: Math.round(performance.now()), http_port: r.http!.port, api_port: r.api?.port ?? null, seq: r.runner!.seq, state_hash: r.runner!.stateHash } };
       }],
     ];
     for (const [phase, fn] of steps) {
       if (stopSignal !== null) break;
-      await runPhase(log, phase, fn);
+      await runPhase(log, phase, fn, startupSpan);
       status.phase = phase;
     }
+    startupSpan?.end();
   } catch (e) {
+    startupSpan?.end();
+    await tracing?.shutdown().catch(() => undefined);
     // Give the lease back so the next attempt is not blocked for a ttl; nothing more is written.
     if (r.lease) await withTimeout(r.store!.releaseLease(r.lease), 5_000, 'lease release').catch(() => undefined);
     await closeQuietly();
@@ -278,6 +293,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
     const quarantined = await withTimeout(quarantineFor(f.cause, 'runtime'), 10_000, 'quarantine write').catch((e: unknown) => `recording the quarantine failed (${(e as Error).message})`);
     log.error({ event: f.event, reason: f.reason, exit_code: f.exitCode, note: quarantined ?? (f.event === 'book_quarantined' ? 'stopped writing; every start is refused until an operator releases the book' : 'stopped writing; restart recovers from the store') });
     await closeQuietly();
+    await tracing?.shutdown().catch(() => undefined);
     detach(onSignal);
     return f.exitCode;
   }
@@ -289,6 +305,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
     await withTimeout((async () => {
       await r.operator?.close(); // no new operator input; the channel's file is removed
       await r.feeds?.stop(); // the feeds' batches in flight commit before the store closes
+      await r.api?.close();
       if (r.runner && r.started) await r.runner.stop(String(stopSignal));
       else if (r.lease) await r.store!.releaseLease(r.lease);
       await r.db?.close();
@@ -300,6 +317,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
     detach(onSignal);
     return exitCodeOf(e);
   }
+  await tracing?.shutdown().catch(() => undefined);
   log.info({
     event: 'shutdown_complete', signal: stopSignal, duration_ms: Math.round(performance.now() - t0),
     seq: r.runner?.seq ?? null, state_hash: r.started ? r.runner!.stateHash : null,

@@ -86,6 +86,11 @@ export const VARS = {
     meaning: 'optional: a feeds file ({"feeds": [...]}, README "Feeds") the runtime runs in-process, writing candles through the ingestion gate; unset = no feeds (candles come from `warden ingest` or a `warden feed` process on PostgreSQL)',
     expected: 'a path to a readable JSON file, e.g. ./config/feeds.json',
   },
+  WARDEN_API_PORT: {
+    schema: z.string().regex(/^\d{1,5}$/).transform(Number).refine((n) => n <= 65535),
+    meaning: 'optional: the runtime also serves the read-only API, /metrics and the dashboard on WARDEN_HTTP_HOST at this port (0 = a free port, logged in api_listening); unset = not served',
+    expected: 'an integer 0..65535',
+  },
 } as const satisfies Record<string, VarSpec>;
 
 export type VarName = keyof typeof VARS;
@@ -95,7 +100,7 @@ export type Config = { [K in VarName]: z.infer<(typeof VARS)[K]['schema']> };
 export const STORE_VARS: readonly VarName[] = ['WARDEN_DATABASE_URL', 'WARDEN_LOG_LEVEL'];
 
 /** Variables the runtime reads when set (not required). */
-export const RUNTIME_OPTIONAL_VARS = ['WARDEN_BOOK_CONFIG', 'WARDEN_FEEDS'] as const satisfies readonly VarName[];
+export const RUNTIME_OPTIONAL_VARS = ['WARDEN_BOOK_CONFIG', 'WARDEN_FEEDS', 'WARDEN_API_PORT'] as const satisfies readonly VarName[];
 
 /** Variables the paper runtime (npm run start:paper) needs: all of its own except RUNTIME_OPTIONAL_VARS. */
 export const RUNTIME_VARS = [

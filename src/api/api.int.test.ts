@@ -1,0 +1,225 @@
+/**
+ * The read-only API on both engines, over a real persisted backtest (the bundled Kraken hourly
+ * BTC/USD and ETH/USD, 2022-Q1, ingested through the gate): every route answers GET and HEAD and
+ * refuses every other method with 405 (enumerated over the registered routes); the folded state,
+ * trades, fills and marks equal the run's own figures; pages and charts are bounded; bad
+ * parameters are 400 naming them; governance events of the contract appear as directives (with
+ * the approve command) and as metrics only once they exist; SSE delivers an append.
+ */
+import { before, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeEngines } from '../../test/support/engines.js';
+import { BUNDLED_DATA_DIR } from '../../test/support/market-data.js';
+import { resolveBook, type BookConfigInput } from '../core/book/index.js';
+import type { Db } from '../store/db.js';
+import { EventStore } from '../store/event-store.js';
+import { executeBacktest, type BacktestOutcome } from '../backtest/service.js';
+import { buildApi, startApi } from './server.js';
+import { MARK_POINTS_MAX, PAGE_LIMIT_MAX } from './limits.js';
+
+const FROM_S = Date.UTC(2022, 0, 1) / 1000;
+const TO_S = Date.UTC(2022, 3, 1) / 1000;
+const dir = mkdtempSync(join(tmpdir(), 'warden-api-'));
+function cut(name: string): string {
+  const rows = readFileSync(join(BUNDLED_DATA_DIR, 'kraken', name), 'utf8').split('\n').filter((l) => {
+    const t = Number(l.split(',')[0]);
+    return l.trim() !== '' && t >= FROM_S && t < TO_S;
+  });
+  writeFileSync(join(dir, name), rows.join('\n') + '\n');
+  return join(dir, name);
+}
+cut('XBTUSD_60.csv');
+cut('ETHUSD_60.csv');
+const config: BookConfigInput = {
+  book_id: 'api-int', data: { symbols: ['BTC/USD', 'ETH/USD'], timeframe_s: 3600, source: { kind: 'kraken_ohlcvt_csv', paths: { 'BTC/USD': 'XBTUSD_60.csv', 'ETH/USD': 'ETHUSD_60.csv' } } },
+  skills: [{ skill: 'sma-cross', symbols: ['BTC/USD'], params: { fast: 10, slow: 30 } }, { skill: 'rsi-reversion', symbols: ['ETH/USD'] }],
+  sizing: { mode: 'pct_equity', pct: '25' }, initial_cash: '10000',
+};
+const configFile = join(dir, 'book.json');
+writeFileSync(configFile, JSON.stringify(config));
+
+/** Contract-shaped governance events (what [F5]'s kernel appends), on a runtime book stream of their own. */
+async function appendGovernance(db: Db): Promise<void> {
+  const store = new EventStore(db);
+  const lease = await store.acquireLease('book:gov', 'test:1', 60_000);
+  const t = Date.UTC(2023, 0, 1);
+  await store.append(lease, 0, [
+    { type: 'directive.proposed', time_ms: t, payload: { directive: { directive_id: 'D1', issued_by: 'skill:sma-cross@1', role: 'skill', type: 'order.open', objective: 'enter BTC', scope: { book: 'gov', symbols: ['BTC/USD'] }, constraints: {}, success_metrics: {}, budget: { notional_max: '1000' }, timebox: { expires_ms: null }, payload: { symbol: 'BTC/USD' }, idempotency_key: 'k1', module: 'paper.order', provenance: {} } } },
+    { type: 'policy.evaluated', time_ms: t, payload: { directive_id: 'D1', policy_version: 'default@1', policy_hash: 'ab', verdict: 'NEEDS_APPROVAL', results: [{ rule: 'notional_max', verdict: 'NEEDS_APPROVAL', reason: 'above the auto-approve limit' }], artifact_hash: 'cd' } },
+    { type: 'directive.proposed', time_ms: t, payload: { directive: { directive_id: 'D2', issued_by: 'operator:alice', role: 'operator', type: 'module.run', objective: 'drill', scope: { book: 'gov', symbols: [] }, constraints: {}, success_metrics: {}, budget: { notional_max: null }, timebox: { expires_ms: null }, payload: { module: 'noop' }, idempotency_key: 'k2', module: 'noop', provenance: {} } } },
+    { type: 'policy.evaluated', time_ms: t, payload: { directive_id: 'D2', policy_version: 'default@1', policy_hash: 'ab', verdict: 'ALLOW', results: [], artifact_hash: 'ef' } },
+    { type: 'directive.status_changed', time_ms: t, payload: { directive_id: 'D2', from: 'proposed', to: 'approved', by: 'policy', reason: 'ALLOW', human_override: false, note: null } },
+  ]);
+  await store.releaseLease(lease);
+}
+
+describeEngines('read-only API', (ctx) => {
+  let db: Db;
+  let run: BacktestOutcome;
+  let stream: string;
+  before(async () => {
+    db = await ctx.freshDb();
+    run = await executeBacktest({ configFile, book: resolveBook(config), from_ms: null, to_ms: null, persist: true, report: null }, db);
+    stream = run.persisted!.stream;
+    await appendGovernance(db);
+  });
+
+  it('every route answers GET and HEAD; every other method on every route is 405 with Allow: GET, HEAD', async () => {
+    const web = mkdtempSync(join(tmpdir(), 'warden-web-'));
+    writeFileSync(join(web, 'index.html'), '<!doctype html><title>t</title>');
+    const { app, routes } = buildApi({ db, webDir: web });
+    try {
+      const enc = encodeURIComponent(stream);
+      const concrete = (r: string) => r.replace(':stream', enc).replace('/*', '/anything') + (r.endsWith('/candles') ? '?symbol=BTC/USD' : '');
+      assert.ok(routes.length >= 17 && routes.includes('/') && routes.includes('/*'), `routes: ${routes.join(' ')}`);
+      for (const r of routes) {
+        if (r === '/api/live') continue; // a stream: answered below over a socket
+        const url = concrete(r);
+        const get = await app.inject({ method: 'GET', url });
+        assert.equal(get.statusCode, 200, `GET ${url}: ${get.body.slice(0, 200)}`);
+        const head = await app.inject({ method: 'HEAD', url });
+        assert.equal(head.statusCode, 200, `HEAD ${url}`);
+        for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const) {
+          const res = await app.inject({ method, url, payload: method === 'OPTIONS' ? undefined : { x: 1 } });
+          assert.equal(res.statusCode, 405, `${method} ${url}`);
+          assert.equal(res.headers.allow, 'GET, HEAD');
+        }
+      }
+      assert.equal((await app.inject({ method: 'DELETE', url: '/no/such/path' })).statusCode, 405);
+      assert.equal((await app.inject({ method: 'GET', url: '/api/no/such/path' })).statusCode, 404, 'an unknown API path is not the dashboard');
+      assert.equal((await app.inject({ method: 'GET', url: '/../../etc/passwd' })).body, '<!doctype html><title>t</title>', 'nothing outside the web directory');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("the book's state, trades, fills and marks equal the run's figures; pages and charts are bounded", async () => {
+    const { app } = buildApi({ db, webDir: null });
+    const get = async (url: string) => {
+      const r = await app.inject({ method: 'GET', url });
+      assert.equal(r.statusCode, 200, `${url}: ${r.body.slice(0, 300)}`);
+      return r.json() as Record<string, unknown> & { items: Array<{ seq: number; payload: Record<string, unknown> }>; next_after_seq: number | null };
+    };
+    const all = async (path: string) => {
+      const out: unknown[] = [];
+      let after = 0;
+      for (;;) {
+        const p = await get(`/api/books/${stream}/${path}?limit=50&after_seq=${after}`);
+        out.push(...p.items);
+        if (p.next_after_seq === null) return out;
+        after = p.next_after_seq;
+      }
+    };
+    try {
+      const books = (await get('/api/books')).books as Array<{ stream: string; kind: string; execution_plane: string; staleness: { status: string } }>;
+      const b = books.find((x) => x.stream === stream)!;
+      assert.equal(b.kind, 'backtest');
+      assert.equal(b.execution_plane, 'PAPER');
+      assert.equal(b.staleness.status, 'HISTORICAL');
+      const state = await get(`/api/books/${stream}`);
+      assert.equal(state.state_hash, run.summary.state_hash);
+      assert.equal((state.state as { equity: string }).equity, run.summary.final_equity);
+      assert.equal((await all('trades')).length, run.summary.trades_closed);
+      assert.equal((await all('fills')).length, run.summary.fills);
+      const marks = await get(`/api/books/${stream}/marks?points=50`);
+      const points = marks.points as Array<{ equity: string; time_ms: number }>;
+      assert.ok(points.length <= 50 && points.length >= 40, `${points.length} points`);
+      assert.equal(points[points.length - 1]!.equity, run.summary.final_equity, 'the last point is the last mark');
+      const candles = await get(`/api/books/${stream}/candles?symbol=BTC/USD&limit=2000`);
+      assert.equal((candles.candles as unknown[]).length, 2000);
+      assert.ok((candles.fills as unknown[]).length > 0, 'fills on the chart');
+      assert.deepEqual(candles.pair, { price_decimals: 1, qty_decimals: 8 });
+      const typed = await get(`/api/books/${stream}/events?type=trade.closed,risk.tier_changed&limit=5`);
+      assert.ok(typed.items.every((e) => ['trade.closed', 'risk.tier_changed'].includes((e as unknown as { type: string }).type)));
+      const bad = [
+        [`/api/books/${stream}/trades?limit=${PAGE_LIMIT_MAX + 1}`, /limit/],
+        [`/api/books/${stream}/marks?points=${MARK_POINTS_MAX + 1}`, /points/],
+        [`/api/books/${stream}/trades?bogus=1`, /additional properties/],
+        [`/api/books/${stream}/candles?symbol=DOGE/USD`, /DOGE\/USD is not traded/],
+      ] as const;
+      for (const [url, re] of bad) {
+        const r = await app.inject({ method: 'GET', url });
+        assert.equal(r.statusCode, 400, url);
+        assert.match((r.json() as { error: string }).error, re, url);
+      }
+      assert.equal((await app.inject({ method: 'GET', url: '/api/books/book:nope' })).statusCode, 404);
+      const verify = await get(`/api/books/${stream}/verify`);
+      assert.equal(verify.ok, true);
+      assert.equal(verify.head_seq, run.persisted!.events);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('directives of the contract: waiting with the approve command, history with policy reasons; governance metrics only once they exist', async () => {
+    const { app, ctx: api } = buildApi({ db, webDir: null });
+    try {
+      const waiting = (await app.inject({ method: 'GET', url: '/api/directives?status=proposed' })).json() as { directives: Array<Record<string, unknown>> };
+      assert.equal(waiting.directives.length, 1);
+      assert.equal(waiting.directives[0]!.directive_id, 'D1');
+      assert.equal(waiting.directives[0]!.approve_command, 'warden directives approve D1 --book gov --as <your-name>');
+      const evals = waiting.directives[0]!.evaluations as Array<{ verdict: string; results: Array<{ reason: string }> }>;
+      assert.equal(evals[0]!.results[0]!.reason, 'above the auto-approve limit');
+      const d2 = ((await app.inject({ method: 'GET', url: '/api/books/book:gov/directives' })).json() as { directives: Array<Record<string, unknown>> }).directives.find((d) => d.directive_id === 'D2')!;
+      assert.equal(d2.status, 'approved');
+      assert.equal(d2.approve_command, null);
+      await api.tailer.round(); // first sight: from the head on
+      let text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.doesNotMatch(text, /directives_total/, 'no governance metric before its events are seen');
+      assert.match(text, new RegExp(`events_appended_total\\{stream="${stream}"\\} ${run.persisted!.events}`));
+      assert.match(text, /candles_ingested_total\{symbol="BTC\/USD",interval_s="3600"\} \d+/);
+      assert.match(text, /data_staleness_seconds\{symbol="ETH\/USD",interval_s="3600"\} \d+/);
+      const store = new EventStore(db);
+      const lease = await store.acquireLease('book:gov', 'test:2', 60_000);
+      await store.append(lease, 5, [
+        { type: 'directive.status_changed', time_ms: 1, payload: { directive_id: 'D1', from: 'proposed', to: 'blocked', by: 'operator:bob', reason: 'rejected: too large', human_override: false, note: null } },
+        { type: 'policy.evaluated', time_ms: 1, payload: { directive_id: 'D1', policy_version: 'default@1', policy_hash: 'ab', verdict: 'BLOCK', results: [], artifact_hash: 'gh' } },
+      ]);
+      await api.tailer.round();
+      text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.match(text, /directives_total\{status="blocked"\} 1/);
+      assert.match(text, /policy_evaluations_total\{verdict="BLOCK"\} 1/);
+      await store.releaseLease(lease);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('SSE delivers an append; a non-loopback bind is refused without allowRemote', async () => {
+    await assert.rejects(startApi({ db, host: '0.0.0.0', port: 0 }), (e: Error & { exitCode?: number }) => e.exitCode === 64 && /not a loopback address/.test(e.message));
+    const server = await startApi({ db, host: '127.0.0.1', port: 0, tailIntervalMs: 50 });
+    const ac = new AbortController();
+    try {
+      const res = await fetch(`http://127.0.0.1:${server.port}/api/live?stream=book:gov`, { signal: ac.signal });
+      assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+      const reader = res.body!.getReader();
+      const seen: string[] = [];
+      const read = (async () => {
+        // ends at the first append (the abort below only closes the connection)
+        const dec = new TextDecoder();
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          seen.push(dec.decode(value));
+          if (seen.join('').includes('event: append')) return;
+        }
+      })();
+      while (server.ctx.tailer.rounds < 2) await new Promise((r) => setTimeout(r, 20));
+      const store = new EventStore(db);
+      const head = (await store.head('book:gov'))!.seq;
+      const lease = await store.acquireLease('book:gov', 'test:3', 60_000);
+      await store.append(lease, head, [{ type: 'directive.status_changed', time_ms: 2, payload: { directive_id: 'D2', from: 'approved', to: 'executing', by: 'policy', reason: 'run', human_override: false, note: null } }]);
+      await read;
+      const text = seen.join('');
+      assert.match(text, /event: append/);
+      assert.match(text, new RegExp(`"head_seq":${head + 1}`));
+      await store.releaseLease(lease);
+    } finally {
+      await server.close();
+      ac.abort();
+    }
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * The API's SQL reads over the event store's tables: book streams, typed pages of a stream (keyset
+ * on seq, scanning a bounded seq range per page), the newest event of a type, and marks
+ * downsampled in the database (the newest mark per time bucket: bounded points whatever the
+ * range). Reads only: nothing here takes a lease or writes.
+ */
+import { decodeEventBody } from '../core/events/index.js';
+import type { CanonicalValue } from '../core/canonical/index.js';
+import { toHex } from '../core/canonical/hash.js';
+import { toInt, type Db } from '../store/db.js';
+import { byteaColumn, bytesOf } from '../store/event-store.js';
+import { BOOK_STREAMS_MAX, PAGE_SCAN_SEQS_MAX } from './limits.js';
+
+export interface EventRow {
+  seq: number;
+  type: string;
+  time_ms: number;
+  payload: CanonicalValue;
+  hash?: string;
+  prev_hash?: string;
+}
+
+export interface BookStream {
+  stream: string;
+  kind: 'runtime' | 'backtest';
+  book_id: string;
+  run_id: string | null;
+  head_seq: number;
+  head_hash: string;
+  lease_owner: string | null;
+  lease_live: boolean;
+}
+
+export const BOOK_STREAM_RE = /^(book:[a-z0-9][a-z0-9_.-]{0,63}|backtest:[a-z0-9][a-z0-9_.-]{0,63}:[a-z0-9]{1,64})$/;
+
+export function parseBookStream(stream: string): { kind: 'runtime' | 'backtest'; book_id: string; run_id: string | null } | null {
+  if (!BOOK_STREAM_RE.test(stream)) return null;
+  const parts = stream.split(':');
+  return parts[0] === 'book' ? { kind: 'runtime', book_id: parts[1]!, run_id: null } : { kind: 'backtest', book_id: parts[1]!, run_id: parts[2]! };
+}
+
+export async function bookStreams(db: Db): Promise<BookStream[]> {
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT stream, head_seq, ${byteaColumn(db.engine, 'head_hash')}, lease_owner, (lease_owner IS NOT NULL AND lease_expires_at > now()) AS lease_live
+       FROM streams WHERE stream LIKE 'book:%' OR stream LIKE 'backtest:%' ORDER BY stream LIMIT $1`, [BOOK_STREAMS_MAX],
+  );
+  const out: BookStream[] = [];
+  for (const r of rows) {
+    const p = parseBookStream(String(r.stream));
+    if (p === null) continue;
+    out.push({
+      stream: String(r.stream), ...p, head_seq: toInt(r.head_seq, 'head_seq'), head_hash: toHex(bytesOf(r.head_hash)),
+      lease_owner: (r.lease_owner as string | null) ?? null, lease_live: Boolean(r.lease_live),
+    });
+  }
+  return out;
+}
+
+export async function bookStream(db: Db, stream: string): Promise<BookStream | null> {
+  return (await bookStreams(db)).find((s) => s.stream === stream) ?? null;
+}
+
+function rowOf(r: Record<string, unknown>, withHashes: boolean): EventRow {
+  const body = bytesOf(r.body);
+  const e: EventRow = { seq: toInt(r.seq, 'seq'), type: String(r.type), time_ms: toInt(r.time_ms, 'time_ms'), payload: decodeEventBody(body).payload };
+  if (withHashes) {
+    e.hash = toHex(bytesOf(r.hash));
+    e.prev_hash = toHex(bytesOf(r.prev_hash));
+  }
+  return e;
+}
+
+export interface TypedPageQuery {
+  /** Event types to return; empty = every type. */
+  types: readonly string[];
+  afterSeq: number;
+  /** Inclusive upper seq bound (the caller's to_seq), or null. */
+  toSeq: number | null;
+  limit: number;
+  headSeq: number;
+  withHashes?: boolean;
+}
+
+/**
+ * One page: events with seq in (afterSeq, min(afterSeq + PAGE_SCAN_SEQS_MAX, toSeq, head)] of the
+ * given types, oldest first, at most `limit`. `next_after_seq` continues it (null at the end): a
+ * page may hold fewer than `limit` items when the scanned range held fewer (rare types).
+ */
+export async function typedPage(db: Db, stream: string, q: TypedPageQuery): Promise<{ items: EventRow[]; next_after_seq: number | null }> {
+  const end = Math.min(q.afterSeq + PAGE_SCAN_SEQS_MAX, q.toSeq ?? Number.MAX_SAFE_INTEGER, q.headSeq);
+  if (end <= q.afterSeq) return { items: [], next_after_seq: null };
+  const col = (c: string) => byteaColumn(db.engine, c);
+  const typed = q.types.length > 0;
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT seq, type, time_ms, ${col('body')}${q.withHashes ? `, ${col('hash')}, ${col('prev_hash')}` : ''} FROM events
+      WHERE stream = $1 AND seq > $2 AND seq <= $3 ${typed ? 'AND type = ANY($5::text[])' : ''} ORDER BY seq LIMIT $4`,
+    typed ? [stream, q.afterSeq, end, q.limit, [...q.types]] : [stream, q.afterSeq, end, q.limit],
+  );
+  const items = rows.map((r) => rowOf(r, q.withHashes === true));
+  const last = items.length === q.limit ? items[items.length - 1]!.seq : end;
+  const stop = Math.min(q.toSeq ?? Number.MAX_SAFE_INTEGER, q.headSeq);
+  return { items, next_after_seq: last >= stop ? null : last };
+}
+
+/** The newest event of `type` in a stream (a backward walk of the primary key; cheap for frequent types such as marks). */
+export async function latestOfType(db: Db, stream: string, type: string): Promise<EventRow | null> {
+  const [r] = await db.query<Record<string, unknown>>(
+    `SELECT seq, type, time_ms, ${byteaColumn(db.engine, 'body')} FROM events WHERE stream = $1 AND type = $2 ORDER BY seq DESC LIMIT 1`, [stream, type],
+  );
+  return r ? rowOf(r, false) : null;
+}
+
+/** The oldest event of `type` in a stream. */
+export async function firstOfType(db: Db, stream: string, type: string): Promise<EventRow | null> {
+  const [r] = await db.query<Record<string, unknown>>(
+    `SELECT seq, type, time_ms, ${byteaColumn(db.engine, 'body')} FROM events WHERE stream = $1 AND type = $2 ORDER BY seq LIMIT 1`, [stream, type],
+  );
+  return r ? rowOf(r, false) : null;
+}
+
+/**
+ * Marks in [fromMs, toMs], at most `points`: the range is cut into `points` equal time buckets
+ * and the newest mark of each is returned (the equity at the bucket's end), oldest first. Done in
+ * SQL: only the chosen rows' bodies leave the database.
+ */
+export async function downsampledMarks(db: Db, stream: string, fromMs: number, toMs: number, points: number): Promise<EventRow[]> {
+  const width = Math.max(1, Math.ceil((toMs - fromMs + 1) / points));
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT seq, type, time_ms, ${byteaColumn(db.engine, 'body')} FROM events WHERE (stream, seq) IN (
+       SELECT stream, max(seq) FROM events WHERE stream = $1 AND type = 'mark.recorded' AND time_ms >= $2 AND time_ms <= $3
+        GROUP BY stream, (time_ms - $2) / $4)
+      ORDER BY seq`,
+    [stream, fromMs, toMs, width],
+  );
+  return rows.map((r) => rowOf(r, false));
+}
+
+/** Fills of a stream whose events fall in [fromMs, toMs] (event time), oldest first, at most `limit`. */
+export async function fillsInRange(db: Db, stream: string, fromMs: number, toMs: number, limit: number): Promise<EventRow[]> {
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT seq, type, time_ms, ${byteaColumn(db.engine, 'body')} FROM events
+      WHERE stream = $1 AND type = 'fill.executed' AND time_ms >= $2 AND time_ms <= $3 ORDER BY seq LIMIT $4`,
+    [stream, fromMs, toMs, limit],
+  );
+  return rows.map((r) => rowOf(r, false));
+}
+
+export interface CandleRow {
+  open_time_ms: number;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+}
+
+/** The newest `limit` candles of a series with fromMs <= open < toMs, oldest first (exact decimal text as stored). */
+export async function latestCandles(db: Db, symbol: string, intervalS: number, fromMs: number, toMs: number, limit: number): Promise<CandleRow[]> {
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT open_time_ms, open, high, low, close, volume FROM candles
+      WHERE symbol = $1 AND interval_s = $2 AND open_time_ms >= $3 AND open_time_ms < $4 ORDER BY open_time_ms DESC LIMIT $5`,
+    [symbol, intervalS, fromMs, toMs, limit],
+  );
+  return rows.reverse().map((r) => ({
+    open_time_ms: toInt(r.open_time_ms, 'open_time_ms'), open: String(r.open), high: String(r.high), low: String(r.low), close: String(r.close), volume: String(r.volume),
+  }));
+}

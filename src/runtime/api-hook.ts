@@ -1,0 +1,29 @@
+/**
+ * The runtime's own read-only API (WARDEN_API_PORT): the same server as `warden serve`, over the
+ * runtime's open store (on PGlite the runtime holds the directory, so this is the way in), with the
+ * runtime's metrics hooks (tick wall time, failed market reads) feeding the same registry.
+ * Loaded only when the variable is set.
+ */
+import type { Db } from '../store/db.js';
+import type { Logger } from '../telemetry/logger.js';
+import { Metrics } from '../telemetry/metrics.js';
+import type { ApiServer } from '../api/server.js';
+
+export interface RuntimeTelemetry {
+  readonly metrics: Metrics;
+  readonly hooks: { onTickTimed: (seconds: number) => void; onFeedError: () => void };
+}
+
+export function runtimeTelemetry(): RuntimeTelemetry {
+  const metrics = new Metrics();
+  return { metrics, hooks: { onTickTimed: (s) => metrics.observeTickDuration(s), onFeedError: () => metrics.feedError() } };
+}
+
+export async function startRuntimeApi(db: Db, host: string, port: number, t: RuntimeTelemetry, log: Logger): Promise<ApiServer> {
+  const { startApi } = await import('../api/server.js');
+  const { fileURLToPath } = await import('node:url');
+  const webDir = fileURLToPath(new URL('../../web/', import.meta.url)); // dist/src/runtime -> dist/web
+  const server = await startApi({ db, host, port, webDir, metrics: t.metrics, log });
+  log.info({ event: 'api_listening', url: `http://${host.includes(':') ? `[${host}]` : host}:${server.port}/`, api_port: server.port });
+  return server;
+}
