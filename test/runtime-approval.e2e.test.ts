@@ -49,11 +49,17 @@ async function list(vars: Record<string, string>, status: string): Promise<Liste
   return Array.isArray(j) ? j : j.directives;
 }
 
+/** The book's events; every policy evaluation's artifact is in the store under its address, with its verdict. */
 async function events(url: string): Promise<{ seq: number; type: string; time_ms: number; payload: Json }[]> {
   const db = await openDb(url, { command: 'approval e2e check' });
   try {
+    const store = new EventStore(db);
     const out: { seq: number; type: string; time_ms: number; payload: Json }[] = [];
-    for await (const batch of new EventStore(db).read('book:main')) for (const e of batch) out.push({ seq: e.seq, type: e.type, time_ms: e.time_ms, payload: e.payload as Json });
+    for await (const batch of store.read('book:main')) for (const e of batch) out.push({ seq: e.seq, type: e.type, time_ms: e.time_ms, payload: e.payload as Json });
+    for (const e of out.filter((x) => x.type === 'policy.evaluated')) {
+      const a = await store.artifact(String(e.payload.artifact_hash));
+      assert.deepEqual([a?.kind, a?.seq, (a?.body as Json | undefined)?.verdict], ['policy_evaluation', e.seq, e.payload.verdict], `artifact of seq ${e.seq}`);
+    }
     return out;
   } finally {
     await db.close();

@@ -20,9 +20,9 @@ import { hostname } from 'node:os';
 import { canonicalBytes } from '../core/canonical/index.js';
 import { sha256, toHex, bytesEqual, type Hash } from '../core/canonical/hash.js';
 import { chainEvents, GENESIS_PREV_HASH, type NewEvent } from '../core/events/index.js';
-import { bookKernel, decodeEvent, encodeEvent, type BookEvent, type ResolvedBook } from '../core/book/index.js';
+import { artifactsOf, bookKernel, decodeEvent, encodeEvent, type BookEvent, type ResolvedBook } from '../core/book/index.js';
 import type { Db } from '../store/db.js';
-import type { EventStore, Lease } from '../store/event-store.js';
+import type { EventStore, Lease, NewArtifact } from '../store/event-store.js';
 import type { StepSink } from '../runtime/step-loop.js';
 import { BacktestError } from './run.js';
 import { FillFingerprint } from './summary.js';
@@ -63,6 +63,7 @@ export class PersistSink implements StepSink {
   private produced = 0;
   private prev: Hash = GENESIS_PREV_HASH;
   private buffer: NewEvent[] = [];
+  private artifacts: NewArtifact[] = [];
   private lease: Lease | null = null;
   appended = 0;
 
@@ -95,6 +96,7 @@ export class PersistSink implements StepSink {
       if (upTo !== 0) throw new BacktestError(`${this.stream}: its ${storedSeq} stored events end inside a step of this run: it is not this run; nothing was written`);
     }
     if (this.buffer.length + encoded.length > this.appendMax) await this.flush();
+    for (const a of artifactsOf(events)) this.artifacts.push({ ...a, index: a.index + this.buffer.length });
     for (const e of encoded) this.buffer.push(e);
     this.produced += encoded.length;
   }
@@ -103,9 +105,10 @@ export class PersistSink implements StepSink {
     if (this.buffer.length === 0) return;
     this.lease ??= await this.store.acquireLease(this.stream, `warden backtest (${hostname()}:${process.pid})`, PERSIST_LEASE_TTL_MS);
     const from = this.produced - this.buffer.length;
-    await this.store.append(this.lease, from, this.buffer);
+    await this.store.append(this.lease, from, this.buffer, this.artifacts);
     this.appended += this.buffer.length;
     this.buffer = [];
+    this.artifacts = [];
     this.onProgress?.(this.appended);
     await this.store.renewLease(this.lease, PERSIST_LEASE_TTL_MS);
   }

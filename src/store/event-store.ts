@@ -11,7 +11,7 @@
 import { hostname } from 'node:os';
 import { chainEvents, chainHash, chainHashMatches, checkStreamName, decodeEventBody, envelopeColumnsCheck, EVENT_TYPE_RE, GENESIS_PREV_HASH, type NewEvent, type StoredEvent } from '../core/events/index.js';
 import { bytesEqual, HASH_BYTES, sha256, toHex, type Hash } from '../core/canonical/hash.js';
-import { canonicalBytes, type CanonicalValue } from '../core/canonical/index.js';
+import { canonicalBytes, canonicalJson, type CanonicalValue } from '../core/canonical/index.js';
 import { toBytes, toInt, type Db, type Queryable } from './db.js';
 import { ConcurrencyError, IntegrityError, LeaseError } from './errors.js';
 import { isAlive } from './lockfile.js';
@@ -99,7 +99,12 @@ const APPEND_SQL = `WITH upd AS (
     SELECT $1, u.seq, u.type, u.time_ms, u.body, u.prev_hash, u.hash, $2
       FROM unnest($7::bigint[], $8::text[], $9::bigint[], $10::bytea[], $11::bytea[], $12::bytea[])
            AS u(seq, type, time_ms, body, prev_hash, hash)
-     WHERE EXISTS (SELECT 1 FROM upd))
+     WHERE EXISTS (SELECT 1 FROM upd)),
+  art AS (
+    INSERT INTO artifacts (hash, kind, stream, seq, body)
+    SELECT a.hash, a.kind, $1, a.seq, a.body FROM unnest($13::text[], $14::text[], $15::bigint[], $16::text[]) AS a(hash, kind, seq, body)
+     WHERE EXISTS (SELECT 1 FROM upd)
+    ON CONFLICT (hash) DO NOTHING)
   SELECT count(*)::int AS swapped FROM upd`;
 
 /** bytesEqual for two 32-byte hashes, in JS: cheaper than a native call at this size (verify, per event). */
@@ -127,6 +132,21 @@ export function snapshotStateHash(stateBytes: Uint8Array): Hash {
  */
 export function byteaColumn(engine: Db['engine'], c: string): string {
   return engine === 'pglite' ? `encode(${c}, 'hex') AS ${c}` : c;
+}
+
+/** A content-addressed artifact named by the event at `index` of an append. */
+export interface NewArtifact {
+  readonly kind: string;
+  readonly hash: string;
+  readonly body: CanonicalValue;
+  readonly index: number;
+}
+
+function checkArtifact(a: NewArtifact, events: number): void {
+  if (!Number.isSafeInteger(a.index) || a.index < 0 || a.index >= events) throw new RangeError(`artifact ${a.hash}: event index ${a.index} is not in 0..${events - 1}`);
+  if (!/^[a-z][a-z0-9_]{0,63}$/.test(a.kind)) throw new RangeError(`artifact kind ${JSON.stringify(a.kind)}: expected lower-case letters, digits, _`);
+  const h = toHex(sha256(canonicalBytes(a.body)));
+  if (h !== a.hash) throw new IntegrityError(`artifact ${a.kind}: its key ${a.hash} is not the sha256 of its body (${h}); nothing was written`, '(append)', 0);
 }
 
 export class EventStore {
@@ -245,8 +265,14 @@ export class EventStore {
    * If the swap does not happen, the head is read again: a lost lease throws LeaseError, another
    * head seq ConcurrencyError; a stale remembered head is retried once from the head read.
    */
-  async append(lease: Lease, expectedSeq: number, events: readonly NewEvent[]): Promise<StoredEvent[]> {
+  /**
+   * Appends events (one statement: all or nothing) with the content-addressed artifacts they name,
+   * each checked before writing: its key must be the sha256 hex of its body (canonical JSON), and
+   * `index` the position of the naming event in `events`.
+   */
+  async append(lease: Lease, expectedSeq: number, events: readonly NewEvent[], artifacts: readonly NewArtifact[] = []): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
+    for (const a of artifacts) checkArtifact(a, events.length);
     if (events.length > APPEND_EVENTS_MAX) throw new RangeError(`append: ${events.length} events in one call (max ${APPEND_EVENTS_MAX})`);
     const known = this.heads.get(lease.stream);
     let head: { seq: number; hash: Hash } | undefined = known && known.epoch === lease.epoch && known.seq === expectedSeq ? known : undefined;
@@ -276,6 +302,10 @@ export class EventStore {
         chained.map((e) => e.body),
         chained.map((e) => e.prev_hash),
         chained.map((e) => e.hash),
+        artifacts.map((a) => a.hash),
+        artifacts.map((a) => a.kind),
+        artifacts.map((a) => head!.seq + 1 + a.index),
+        artifacts.map((a) => canonicalJson(a.body)),
       ]);
       if (toInt(r?.swapped, 'swapped') === 1) {
         this.rememberHead(lease.stream, lease.epoch, last.seq, last.hash);
@@ -314,6 +344,15 @@ export class EventStore {
   private rememberHead(stream: string, epoch: number, seq: number, hash: Hash): void {
     if (!this.heads.has(stream) && this.heads.size >= HEADS_REMEMBERED_MAX) this.heads.clear();
     this.heads.set(stream, { epoch, seq, hash });
+  }
+
+  /** A stored artifact by its content address, or null. */
+  async artifact(hash: string): Promise<{ kind: string; stream: string; seq: number; body: CanonicalValue } | null> {
+    const [row] = await this.db.query<{ kind: string; stream: string; seq: unknown; body: string }>('SELECT kind, stream, seq, body FROM artifacts WHERE hash = $1', [hash]);
+    if (!row) return null;
+    const body = JSON.parse(row.body) as CanonicalValue;
+    if (toHex(sha256(canonicalBytes(body))) !== hash) throw new IntegrityError(`artifact ${hash}: its body no longer hashes to its key`, row.stream, toInt(row.seq, 'seq'));
+    return { kind: row.kind, stream: row.stream, seq: toInt(row.seq, 'seq'), body };
   }
 
   async head(stream: string): Promise<{ seq: number; hash: Hash } | null> {

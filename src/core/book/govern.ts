@@ -24,6 +24,7 @@ import {
 } from '../governance/index.js';
 import { cancelWorking, flatten, placeOrder, riskChecks, type StepContext } from './orders.js';
 import type { OpenDirective } from './state.js';
+import type { BookEvent, EventPayloads } from './events.js';
 
 /** Limit: directives waiting for approval in one book; beyond it a new proposal is blocked. */
 export const OPEN_DIRECTIVES_MAX = 256;
@@ -91,8 +92,8 @@ export function propose(ctx: StepContext, p: Proposal, checks: readonly RuleResu
   if (waiting >= OPEN_DIRECTIVES_MAX) all.push({ rule: 'open_directives_max', verdict: 'BLOCK', reason: `${waiting} directives already wait for approval (max ${OPEN_DIRECTIVES_MAX})` });
   const ev = evaluate(policy, directive, { book_id: directive.scope.book, notional: p.notional, day_used: usedToday(ctx), checks: all });
   const qty = ev.verdict === 'BLOCK' ? null : qtyAllowed;
-  const body = { directive_id: id, policy_version: policy.version, policy_hash: policy.hash, verdict: ev.verdict, results: ev.results as unknown as CanonicalValue, qty_allowed: qty?.toString() ?? null };
-  ctx.emit({ type: 'policy.evaluated', time_ms, payload: { ...body, results: ev.results, artifact_hash: evaluationHash(body) } });
+  const body = { directive_id: id, policy_version: policy.version, policy_hash: policy.hash, verdict: ev.verdict, results: ev.results, qty_allowed: qty?.toString() ?? null };
+  ctx.emit({ type: 'policy.evaluated', time_ms, payload: { ...body, artifact_hash: evaluationHash(evaluationBody(body)) } });
   if (ev.verdict === 'BLOCK') {
     const r = ev.results.find((x) => x.verdict === 'BLOCK') as RuleResult;
     status(ctx, id, 'proposed', 'blocked', 'policy', `${r.rule}: ${r.reason}`);
@@ -228,6 +229,24 @@ function effects(ctx: StepContext, d: OpenDirective, qtyAllowed: Decimal | null)
     },
   };
   return fx;
+}
+
+/** The policy_evaluation artifact of a policy.evaluated payload: everything but its own address. */
+export function evaluationBody(p: Omit<EventPayloads['policy.evaluated'], 'artifact_hash'>): CanonicalValue {
+  return {
+    directive_id: p.directive_id, policy_version: p.policy_version, policy_hash: p.policy_hash, verdict: p.verdict,
+    results: p.results.map((r) => ({ rule: r.rule, verdict: r.verdict, reason: r.reason })), qty_allowed: p.qty_allowed,
+  };
+}
+
+/** The content-addressed artifacts a step's events name (the store writes them with the events, checking each address). */
+export function artifactsOf(events: readonly BookEvent[]): { kind: string; hash: string; body: CanonicalValue; index: number }[] {
+  const out: { kind: string; hash: string; body: CanonicalValue; index: number }[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as BookEvent;
+    if (e.type === 'policy.evaluated') out.push({ kind: 'policy_evaluation', hash: e.payload.artifact_hash, body: evaluationBody(e.payload), index: i });
+  }
+  return out;
 }
 
 /** sha256 hex of a skill's inputs at a signal: the window of candles it read (provenance of the decision trace). */

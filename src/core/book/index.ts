@@ -10,3 +10,4 @@ export * from './orders.js';
 export * from './tick.js';
 export * from './ticks.js';
 export * from './kernel.js';
+export { artifactsOf, evaluationBody } from './govern.js';
