@@ -12,7 +12,8 @@
  * rules first (the book moved since the proposal): a refusal then is approved -> blocked.
  * Everything is events in the step that made it, so replay re-executes approvals as inputs.
  */
-import { canonicalBytes, type CanonicalValue } from '../canonical/index.js';
+import { type CanonicalValue } from '../canonical/index.js';
+import type { SkillBar } from '../skills/types.js';
 import { sha256, toHex } from '../canonical/hash.js';
 import { Decimal } from '../money/decimal.js';
 import type { PairSpec } from '../execution/index.js';
@@ -249,7 +250,19 @@ export function artifactsOf(events: readonly BookEvent[]): { kind: string; hash:
   return out;
 }
 
-/** sha256 hex of a skill's inputs at a signal: the window of candles it read (provenance of the decision trace). */
-export function inputsHash(rows: readonly CanonicalValue[]): string {
-  return toHex(sha256(canonicalBytes(rows)));
+const INPUTS_TAG = new TextEncoder().encode('warden.skill.inputs.v1\u0000');
+
+/**
+ * sha256 hex of a skill's inputs at a signal: the last `n` bars it read, as the floats it read them
+ * (open time, open, high, low, close, volume; little-endian IEEE 754), with a domain tag. One
+ * typed array per signal, no text: signals are frequent enough on long runs for this to matter.
+ */
+export function inputsHash(bars: readonly SkillBar[], n: number): string {
+  const from = Math.max(0, bars.length - n);
+  const f = new Float64Array(6 * (bars.length - from));
+  for (let i = from, k = 0; i < bars.length; i++) {
+    const b = bars[i] as SkillBar;
+    f[k++] = b.open_time_ms; f[k++] = b.open; f[k++] = b.high; f[k++] = b.low; f[k++] = b.close; f[k++] = b.volume;
+  }
+  return toHex(sha256(INPUTS_TAG, new Uint8Array(f.buffer)));
 }

@@ -23,7 +23,7 @@ import type { SkillBinding } from './config.js';
 import { BookCommandError, type TickCommand } from './commands.js';
 import type { MarkPosition } from './events.js';
 import { lastClose, placeOrder, recordIntent, riskChecks, sellIntent, type StepContext } from './orders.js';
-import { lastCandle, windowCandles, type BookState, type WorkingOrder } from './state.js';
+import { lastCandle, type BookState, type History, type WorkingOrder } from './state.js';
 import { expireDirectives, inputsHash, propose } from './govern.js';
 import type { TaskOutcome } from './events.js';
 import { LifecycleError, type RuleResult } from '../governance/index.js';
@@ -378,7 +378,7 @@ function handleSignal(ctx: StepContext, sig: SignalDraft, b: SkillBinding, symbo
   const held = positionQty(s.ledger, symbol);
   const provenance = (): CanonicalValue => ({
     skill: b.key, params: b.params_json, signal_id: signalId, reason: sig.reason,
-    inputs_hash: inputsHash(windowCandles(s, symbol).map((c) => [c.open_time_ms, c.open.toString(), c.high.toString(), c.low.toString(), c.close.toString(), c.volume.toString()])),
+    inputs_hash: inputsHash((s.history.get(symbol) as History).bars, b.warmup_bars),
   });
   const base = { issued_by: `skill:${b.key}`, symbols: [symbol], timebox_bars: null, idempotency_key: `signal:${signalId}` };
   if (sig.action === 'exit' || sig.action === 'reduce') {
