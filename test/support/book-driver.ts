@@ -67,9 +67,9 @@ export function produce(kernel: BookKernel, commands: readonly RuntimeCommand[])
 /** The book the replay tests trade: sma-cross 10/30 on BTC/USD hourly, from the store, 25 % of equity. */
 export function smaBookConfig(book_id: string) {
   return {
-    book_id, data: { symbols: ['BTC/USD'], timeframe_s: 3600, source: { kind: 'store' } },
+    book_id, data: { symbols: ['BTC/USD'], timeframe_s: 3600, source: { kind: 'store' as const } },
     skills: [{ skill: 'sma-cross', symbols: ['BTC/USD'], params: { fast: 10, slow: 30 } }],
-    sizing: { mode: 'pct_equity', pct: '25' }, initial_cash: '10000',
+    sizing: { mode: 'pct_equity' as const, pct: '25' }, initial_cash: '10000',
   };
 }
 
