@@ -163,6 +163,10 @@ async function killedRun(e: Engine, st: RunState, plain: { byDelay: boolean; del
     return null;
   }
   const caughtUp = p.lines.some((l) => l.event === 'market_caught_up');
+  if (caughtUp && cmd !== null && !cmd.caughtUp && cmd.at !== 'before_poll' && !p.lines.some(isOperatorCommit)) {
+    p.child.kill('SIGKILL');
+    assert.fail(`${e.name}: inbox command ${st.commands.length} (${st.commands[st.commands.length - 1]}), recorded before the start, was not applied before the book caught up`);
+  }
   if (caughtUp && !cmd?.caughtUp) {
     p.child.kill('SIGTERM');
     assert.equal(await p.exit, 0);
