@@ -1,100 +1,79 @@
 /**
- * Tamper suite: seeded random single mutations of a stored log, done as a superuser around the
- * triggers (change one byte of a body, delete an event, swap two, change a hash or a prev_hash,
- * change a column, truncate the tail). verify must fail every time and name the exact seq.
- * Reproduce a failure with TAMPER_SEED=<seed printed>; TAMPER_MUTATIONS sets the count per engine
- * (default 500, so 1,000 across the two engines).
+ * Tamper suite: seeded random single mutations of a stored book stream (the sma-cross book over
+ * Kraken's Q1-2023 BTC/USD hours, with operator commands from the inbox and periodic snapshots),
+ * made as a superuser around the triggers and rolled back: any byte of a body, hash or prev_hash,
+ * the seq, stream, type and time_ms columns, deleted, swapped and truncated events, the stream
+ * head, and snapshots (state and hash bytes, chain head, moved, forged with consistent hashes);
+ * test/support/tamper-mutations.ts lists them. Each must be detected (an IntegrityError) at its
+ * exact seq: by the chain check for events, by replay verify for snapshots.
+ *
+ * A new seed each run (printed; TAMPER_SEED=<seed> replays it); TAMPER_MUTATIONS sets the count
+ * per engine (default and minimum 500: a smaller count is refused, not run). The kinds are drawn
+ * in turn, so every run hits every kind on both engines.
  */
-import { mulberry32 } from './support/prng.js';
-import { join } from 'node:path';
-import { EXTERNAL_DATA_DIR } from './support/market-data.js';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { NewEvent } from '../src/core/events/index.js';
+import { bookKernel, resolveBook } from '../src/core/book/index.js';
+import { canonicalJson } from '../src/core/canonical/index.js';
 import { EventStore } from '../src/store/event-store.js';
 import { IntegrityError } from '../src/store/errors.js';
-import type { Queryable } from '../src/store/db.js';
+import { replayVerify } from '../src/replay/verify.js';
+import { BTC_2023Q1_HOURLY, loadKrakenCsv } from './support/candles-csv.js';
+import { runtimeStart, smaBookConfig, tickCommands, writeBook, type Script } from './support/book-driver.js';
 import { describeEngines } from './support/engines.js';
+import { mulberry32 } from './support/prng.js';
 import { withRollback } from './support/rollback.js';
+import { suiteCount, suiteSeed } from './support/suite-size.js';
+import { MUTATION_KINDS, mutation, type TamperTarget } from './support/tamper-mutations.js';
 
-const SEED = Number(process.env.TAMPER_SEED ?? 20261122);
-const MUTATIONS = Number(process.env.TAMPER_MUTATIONS ?? 500);
-const N = 120;
+const MUTATIONS_MIN = 500;
 const STREAM = 'book:tamper';
+const SEED = suiteSeed('TAMPER_SEED', process.env.TAMPER_SEED);
+console.log(`tamper suite: TAMPER_SEED=${SEED}`);
 
-
-const bars: NewEvent[] = readFileSync(join(EXTERNAL_DATA_DIR, 'kraken_ohlcvt_2023q1', 'XBTUSD_60.csv'), 'utf8').trim().split('\n').slice(0, N).map((line) => {
-  const [t, open, high, low, close, volume, count] = line.split(',');
-  return { type: 'bar.closed', time_ms: (Number(t) + 3600) * 1000, payload: { symbol: 'BTC/USD', open: open!, high: high!, low: low!, close: close!, volume: volume!, count: Number(count) } };
-});
-
-type Mutation = { name: string; expectSeq: number; apply: (tx: Queryable) => Promise<void> };
-
-function pick(rand: () => number): Mutation {
-  const seq = 1 + Math.floor(rand() * N);
-  const other = 1 + ((seq + Math.floor(rand() * (N - 1))) % N); // != seq
-  const kind = Math.floor(rand() * 8);
-  const off = Math.floor(rand() * 40);
-  const byte = 1 + Math.floor(rand() * 255);
-  switch (kind) {
-    case 0:
-      // XOR one byte of the body with a non-zero value: it always changes.
-      return { name: `flip body byte ${off} of seq ${seq}`, expectSeq: seq, apply: async (tx) => {
-        await tx.query(`UPDATE events SET body = set_byte(body, $2, get_byte(body, $2) # $3) WHERE stream = $1 AND seq = $4`, [STREAM, off, byte, seq]);
-      } };
-    case 1:
-      return { name: `delete seq ${seq}`, expectSeq: seq, apply: async (tx) => {
-        await tx.query('DELETE FROM events WHERE stream = $1 AND seq = $2', [STREAM, seq]);
-      } };
-    case 2: {
-      const [a, b] = [Math.min(seq, other), Math.max(seq, other)];
-      return { name: `swap seq ${a} and ${b}`, expectSeq: a, apply: async (tx) => {
-        // Through a placeholder seq: the primary key forbids two rows at one seq, even briefly.
-        await tx.query('UPDATE events SET seq = 1000000 WHERE stream = $1 AND seq = $2', [STREAM, a]);
-        await tx.query('UPDATE events SET seq = $2 WHERE stream = $1 AND seq = $3', [STREAM, a, b]);
-        await tx.query('UPDATE events SET seq = $2 WHERE stream = $1 AND seq = 1000000', [STREAM, b]);
-      } };
-    }
-    case 3:
-      return { name: `change hash byte ${off % 32} of seq ${seq}`, expectSeq: seq, apply: async (tx) => {
-        await tx.query(`UPDATE events SET hash = set_byte(hash, $2, get_byte(hash, $2) # $3) WHERE stream = $1 AND seq = $4`, [STREAM, off % 32, byte, seq]);
-      } };
-    case 4:
-      return { name: `change prev_hash of seq ${seq}`, expectSeq: seq, apply: async (tx) => {
-        await tx.query(`UPDATE events SET prev_hash = set_byte(prev_hash, 0, get_byte(prev_hash, 0) # $2) WHERE stream = $1 AND seq = $3`, [STREAM, byte, seq]);
-      } };
-    case 5:
-      return { name: `truncate the tail from seq ${seq}`, expectSeq: seq, apply: async (tx) => {
-        await tx.query('DELETE FROM events WHERE stream = $1 AND seq >= $2', [STREAM, seq]);
-      } };
-    case 6:
-      return { name: `retype seq ${seq}`, expectSeq: seq, apply: async (tx) => {
-        await tx.query(`UPDATE events SET type = 'bar.opened' WHERE stream = $1 AND seq = $2`, [STREAM, seq]);
-      } };
-    default:
-      return { name: `shift time_ms of seq ${seq}`, expectSeq: seq, apply: async (tx) => {
-        await tx.query(`UPDATE events SET time_ms = time_ms + $2 WHERE stream = $1 AND seq = $3`, [STREAM, byte, seq]);
-      } };
-  }
-}
+const book = resolveBook(smaBookConfig('tamper'));
+const ticks = tickCommands(book, loadKrakenCsv(BTC_2023Q1_HOURLY, 'BTC/USD', 3600).slice(0, 110));
+const SCRIPT: Script[] = [
+  runtimeStart('tamper', Date.UTC(2026, 0, 1), 1),
+  ...ticks.slice(0, 70),
+  { kind: 'inbox', command: 'book.pause', payload: { reason: 'tamper suite' } },
+  ...ticks.slice(70, 80),
+  { kind: 'inbox', command: 'book.resume', payload: { reason: 'tamper suite' } },
+  ...ticks.slice(80),
+  { kind: 'runtime.stop', time_ms: Date.UTC(2026, 0, 2), reason: 'SIGTERM' },
+];
 
 describeEngines('tamper suite', (ctx) => {
-  test(`${MUTATIONS} seeded single mutations are all detected at the exact seq (seed ${SEED})`, async () => {
+  test(`seeded single mutations anywhere in events, head and snapshots are all detected at the exact seq (TAMPER_SEED=${SEED})`, async () => {
+    const count = suiteCount('TAMPER_MUTATIONS', process.env.TAMPER_MUTATIONS, MUTATIONS_MIN, MUTATIONS_MIN);
     const db = await ctx.freshDb();
     const store = new EventStore(db);
-    const lease = await store.acquireLease(STREAM, 'tamper-test', 600_000);
-    await store.append(lease, 0, bars);
-    assert.equal((await store.verify(STREAM)).head_seq, N, 'the untouched log verifies');
+    const written = await writeBook(store, STREAM, bookKernel(book), SCRIPT, 90);
+    const target: TamperTarget = {
+      stream: STREAM, n: written.seq,
+      snapshots: (await store.snapshots(STREAM)).map((s) => s.seq),
+      types: [...new Set(written.events.map((e) => e.type))].sort(),
+      forgeable: written.events.flatMap((e, i) => (/[1-9]/.test(canonicalJson(e.payload)) ? [i + 1] : [])),
+    };
+    assert.ok(target.snapshots.length >= 3 && target.types.includes('fill.executed') && target.types.includes('operator.command_applied'), JSON.stringify({ ...target, forgeable: target.forgeable.length }));
+    const clean = await replayVerify(store, STREAM);
+    assert.equal(clean.head_seq, target.n, 'the untouched log verifies');
+    assert.equal(clean.snapshots_checked, target.snapshots.length);
+
     const rand = mulberry32(SEED + (ctx.engine === 'pglite' ? 0 : 1));
     const missed: string[] = [];
-    for (let i = 0; i < MUTATIONS; i++) {
-      const m = pick(rand);
+    const kinds = new Map<string, number>();
+    for (let i = 0; i < count; i++) {
+      const m = mutation(i, rand, target);
+      kinds.set(m.kind, (kinds.get(m.kind) ?? 0) + 1);
       const outcome = await withRollback(db, async (view, tx) => {
-        await tx.exec('ALTER TABLE events DISABLE TRIGGER USER');
+        // Triggers off for this transaction only (a superuser's setting; no DDL, rolled back with it).
+        await tx.exec('SET LOCAL session_replication_role = replica');
         await m.apply(tx);
+        const viewStore = new EventStore(view);
         try {
-          await new EventStore(view).verify(STREAM);
+          if (m.check === 'chain') await viewStore.verify(STREAM);
+          else await replayVerify(viewStore, STREAM);
           return 'not detected';
         } catch (e) {
           if (!(e instanceof IntegrityError)) return `unexpected ${String(e)}`;
@@ -103,7 +82,9 @@ describeEngines('tamper suite', (ctx) => {
       });
       if (outcome !== 'ok') missed.push(`#${i} ${m.name}: ${outcome}`);
     }
-    assert.deepEqual(missed, [], `seed ${SEED} (${ctx.engine})`);
-    assert.equal((await store.verify(STREAM)).head_seq, N, 'every mutation was rolled back');
+    assert.deepEqual(missed, [], `TAMPER_SEED=${SEED} (${ctx.engine})`);
+    assert.deepEqual([...kinds.keys()].sort(), [...MUTATION_KINDS].sort(), 'every kind of mutation was made');
+    console.log(`tamper suite ${ctx.engine}: ${count} mutations over ${target.n} events and ${target.snapshots.length} snapshots, ${MUTATION_KINDS.length} kinds, all detected (TAMPER_SEED=${SEED})`);
+    assert.equal((await replayVerify(store, STREAM)).head_seq, target.n, 'every mutation was rolled back');
   });
 });

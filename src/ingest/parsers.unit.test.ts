@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { EXTERNAL_DATA_DIR } from '../../test/support/market-data.js';
 import Big from 'big.js';
 import fc from 'fast-check';
+import '../../test/support/property.js';
 import { Decimal } from '../core/money/decimal.js';
 import { canonicalSymbol } from '../core/market/symbols.js';
 import { expandExponent, parseKrakenOhlcvtLine, parseKrakenOhlcvtLineFull, parseRestTradeRow, secondsTextToUs, type Parsed } from './parsers.js';

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import '../../test/support/property.js';
 import { IngestInputError } from './errors.js';
 import { LINE_LENGTH_MAX, openRegularFile, readLineBlocks, readLines } from './source.js';
 

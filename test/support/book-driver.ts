@@ -24,18 +24,34 @@ export interface Written {
   events: NewEvent[];
 }
 
-export async function writeBook(store: EventStore, stream: string, kernel: BookKernel, script: readonly Script[], snapshotEvery = 0): Promise<Written> {
+/**
+ * `receivedAt(n)`, when given, is the receipt time of the n-th inbox command (1-based), set on its
+ * row as a superuser (triggers off for that one update): two stores then hold the same inputs, so
+ * the same script writes the same stream on both (the cross-engine test). Without it the
+ * database's clock stamps the row, as for the runtime.
+ */
+export async function writeBook(
+  store: EventStore, stream: string, kernel: BookKernel, script: readonly Script[], snapshotEvery = 0, receivedAt?: (n: number) => string,
+): Promise<Written> {
   const lease = await store.acquireLease(stream, 'test:book-driver', 600_000);
   const state = kernel.decider.initialState();
   let seq = (await store.head(stream))?.seq ?? 0;
   let lastSnapshot = seq;
   const commands: RuntimeCommand[] = [];
   const events: NewEvent[] = [];
+  let inboxed = 0;
   try {
     for (const s of script) {
       let c: RuntimeCommand;
       if (s.kind === 'inbox') {
         const id = await store.inboxAppend(stream, s.command, s.payload, s.issued_by ?? 'test');
+        if (receivedAt !== undefined) {
+          const at = receivedAt(++inboxed);
+          await store.db.transaction(async (tx) => {
+            await tx.exec('SET LOCAL session_replication_role = replica');
+            await tx.query('UPDATE inbox SET received_at = $2 WHERE id = $1', [id, at]);
+          });
+        }
         const [row] = await store.inboxRead(stream, id - 1, 1);
         c = { kind: 'operator.command', time_ms: Date.parse(row!.received_at), inbox_id: row!.id, command: row!.command, payload: row!.payload, issued_by: row!.issued_by };
       } else c = s;
@@ -67,9 +83,9 @@ export function produce(kernel: BookKernel, commands: readonly RuntimeCommand[])
 /** The book the replay tests trade: sma-cross 10/30 on BTC/USD hourly, from the store, 25 % of equity. */
 export function smaBookConfig(book_id: string) {
   return {
-    book_id, data: { symbols: ['BTC/USD'], timeframe_s: 3600, source: { kind: 'store' } },
+    book_id, data: { symbols: ['BTC/USD'], timeframe_s: 3600, source: { kind: 'store' as const } },
     skills: [{ skill: 'sma-cross', symbols: ['BTC/USD'], params: { fast: 10, slow: 30 } }],
-    sizing: { mode: 'pct_equity', pct: '25' }, initial_cash: '10000',
+    sizing: { mode: 'pct_equity' as const, pct: '25' }, initial_cash: '10000',
   };
 }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { canonicalJson, CanonicalError, integerText } from './index.js';
 import { sha256, toHex } from './hash.js';
+import '../../../test/support/property.js';
 
 test('keys are sorted by UTF-16 code units, whitespace removed (RFC 8785 section 3.2.3)', () => {
   // Example from RFC 8785 3.2.3 (property sorting), restricted to string values.

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { canonicalBytes, type CanonicalValue } from '../canonical/index.js';
 import { chainEvents, chainHash, decodeEventBody, encodeEventBody, envelopeColumnsCheck, EventEnvelopeError, GENESIS_PREV_HASH, type NewEvent } from './index.js';
 import { toHex } from '../canonical/hash.js';
+import '../../../test/support/property.js';
 
 const events: NewEvent[] = [
   { type: 'bar.closed', time_ms: 1672534800000, payload: { symbol: 'BTC/USD', close: '16542.4' } },

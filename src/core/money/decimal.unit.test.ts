@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import '../../../test/support/property.js';
 import Big from 'big.js';
 import { Decimal, DecimalError, type RoundingMode } from './decimal.js';
 
@@ -90,7 +91,7 @@ test('toNumber is exactly Number(toString()) (the fast path divides exact operan
     const d = Decimal.parse(neg && t !== '0' ? `-${t}` : t);
     assert.equal(d.toNumber(), Number(d.toString()), t);
     assert.equal(Decimal.parse(d.toString()).toString(), d.toString());
-  }), { numRuns: 3000, seed: 20261201 });
+  }), { numRuns: 3000 });
   for (const t of ['9007199254740993.5', '0.1', '123456789.123456789012345678901', '-0.000', '1.50']) assert.equal(Decimal.parse(t).toNumber(), Number(Decimal.parse(t).toString()), t);
   assert.equal(Decimal.parse('1.50').toString(), '1.5');
   assert.equal(Decimal.parse('-0.0').toString(), '0');
