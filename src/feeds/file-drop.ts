@@ -72,7 +72,8 @@ export class FileDropFeed extends Feed {
       }
       const sig = `${st.size}:${st.mtimeMs}`;
       current.set(name, sig);
-      const settled = now - st.mtimeMs >= this.opts.settle_ms;
+      // mtimeMs has sub-ms digits and Date.now() does not: a file written this very millisecond is 0 ms old, not negative
+      const settled = now - Math.floor(st.mtimeMs) >= this.opts.settle_ms;
       if (settled && (this.opts.once || this.seen.get(name) === sig)) out.push(name);
     }
     this.seen = current;
