@@ -94,3 +94,21 @@ export function proposalPayload(o: ProposeOptions): Record<string, unknown> {
   }
   return out;
 }
+
+/**
+ * What the kernel would refuse in a proposal's payload, refused here first so nothing is recorded:
+ * a policy.change whose policy is not a valid policy document (exit 65 naming the file or
+ * --payload and the field).
+ */
+export async function checkProposal(out: Record<string, unknown>, o: ProposeOptions): Promise<void> {
+  if (out.type !== 'policy.change') return;
+  const { resolvePolicy } = await import('../core/governance/index.js');
+  const where = o.payloadFile ?? '--payload';
+  const policy = (out.payload as { policy?: unknown } | undefined)?.policy;
+  if (policy === undefined) throw new GovernanceError(`${where}: a policy.change needs {"policy": {...}} (the new policy document; infra/GOVERNANCE.md)`, EXIT.data);
+  try {
+    resolvePolicy(policy, 'payload.policy');
+  } catch (e) {
+    throw new GovernanceError(`${where}: ${(e as Error).message}`, EXIT.data);
+  }
+}

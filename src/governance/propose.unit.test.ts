@@ -53,3 +53,11 @@ test('a payload file that cannot be read or parsed is bad data (65) naming file:
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a policy.change whose policy is malformed is refused before anything is recorded (65, naming the field)', async () => {
+  const { checkProposal } = await import('./propose.js');
+  const bad = proposalPayload({ type: 'policy.change', payload: '{"policy":{"version":"v2","budget":{"notional_per_day_max":"1e4"}}}' });
+  await assert.rejects(checkProposal(bad, { type: 'policy.change', payload: '' }), (e: Error & { exitCode?: number }) => e.exitCode === 65 && /--payload: payload\.policy\.budget\.notional_per_day_max: a non-negative decimal/.test(e.message));
+  await assert.rejects(checkProposal(proposalPayload({ type: 'policy.change', payload: '{}' }), { type: 'policy.change' }), /needs \{"policy": \{\.\.\.\}\}/);
+  await checkProposal(proposalPayload({ type: 'policy.change', payload: '{"policy":{"version":"v2"}}' }), { type: 'policy.change' });
+});

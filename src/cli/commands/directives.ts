@@ -137,8 +137,10 @@ function registerActs(d: Command, globals: () => GlobalOptions): void {
     .option('--timebox-bars <n>', `expire unapproved after N bars (1..${TIMEBOX_BARS_MAX})`))
     .action(async (opts: Acting & { type: string; objective?: string; payload?: string; payloadFile?: string; symbols?: string; timeboxBars?: string }) => {
       await act(globals, 'propose', opts, null, async () => {
-        const { proposalPayload } = await import('../../governance/propose.js');
-        return { payload: proposalPayload(opts) };
+        const { proposalPayload, checkProposal } = await import('../../governance/propose.js');
+        const payload = proposalPayload(opts);
+        await checkProposal(payload, opts);
+        return { payload };
       });
     });
 }
