@@ -1,11 +1,13 @@
 /**
- * `npm run start:paper` = node dist/src/runtime/index.js [--env-file <file>]: the paper runtime's
- * entry point. Parses its two arguments, runs the runtime (./main.ts) and exits with its code.
- * Environment variables override the env file, as for the CLI. No live execution exists.
+ * `npm run start:paper` = node dist/src/runtime/index.js [--profile <file>]: the paper runtime's
+ * entry point. Parses its arguments, runs the runtime (./main.ts) and exits with its code.
+ * Environment variables override the profile, as for the CLI. No live execution exists.
+ * `--env-file` is the former name of --profile, still accepted; Node itself pre-reads a
+ * --env-file argument even after the script name (a bad path exits 9 before this runs).
  */
 import { EXIT } from '../exit-codes.js';
 
-const USAGE = 'usage: node dist/src/runtime/index.js [--env-file <file>]   (npm run start:paper -- --env-file config/embedded.env)\n';
+const USAGE = 'usage: node dist/src/runtime/index.js [--profile <file>]   (npm run start:paper -- --profile config/embedded.env)\n';
 
 function parseArgs(argv: readonly string[]): { envFile: string | undefined } | { exit: number } {
   let envFile: string | undefined;
@@ -15,7 +17,9 @@ function parseArgs(argv: readonly string[]): { envFile: string | undefined } | {
       process.stdout.write(USAGE);
       return { exit: EXIT.ok };
     }
-    if (a === '--env-file' && argv[i + 1] !== undefined) envFile = argv[++i];
+    const flag = a === '--profile' || a === '--env-file' ? a : null;
+    if (flag !== null && argv[i + 1] !== undefined) envFile = argv[++i];
+    else if (a.startsWith('--profile=')) envFile = a.slice('--profile='.length);
     else if (a.startsWith('--env-file=')) envFile = a.slice('--env-file='.length);
     else {
       process.stderr.write(`warden runtime: unknown argument ${JSON.stringify(a)}\n${USAGE}`);

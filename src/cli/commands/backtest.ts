@@ -60,6 +60,8 @@ export function outcomeJson(o: BacktestOutcome): unknown {
 export async function backtestCommand(opts: BacktestCliOptions, globals: GlobalOptions): Promise<void> {
   const from_ms = parseDate(opts.from, '--from');
   const to_ms = parseDate(opts.to, '--to');
+  if (from_ms !== null && to_ms !== null && to_ms <= from_ms) throw new CliError(`--to ${opts.to} is not after --from ${opts.from}`, EXIT.usage);
+  if (opts.report !== undefined) (await import('../../config/files.js')).checkOutputPath(opts.report, '--report'); // before the run, not after it
   const { loadBookFile } = await import('../../config/book-file.js');
   const { book } = await loadBookFile(opts.config, `--config ${opts.config}`);
   const { executeBacktest, needsStore } = await import('../../backtest/service.js');

@@ -51,10 +51,12 @@ export function registerIngest(program: Command, globals: () => GlobalOptions): 
       const interval_s = opts.interval ? parseInterval(opts.interval) : undefined;
       let pairs: ReadonlyMap<string, import('../../core/market/pairs.js').PairMeta> | undefined;
       if (opts.pairs) {
-        const { readFileSync } = await import('node:fs');
+        const { readSmallFile } = await import('../../config/files.js');
+        const { PAYLOAD_BYTES_MAX } = await import('../../ingest/source.js');
         const { parseAssetPairs } = await import('../../core/market/pairs.js');
+        const text = readSmallFile(opts.pairs, PAYLOAD_BYTES_MAX, `--pairs ${opts.pairs}`, EXIT.data);
         try {
-          pairs = parseAssetPairs(JSON.parse(readFileSync(opts.pairs, 'utf8')));
+          pairs = parseAssetPairs(JSON.parse(text));
         } catch (e) {
           throw new CliError(`--pairs ${opts.pairs}: ${(e as Error).message}`, EXIT.data);
         }

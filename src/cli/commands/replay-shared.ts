@@ -3,7 +3,7 @@
  * or --book-config / WARDEN_BOOK_CONFIG for its book, guarded by the recorded config hash), the stream list, time arguments, the progress bar, and the quarantine
  * written when a replay finds a broken chain or a divergence.
  */
-import { readFileSync } from 'node:fs';
+import { readSmallFile } from '../../config/files.js';
 import type { NamedKernel } from '../../replay/kernel.js';
 import type { EventStore, StreamInfo } from '../../store/event-store.js';
 import type { Db } from '../../store/db.js';
@@ -26,8 +26,10 @@ export async function kernelChoice(db: Db, store: EventStore, bookConfig: string
   if (path !== undefined) {
     const what = bookConfig ? '--book-config' : 'WARDEN_BOOK_CONFIG';
     let bookId: string;
+    const { BOOK_FILE_BYTES_MAX } = await import('../../config/book-file.js');
+    const text = readSmallFile(path, BOOK_FILE_BYTES_MAX, `${what} ${path}`, EXIT.config);
     try {
-      bookId = String((JSON.parse(readFileSync(path, 'utf8')) as { book_id?: unknown }).book_id);
+      bookId = String((JSON.parse(text) as { book_id?: unknown } | null)?.book_id);
     } catch (e) {
       throw new CliError(`${what} ${path}: cannot read it as JSON (${(e as Error).message})`, EXIT.config);
     }
