@@ -65,5 +65,5 @@ test('the process environment overrides the env file; unknown names in the file 
   assert.equal(loadConfig(file, { WARDEN_DATABASE_URL: 'pglite:./from-env' }, STORE_VARS).WARDEN_DATABASE_URL, 'pglite:./from-env');
   writeFileSync(file, 'WARDEN_LOGLEVEL=info\n');
   assert.match(problems(() => loadConfig(file, ok, STORE_VARS))[0]!, /did you mean WARDEN_LOG_LEVEL/);
-  assert.match(problems(() => loadConfig(join(dir, 'missing.env'), ok, STORE_VARS))[0]!, /--env-file .*missing\.env: cannot read it \(ENOENT\)/);
+  assert.match(problems(() => loadConfig(join(dir, 'missing.env'), ok, STORE_VARS))[0]!, /profile ".*missing\.env": cannot read it \(ENOENT\)/);
 });
