@@ -11,7 +11,7 @@
 import type { Command } from 'commander';
 import { checkOutputPath, openAtomicWriter, readSmallFile, type AtomicWriter } from '../../config/files.js';
 import { CliError, EXIT, withStore, writeJson, type GlobalOptions } from '../context.js';
-import { kernelChoice, kernelOrExplain, oneBook, progressBar, quarantining, replayStore } from './replay-shared.js';
+import { kernelChoice, kernelOrExplain, oneBook, progressBar, quarantining, replayStore, streamOfBook } from './replay-shared.js';
 import type { HourEntry } from '../../replay/hours.js';
 
 interface Opts {
@@ -49,6 +49,7 @@ export function registerReplayManifest(replay: Command, globals: () => GlobalOpt
     .option('--json', 'print the summary as JSON')
     .action(async (_o: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<Opts>();
+      if (opts.book !== undefined) streamOfBook(opts.book); // 64 before the store opens
       if (opts.out !== undefined) checkOutputPath(opts.out, '--out'); // before the store is opened: no work for nothing
       const otherFirst = opts.compare !== undefined ? readManifest(opts.compare, (await import('../../replay/hours.js')).MANIFEST_FORMAT) : null;
       await withStore(globals(), 'replay manifest', async ({ db, config }) => {

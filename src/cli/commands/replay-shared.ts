@@ -54,22 +54,31 @@ export async function replayStore(db: Db): Promise<EventStore> {
   return new EventStore(db);
 }
 
-/** The stream `--book` names: a book id (book:<id>), or a whole stream name such as backtest:<book>:<run>. */
+const BOOK_ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/; // core/book/state.ts BOOK_ID_RE (not imported: the kernel loads only when a replay runs)
+const STREAM_NAME = /^(book|backtest|audit):[a-z0-9][a-z0-9_.:-]{0,127}$/;
+
+/**
+ * The stream `--book` names: a book id (book:<id>), or a whole stream name such as
+ * backtest:<book>:<run>. Anything else (a path, "", spaces) is a usage error (64) naming it.
+ */
 export function streamOfBook(book: string): string {
-  return book.includes(':') ? book : `book:${book}`;
+  if (BOOK_ID.test(book)) return `book:${book}`;
+  if (STREAM_NAME.test(book)) return book;
+  throw new CliError(`--book ${JSON.stringify(book)}: expected a book id (lower-case letters, digits, _ . -; 1-64 characters) or a stream name like backtest:<book>:<run>`, EXIT.usage);
 }
 
 /** The streams to replay: one (--book) or all; exit 1 naming it when it has no stream. */
 export async function streamsOf(store: EventStore, db: Db, book: string | undefined): Promise<StreamInfo[]> {
+  const wanted = book === undefined ? null : streamOfBook(book);
   const all = await store.streams();
-  const streams = book ? all.filter((s) => s.stream === streamOfBook(book)) : all;
-  if (book && streams.length === 0) throw new CliError(`no stream ${streamOfBook(book)} in ${db.description}`, EXIT.failure);
+  const streams = wanted !== null ? all.filter((s) => s.stream === wanted) : all;
+  if (wanted !== null && streams.length === 0) throw new CliError(`no stream ${wanted} in ${db.description}`, EXIT.failure);
   return streams;
 }
 
 /** The one book stream a window / hour / manifest works on: --book, else WARDEN_BOOK, else the only book in the store. */
 export async function oneBook(store: EventStore, db: Db, book: string | undefined): Promise<string> {
-  if (book) return (await streamsOf(store, db, book))[0]!.stream;
+  if (book !== undefined) return (await streamsOf(store, db, book))[0]!.stream;
   const books = (await store.streams()).filter((s) => s.stream.startsWith('book:'));
   if (books.length === 1) return books[0]!.stream;
   if (books.length === 0) throw new CliError(`no book stream in ${db.description} (a persisted backtest is replayed with --book backtest:<book>:<run>)`, EXIT.failure);
