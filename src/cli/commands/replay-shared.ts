@@ -24,7 +24,7 @@ export async function kernelChoice(db: Db, store: EventStore, bookConfig: string
   const path = bookConfig ?? envBookConfig;
   let given: { book_id: string; kernel: NamedKernel } | null = null;
   if (path !== undefined) {
-    const what = bookConfig ? '--book-config' : 'WARDEN_BOOK_CONFIG';
+    const what = bookConfig !== undefined ? '--book-config' : 'WARDEN_BOOK_CONFIG';
     let bookId: string;
     const { BOOK_FILE_BYTES_MAX } = await import('../../config/book-file.js');
     const text = readSmallFile(path, BOOK_FILE_BYTES_MAX, `${what} ${path}`, EXIT.config);
