@@ -42,16 +42,17 @@ export function checkJsonKeys(value: unknown, what: string): void {
 /** `what` names the source in messages, e.g. "--config book.json" or "WARDEN_BOOK_CONFIG=book.json". */
 export async function loadBookFile(file: string, what = file): Promise<{ raw: unknown; book: ResolvedBook }> {
   const { resolveBook, BookConfigError } = await import('../core/book/index.js');
+  let text: string;
+  try {
+    text = readSmallFile(file, BOOK_FILE_BYTES_MAX, `cannot read the book config ${what}`, 78);
+  } catch (e) {
+    throw new BookFileError((e as Error).message, { cause: e });
+  }
   let raw: unknown;
   try {
-    const text = readSmallFile(file, BOOK_FILE_BYTES_MAX, `cannot read the book config ${what}`, 78);
-    try {
-      raw = JSON.parse(text);
-    } catch (e) {
-      throw new Error(`cannot read the book config ${what}: not valid JSON (${(e as Error).message})`);
-    }
+    raw = JSON.parse(text);
   } catch (e) {
-    throw new BookFileError((e as Error).message);
+    throw new BookFileError(`cannot read the book config ${what}: not valid JSON (${(e as Error).message})`, { cause: e });
   }
   checkJsonKeys(raw, what);
   try {
