@@ -26,7 +26,7 @@ test('seeded bad inputs: no crash, hang, stack trace, unnamed error or partial w
   assert.ok(Number.isSafeInteger(seed) && seed >= 0, `FUZZ_SEED=${process.env.FUZZ_SEED}: expected an integer >= 0`);
   assert.ok(Number.isSafeInteger(cases) && cases >= FUZZ_CASES_MIN, `FUZZ_CASES=${process.env.FUZZ_CASES}: expected an integer >= ${FUZZ_CASES_MIN} (every family on both engines)`);
   process.stdout.write(`# fuzz seed ${seed}, ${cases} cases (reproduce: FUZZ_SEED=${seed} FUZZ_CASES=${cases}, or npm run fuzz -- --seed ${seed} --cases ${cases})\n`);
-  const r = await runFuzz({ seed, cases, workers: { pglite: 1, postgres: 2 } });
+  const r = await runFuzz({ seed, cases, workers: { pglite: 2, postgres: 2 } });
   const text = r.failures.map((f) => `case ${f.index} [${f.engine}] ${f.family}: ${f.reason}\n  ${f.what}\n  args ${JSON.stringify(f.args)}\n  ${f.output.split('\n').slice(0, 4).join('\n  ')}`).join('\n');
   process.stdout.write(`# fuzz exit codes ${JSON.stringify(Object.fromEntries(r.byCode))}, per engine ${JSON.stringify(Object.fromEntries(r.perEngine))}\n`);
   assert.equal(r.failures.length, 0, `seed ${seed}: ${r.failures.length} failing case(s):\n${text}`);

@@ -1,5 +1,5 @@
 /**
- * The long form of the fuzz suite: `npm run fuzz -- --cases 2000 [--seed S] [--from I] [--engines pglite,postgres] [--pglite-workers 1] [--postgres-workers 2]`.
+ * The long form of the fuzz suite: `npm run fuzz -- --cases 2000 [--seed S] [--from I] [--engines pglite,postgres] [--pglite-workers 2] [--postgres-workers 2]`.
  * Prints the seed first (a run reproduces from it; one case from --seed S --from I --cases 1),
  * every failure with its case index, and a summary; exits 1 when any case failed.
  */
@@ -29,7 +29,7 @@ if (!engines.every((e) => e === 'pglite' || e === 'postgres')) {
   process.stderr.write('fuzz: --engines: pglite, postgres or both (comma-separated)\n');
   process.exit(64);
 }
-const workers = { pglite: engines.includes('pglite') ? int('pglite-workers', 1, 16) : 0, postgres: engines.includes('postgres') ? int('postgres-workers', 2, 16) : 0 };
+const workers = { pglite: engines.includes('pglite') ? int('pglite-workers', 2, 16) : 0, postgres: engines.includes('postgres') ? int('postgres-workers', 2, 16) : 0 };
 process.stdout.write(`fuzz: seed ${seed}, cases ${from}..${from + cases - 1}, workers ${JSON.stringify(workers)} (reproduce: npm run fuzz -- --seed ${seed} --from ${from} --cases ${cases})\n`);
 const t0 = Date.now();
 let done = 0;
