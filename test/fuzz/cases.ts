@@ -236,7 +236,7 @@ const BAD_VARS: readonly [string, string][] = [
 
 function profile(r: Rng, index: number): FuzzCase {
   const lines = ['WARDEN_DATABASE_URL={store_url}', 'WARDEN_LOG_LEVEL=error'];
-  const names = ['profile.env', 'WARDEN_'];
+  const names = ['profile.env'];
   const done: string[] = [];
   for (let n = 1 + r.int(3); n > 0; n--) {
     const k = r.int(8);
@@ -279,6 +279,7 @@ function profile(r: Rng, index: number): FuzzCase {
   // after the script name (that is why --profile exists), so a bad path there is not Warden's input.
   const command = r.pick([['data', 'status'], ['migrate', 'status'], ['book', 'status', '--book', 'main'], ['replay', 'verify', '--rebuild-only']]);
   const args = [form >= 2 && r.chance(0.15) ? '--env-file' : '--profile', arg, ...command];
+  names.push(...command.filter((a) => !a.startsWith('--'))); // a valid profile: the command's own refusal names what it was given
   return { index, family: 'profile', what: `${args[0]}: ${done.join('; ')}`, files, args, env: {}, ownConfig: true, names };
 }
 
@@ -291,6 +292,7 @@ function environment(r: Rng, index: number): FuzzCase {
     names.push(name);
   }
   const command = r.pick([['data', 'status'], ['migrate', 'status'], ['ingest', 'x.csv'], ['replay', 'manifest']]);
+  names.push(...command);
   return { index, family: 'env', what: `environment ${names.join(', ')}`, files: [{ path: 'x.csv', content: seedCsvRows(5).join('\n') }], args: command, env, ownConfig: true, names };
 }
 

@@ -3,8 +3,8 @@
  * user must be able to rely on whatever the input:
  *   - it ends within CASE_TIMEOUT_MS (no hang; the process is killed and the case fails),
  *   - with an exit code from the README's table, never 70 (a bug),
- *   - with no stack trace, and, unless it succeeded, a message naming one of the case's words
- *     (file:line, field, variable or option),
+ *   - with no stack trace, and, unless it succeeded, a message; a refusal (64, 65, 69, 78) names
+ *     one of the case's words (file:line, field, variable or option),
  *   - and, unless it succeeded, having written nothing: the case directory is as it was (no
  *     report, manifest or temporary file left), and the store's row counts are unchanged (a
  *     rejected ingest may add its rejection record, by design). PostgreSQL is counted around
@@ -198,7 +198,10 @@ function verdict(c: FuzzCase, r: { code: number | null; stdout: string; stderr: 
   if (r.code === 0) return null;
   const out = r.stderr + r.stdout;
   if (!/\S/.test(r.stderr) && !/"error"|"violations"/.test(r.stdout)) return 'failed with no message';
-  if (!c.names.some((n) => n !== '' && out.includes(n))) return `the message names none of ${JSON.stringify(c.names.slice(0, 8))}`;
+  // A refused input (64 usage, 65 data, 69 store path, 78 config) names what was wrong; a failed
+  // check (1) or a held store (75) says what it found, which need not be one of the case's words.
+  const refusal = r.code === 64 || r.code === 65 || r.code === 69 || r.code === 78;
+  if (refusal && !c.names.some((n) => n !== '' && out.includes(n))) return `the message names none of ${JSON.stringify(c.names.slice(0, 8))}`;
   if (dirAfter !== dirBefore) return `files changed in the case directory:\n--- before\n${dirBefore}\n--- after\n${dirAfter}`;
   if (before !== null && after !== null) {
     if (counted(before) !== counted(after)) return `store rows changed: ${counted(before)} -> ${counted(after)}`;
