@@ -123,6 +123,17 @@ describe('store paths, profiles, output paths and --book (no store needed)', () 
     assert.equal(existsSync(join(dir, 'none.pglite')), false);
   });
 
+  test('a time that does not exist is 64 naming the option, never rolled over (2023-02-30) or read as 19xx (0000-01-01)', async () => {
+    for (const args of [['replay', 'hour', '2023-02-30T10:00:00Z'], ['replay', 'window', '--from', '2023-02-30', '--to', '2023-03-05'], ['replay', 'hour', '0000-01-01']]) {
+      const r = await runCliAsync(args, env(`pglite:${join(dir, 'none.pglite')}`));
+      assert.equal(r.code, 64, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /expected a UTC time/);
+    }
+    const b = await runCliAsync(['backtest', '--config', 'config/reference.book.json', '--to', '0000-01-01'], cleanEnv());
+    assert.equal(b.code, 64, b.stderr);
+    assert.match(b.stderr, /--to: expected a UTC date from 1970/);
+  });
+
   test('--report / --out that cannot be written is 64 before the run, naming it; nothing is written', async () => {
     writeFileSync(join(dir, 'XBTUSD_60.csv'), Q1.slice(0, 80).join('\n') + '\n');
     const book = JSON.parse(readFileSync('config/reference.book.json', 'utf8')) as { data: { source: { paths: Record<string, string> } } };

@@ -97,7 +97,14 @@ export async function kernelOrExplain(choice: KernelChoice, stream: string): Pro
  * milliseconds. Names the option and what was expected on error.
  */
 export function parseTime(text: string, option: string): number {
-  const ms = /^\d{1,15}$/.test(text) ? Number(text) : /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?Z)?$/.test(text) ? Date.parse(text) : NaN;
+  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?Z)?$/.exec(text);
+  let ms = /^\d{1,15}$/.test(text) ? Number(text) : iso !== null ? Date.parse(text) : NaN;
+  if (iso !== null && Number.isFinite(ms)) {
+    // Date.parse rolls 2023-02-30 over to 2023-03-02: a time that does not exist is refused, as --from is by backtest.
+    const back = new Date(ms).toISOString();
+    const given = `${iso[1]}-${iso[2]}-${iso[3]}T${iso[4] ?? '00'}:${iso[5] ?? '00'}:${iso[6] ?? '00'}`;
+    if (back.slice(0, 19) !== given || Number(iso[1]) < 1970) ms = NaN;
+  }
   if (!Number.isSafeInteger(ms)) throw new CliError(`${option} ${JSON.stringify(text)}: expected a UTC time like 2023-01-05T10:00:00Z (or 2023-01-05, or epoch milliseconds)`, EXIT.usage);
   return ms;
 }
