@@ -322,7 +322,7 @@ function cliArgs(r: Rng, index: number): FuzzCase {
     () => [v(['frobnicate', 'ingest', 'backtest', 'replay', 'data', 'migrate']), v(['--nope', '--json=1', '-x', '--', '--from'])],
   ];
   const args = r.pick(forms)();
-  const names = args.filter((a) => a !== '').concat(['unknown', 'missing', 'argument']);
+  const names = args.filter((a) => a !== '').concat(['unknown', 'missing', 'argument', 'empty']);
   return { index, family: 'cli-args', what: `argv ${JSON.stringify(args).slice(0, 200)}`, files, args, env: {}, ownConfig: false, names };
 }
 

@@ -132,6 +132,12 @@ export function registerIngest(program: Command, globals: () => GlobalOptions): 
             const bar = cliProgress ? new cliProgress.SingleBar({ stream: process.stderr, format: `${file} [{bar}] {percentage}% {value}/{total} bytes`, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
             let started = false;
             let result: FileResult;
+            if (file === '') {
+              results.push({ file, status: 'failed', exit_code: EXIT.usage, error: 'a file path is empty ("")' });
+              if (!opts.json) printResult(results[results.length - 1]!, formatUtc);
+              bar?.stop();
+              continue;
+            }
             try {
               const r = await ingestFile(db, file, {
                 ...base,
