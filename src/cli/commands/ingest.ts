@@ -80,7 +80,7 @@ async function ingestOptions(opts: IngestCliOptions): Promise<Omit<IngestOptions
 
 function printResult(r: FileResult, formatUtc: (ms: number) => string): void {
   if (r.status === 'failed') {
-    process.stderr.write(`warden: ${r.file}: FAILED (exit ${r.exit_code}); nothing written: ${r.error}\n`);
+    process.stderr.write(`warden: ${r.file === '' ? '""' : r.file}: FAILED (exit ${r.exit_code}); nothing written: ${r.error}\n`);
   } else if (r.status === 'rejected' || r.status === 'quarantined') {
     process.stderr.write(`warden: ${r.file}: ${r.status.toUpperCase()} (rejection record ${r.batch_id}); nothing written. ${r.violations_total} violation(s):\n`);
     for (const v of r.violations) process.stderr.write(`  ${v.where}: [${v.rule}] ${v.message}\n`);
