@@ -134,6 +134,18 @@ describe('store paths, profiles, output paths and --book (no store needed)', () 
     assert.match(b.stderr, /--to: expected a UTC date from 1970/);
   });
 
+  test('a book whose data.timeframe_s does not match its file does not run on the wrong bars (65 naming file:line)', async () => {
+    writeFileSync(join(dir, 'btc.csv'), Q1.slice(0, 200).join('\n') + '\n'); // hourly rows; the name names no interval
+    const book = JSON.parse(readFileSync('config/reference.book.json', 'utf8')) as { data: { timeframe_s: number; source: { paths: Record<string, string> } } };
+    book.data.source.paths = { 'BTC/USD': 'btc.csv' };
+    book.data.timeframe_s = 60;
+    writeFileSync(join(dir, 'book60.json'), JSON.stringify(book));
+    const r = await runCliAsync(['backtest', '--config', join(dir, 'book60.json')], cleanEnv());
+    assert.equal(r.code, 65, r.stderr);
+    assert.match(r.stderr, /btc\.csv:65: \[symbol\] none of the first 64 steps between consecutive candles is 60s/);
+    assert.equal(r.stdout, '');
+  });
+
   test('--report / --out that cannot be written is 64 before the run, naming it; nothing is written', async () => {
     writeFileSync(join(dir, 'XBTUSD_60.csv'), Q1.slice(0, 80).join('\n') + '\n');
     const book = JSON.parse(readFileSync('config/reference.book.json', 'utf8')) as { data: { source: { paths: Record<string, string> } } };

@@ -187,7 +187,7 @@ function bookConfig(r: Rng, index: number): FuzzCase {
     const op = r.int(5);
     const textKey = typeof key === 'number' ? String(p[p.length - 2]) : key;
     names = [textKey, ...p.filter((k): k is string => typeof k === 'string'), 'book.json'];
-    if (typeof value === 'string' && value.length > 2) names.push(value); // a path: the message names the file it tried
+    if (typeof value === 'string' && value.trim() !== '') names.push(value); // a path: the message names the file it tried
     if (op === 0 && !Array.isArray(parent)) {
       delete (parent as Record<string, Json>)[key as string];
       what = `deleted ${p.join('.')}`;
