@@ -10,6 +10,7 @@ export const EXIT = {
   data: 65, // bad input data, an incompatible / drifted schema, or stored data that fails an integrity check
   unavailable: 69, // the store cannot be reached or opened
   internal: 70, // a bug or an unexpected error
+  io: 74, // an output file (--report, --out) could not be written (disk full, I/O error); nothing half-written is left
   held: 75, // held elsewhere: the store lock (PGlite), a writer lease, or a concurrent append moved the head
   config: 78, // configuration invalid (variables, profiles, book config, snapshot dir, health port, plane)
   sigint: 130, // the runtime: a second SIGINT, immediate exit (no half-written step: steps are transactions)

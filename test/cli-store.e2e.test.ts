@@ -50,9 +50,18 @@ for (const engine of ['pglite', 'postgres'] as const) {
   test(`init migrates and reports the store; migrate status then says applied [${engine}]`, () => {
     const url = engine === 'pglite' ? `pglite:${join(tmp, 'init.pglite')}` : pgDb.url;
     const env = cleanEnv({ WARDEN_DATABASE_URL: url, WARDEN_LOG_LEVEL: 'warn' });
-    const before = runCli(['migrate', 'status', '--json'], env);
-    assert.equal(before.code, 65, before.stderr);
-    assert.ok((JSON.parse(before.stdout) as { migrations: { state: string }[] }).migrations.every((m) => m.state === 'pending'));
+    if (engine === 'pglite') {
+      // A status command creates nothing: no store at the path is exit 69 naming it, and no directory appears.
+      const none = runCli(['migrate', 'status', '--json'], env);
+      assert.equal(none.code, 69, none.stderr);
+      assert.match(none.stderr, /init\.pglite \(WARDEN_DATABASE_URL\): there is no store there; nothing was created/);
+      assert.equal(existsSync(join(tmp, 'init.pglite')), false);
+      assert.equal(existsSync(join(tmp, 'init.pglite.lock')), false);
+    } else {
+      const before = runCli(['migrate', 'status', '--json'], env);
+      assert.equal(before.code, 65, before.stderr);
+      assert.ok((JSON.parse(before.stdout) as { migrations: { state: string }[] }).migrations.every((m) => m.state === 'pending'));
+    }
     const init = runCli(['init', '--json'], env);
     assert.equal(init.code, 0, init.stderr);
     const out = JSON.parse(init.stdout) as { engine: string; schema_version: number; migrations_applied_now: number[] };

@@ -11,6 +11,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Db } from '../store/db.js';
 
 export interface GlobalOptions {
+  /** The profile file (--profile, or its former name --env-file). */
   envFile?: string;
   debug?: boolean;
 }
@@ -36,14 +37,18 @@ export interface StoreContext {
   log: Logger;
 }
 
-/** Opens the configured store for `fn`, closing it on return, error or SIGINT/SIGTERM. */
-export async function withStore<T>(opts: GlobalOptions, command: string, fn: (ctx: StoreContext) => Promise<T>): Promise<T> {
+/**
+ * Opens the configured store for `fn`, closing it on return, error or SIGINT/SIGTERM. Only the
+ * commands that set up a store (init, migrate, quickstart) pass `{ create: true }`: any other
+ * command on a `pglite:` path with no store there fails (69) and creates nothing.
+ */
+export async function withStore<T>(opts: GlobalOptions, command: string, fn: (ctx: StoreContext) => Promise<T>, store: { create?: boolean } = {}): Promise<T> {
   const { loadConfig, STORE_VARS } = await import('../runtime/config/index.js');
   const { createLogger } = await import('../telemetry/logger.js');
   const config = loadConfig(opts.envFile, process.env, STORE_VARS);
   const log = createLogger(config.WARDEN_LOG_LEVEL, 2, { command });
   const { openDb } = await import('../store/open.js');
-  const db = await openDb(config.WARDEN_DATABASE_URL, { command: `warden ${command} (${hostname()})` });
+  const db = await openDb(config.WARDEN_DATABASE_URL, { command: `warden ${command} (${hostname()})`, create: store.create === true });
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= db.close());
   const onSignal = (signal: NodeJS.Signals) => {

@@ -3,8 +3,8 @@
  * loads its implementation with `await import()` when it runs). Loaded by ./index.ts for anything
  * but a bare `--version`.
  */
-import { Command, CommanderError } from 'commander';
-import { EXIT, reportError, type GlobalOptions } from './context.js';
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, EXIT, reportError, type GlobalOptions } from './context.js';
 import { registerInit } from './commands/init.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerIngest } from './commands/ingest.js';
@@ -21,11 +21,19 @@ export function buildProgram(version: string): Command {
   const program = new Command('warden')
     .description('Warden: a deterministic, governed paper-trading runtime (never places a real order)')
     .version(version, '-V, --version')
-    .option('--env-file <file>', 'load WARDEN_* variables from this profile (e.g. config/embedded.env); the process environment overrides it')
+    .option('--profile <file>', 'load WARDEN_* variables from this profile (e.g. config/embedded.env); the process environment overrides it')
+    // The old name, still accepted. Node itself pre-reads a --env-file argument even after the
+    // script name (a missing file or a directory exits 9 before Warden runs; /dev/zero is read
+    // until memory runs out), so --profile is the documented name.
+    .addOption(new Option('--env-file <file>', 'the former name of --profile').hideHelp())
     .option('--debug', 'show stack traces on errors')
     .showHelpAfterError()
     .exitOverride();
-  const globals = () => program.opts<GlobalOptions>();
+  const globals = (): GlobalOptions => {
+    const o = program.opts<{ profile?: string; envFile?: string; debug?: boolean }>();
+    if (o.profile !== undefined && o.envFile !== undefined) throw new CliError('--profile and --env-file name the same thing: pass one', EXIT.usage);
+    return { envFile: o.profile ?? o.envFile, debug: o.debug };
+  };
   registerInit(program, globals);
   registerMigrate(program, globals);
   registerIngest(program, globals);

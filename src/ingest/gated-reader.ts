@@ -28,6 +28,9 @@
  *   - A generic OHLCV file without a trade count: a candle with volume has count null in ingest;
  *     the kernel's Candle needs a number, so it gets 1 ("traded"), volume 0 gets 0 (as before).
  *
+ * The file must hold candles of the interval asked for: when its first SpacingCheck steps are all
+ * longer than one interval (an hourly file read as 1-minute candles), it is refused at that row.
+ *
  * Memory is bounded whatever the file's length: one read chunk (source.ts READ_CHUNK_BYTES), at
  * most one line of LINE_LENGTH_MAX, and the batch being filled (batch_rows candles). Only regular
  * files are read: a FIFO, a device (/dev/zero) or a directory is refused at once (no hang).
@@ -39,7 +42,7 @@ import { CandleGate, DEFAULT_GATE_POLICY, type GatePolicy, type Violation } from
 import { canonicalSymbol } from '../core/market/symbols.js';
 import { GateViolationError, IngestInputError } from './errors.js';
 import { parseKrakenOhlcvtLine, parseOhlcvHeader, parseOhlcvLine, type OhlcvColumns, type Parsed } from './parsers.js';
-import { resolveSeries } from './series.js';
+import { resolveSeries, SpacingCheck } from './series.js';
 import { formatOfHead, headOfFd, openRegularFile, readLineBlocks } from './source.js';
 
 export type CandleCsvFormat = 'kraken-ohlcvt' | 'ohlcv-csv';
@@ -144,6 +147,7 @@ export async function* readGatedCandles(file: string, opts: GatedReadOptions): A
   const { symbol, interval_s, from_ms, to_ms } = opts;
   const policy: GatePolicy = { ...(opts.policy ?? DEFAULT_GATE_POLICY), gap: 'report' };
   const gate = new CandleGate(symbol, interval_s, policy, null);
+  const spacing = new SpacingCheck(interval_s);
   let cols: OhlcvColumns | null = null;
   let rowsRead = 0;
   let repeats = 0;
@@ -176,6 +180,8 @@ export async function* readGatedCandles(file: string, opts: GatedReadOptions): A
         }
         const vs = gate.check(c, file);
         if (vs.length > 0) return refuse(vs[0]!, first_line + i);
+        const spaced = spacing.observe(c.open_time_ms);
+        if (spaced !== null) return refuse({ rule: 'symbol', where: file, message: spaced }, first_line + i);
         if ((from_ms !== null && c.open_time_ms < from_ms) || (to_ms !== null && c.open_time_ms >= to_ms)) continue;
         batch.push(c.count === null ? { ...c, count: c.volume.isPositive() ? 1 : 0 } : (c as Candle));
         if (batch.length >= batchRows) {
@@ -190,6 +196,7 @@ export async function* readGatedCandles(file: string, opts: GatedReadOptions): A
     await blocks.return(undefined);
   }
   if (rowsRead === 0) throw new GateViolationError({ rule: 'schema', where: file, message: 'the file has no data rows' });
+
   if (batch.length > 0) {
     yielded += batch.length;
     yield batch;

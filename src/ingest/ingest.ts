@@ -23,7 +23,7 @@ import type { Db } from '../store/db.js';
 import { CandleStore, type CandleWriter } from '../store/candle-store.js';
 import { BatchRejectedError, IngestInputError } from './errors.js';
 import { parseKrakenOhlcvtLine, parseKrakenTradeLine, parseOhlcvHeader, parseOhlcvLine, parseRestOhlcRow, parseRestTradeRow, type OhlcvColumns, type Parsed } from './parsers.js';
-import { resolveSeries, type Series } from './series.js';
+import { resolveSeries, SpacingCheck, type Series } from './series.js';
 import { detectFormat, fileSize, readLines, readPayload, sha256File, type IngestFormat } from './source.js';
 
 /** Limits. */
@@ -72,13 +72,17 @@ function priceDecimals(symbol: string, opts: IngestOptions): number {
   return d;
 }
 
-/** Kraken REST OHLC carries no interval: it is the spacing of its (gap-free) rows. */
+/**
+ * Kraken REST OHLC carries no interval: it is the spacing of its (gap-free) rows, from rows whose
+ * times are whole seconds only (a fractional or non-numeric time is the parser's schema violation
+ * at its row, never part of an interval). resolveSeries then checks the interval's limits.
+ */
 function inferRestInterval(rows: unknown[]): number {
   let best = 0;
   for (let i = 1; i < Math.min(rows.length, 50); i++) {
-    const a = (rows[i - 1] as unknown[])?.[0];
-    const b = (rows[i] as unknown[])?.[0];
-    if (typeof a === 'number' && typeof b === 'number' && b > a && (best === 0 || b - a < best)) best = b - a;
+    const a = Array.isArray(rows[i - 1]) ? (rows[i - 1] as unknown[])[0] : undefined;
+    const b = Array.isArray(rows[i]) ? (rows[i] as unknown[])[0] : undefined;
+    if (Number.isSafeInteger(a) && Number.isSafeInteger(b) && (b as number) > (a as number) && (best === 0 || (b as number) - (a as number) < best)) best = (b as number) - (a as number);
   }
   return best;
 }
@@ -181,6 +185,8 @@ export async function ingestSource(db: Db, src: GateSource, opts: IngestOptions 
     if (report.violations.length < VIOLATIONS_LISTED_MAX) report.violations.push(v);
   };
   let gate: CandleGate | null = null;
+  // Trades become 1-minute candles by construction (a minute without trades is simply absent).
+  const spacing = format === 'kraken-trades' || format === 'kraken-rest-trades' ? null : new SpacingCheck(series.interval_s);
   let firstNew: number | null = null;
   let lastNew: number | null = null;
 
@@ -218,7 +224,11 @@ export async function ingestSource(db: Db, src: GateSource, opts: IngestOptions 
       }
       const vs = gate.check(c, where);
       for (const v of vs) violation(v);
-      if (vs.length === 0) chunk.push({ c, where });
+      if (vs.length === 0) {
+        chunk.push({ c, where });
+        const spaced = spacing?.observe(c.open_time_ms) ?? null;
+        if (spaced !== null) violation({ rule: 'symbol', where, message: spaced });
+      }
       if (chunk.length >= CHUNK_ROWS) await flushChunk();
     };
     // Candle formats hold back the last row when it is not final; trade formats their edges.

@@ -8,6 +8,57 @@ import { canonicalSymbol, parseOhlcvtFileName, SymbolError } from '../core/marke
 import { IngestInputError } from './errors.js';
 import type { IngestFormat } from './source.js';
 
+/**
+ * Limits of a candle interval: whole minutes, from 1 minute to Kraken's largest OHLC interval
+ * (21600 minutes = 15 days). Anything else never reaches the store (an integer column).
+ */
+export const INTERVAL_S_MIN = 60;
+export const INTERVAL_S_MAX = 1_296_000;
+
+/** Why `interval_s` cannot be a candle interval, or null when it can. */
+export function intervalProblem(interval_s: number): string | null {
+  if (!Number.isSafeInteger(interval_s)) return `${interval_s} is not a whole number of seconds`;
+  if (interval_s < INTERVAL_S_MIN || interval_s > INTERVAL_S_MAX) return `${interval_s}s is outside ${INTERVAL_S_MIN}s..${INTERVAL_S_MAX}s (1 minute to 15 days)`;
+  if (interval_s % 60 !== 0) return `${interval_s}s is not a whole number of minutes`;
+  return null;
+}
+
+/**
+ * Steps between consecutive candles looked at before a file's spacing is judged: real Kraken
+ * 1-minute files have runs of up to ~32 steps that are all gaps (no trade that minute).
+ */
+export const SPACING_STEPS_MIN = 64;
+
+/**
+ * Whether a candle file holds candles of the interval it is read as: alignment alone lets an
+ * hourly file pass as 1-minute candles (every open time is a whole minute), each step a "gap".
+ * When the first SPACING_STEPS_MIN steps between consecutive candles are ALL longer than one
+ * interval, the file is not at that interval: `observe` says so at the candle that decides it
+ * (once), so the refusal names that row. Fed the open times of candles that passed the gate.
+ */
+export class SpacingCheck {
+  private prev: number | null = null;
+  private steps = 0;
+  private exact = false;
+  private smallest = Number.POSITIVE_INFINITY;
+
+  constructor(private readonly interval_s: number) {}
+
+  /** Null, or (once, at the deciding candle) why the file is not at the interval. */
+  observe(open_time_ms: number): string | null {
+    const prev = this.prev;
+    this.prev = open_time_ms;
+    if (prev === null || this.exact || this.steps >= SPACING_STEPS_MIN) return null;
+    const step = (open_time_ms - prev) / 1000;
+    this.steps++;
+    if (step === this.interval_s) this.exact = true;
+    if (step < this.smallest) this.smallest = step;
+    if (this.exact || this.steps < SPACING_STEPS_MIN) return null;
+    return `none of the first ${this.steps} steps between consecutive candles is ${this.interval_s}s (the smallest is ${this.smallest}s): ` +
+      `the file does not hold ${this.interval_s}s candles`;
+  }
+}
+
 export interface Series {
   symbol: string;
   interval_s: number;
@@ -63,5 +114,7 @@ export function resolveSeries(file: string, format: IngestFormat, opts: { symbol
     interval_s = 60;
   }
   if (!interval_s) throw new IngestInputError(`${name}: cannot tell the interval from the file name; pass --interval (e.g. 1h)`, 64);
+  const bad = intervalProblem(interval_s);
+  if (bad !== null) throw new IngestInputError(`${name}: interval ${bad}`, opts.interval_s === interval_s ? 64 : 65);
   return { symbol, interval_s };
 }

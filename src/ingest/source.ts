@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { constants, createReadStream, fstatSync, openSync, readSync, closeSync, statSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { IngestInputError } from './errors.js';
+import { intervalProblem } from './series.js';
 
 export const FORMATS = ['kraken-ohlcvt', 'ohlcv-csv', 'kraken-trades', 'kraken-rest-ohlc', 'kraken-rest-trades'] as const;
 export type IngestFormat = (typeof FORMATS)[number];
@@ -200,12 +201,13 @@ export function decodePayload(bytes: Buffer, name: string): { pair: string; rows
   return { pair: pairs[0]!, rows, bytes, last: d.result.last };
 }
 
-/** "60" / "60s" seconds, "1m", "5m", "1h", "4h", "1d", "1w" -> seconds. */
+/** "60" / "60s" seconds, "1m", "5m", "1h", "4h", "1d", "1w" -> seconds, within series.ts's limits; else exit 64. */
 export function parseInterval(text: string): number {
-  const m = /^(\d{1,6})([smhdw]?)$/.exec(text.trim());
-  if (!m) throw new IngestInputError(`--interval ${JSON.stringify(text)}: expected e.g. 1m, 5m, 15m, 1h, 4h, 1d or a number of seconds`);
+  const m = /^(\d{1,7})([smhdw]?)$/.exec(text);
+  if (!m) throw new IngestInputError(`--interval ${JSON.stringify(text)}: expected e.g. 1m, 5m, 15m, 1h, 4h, 1d or a number of seconds`, 64);
   const mult = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2] as '' | 's' | 'm' | 'h' | 'd' | 'w'];
   const s = Number(m[1]) * mult;
-  if (s <= 0) throw new IngestInputError(`--interval ${text}: must be positive`);
+  const bad = intervalProblem(s);
+  if (bad !== null) throw new IngestInputError(`--interval ${JSON.stringify(text)}: ${bad}`, 64);
   return s;
 }

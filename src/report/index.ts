@@ -4,8 +4,7 @@
  * all derived from the run's events and summary. `writeBacktestReport(file, run)` writes it,
  * creating the folder. Used by `warden backtest --report` and `warden quickstart`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { writeFileAtomic } from '../config/files.js';
 import type { NewEvent } from '../core/events/envelope.js';
 import { renderReportHtml, type ReportMeta, type ReportSummary } from './html.js';
 import { buildReportModel, type ReportModel } from './model.js';
@@ -24,10 +23,10 @@ export function renderBacktestReport(run: ReportRun): string {
   return renderReportHtml(run.meta, run.summary, 'model' in run ? run.model : buildReportModel(run.events));
 }
 
-/** Writes the report to `file` (its folder is created) and returns the absolute path. */
+/**
+ * Writes the report to `file` (its folder is created) whole or not at all, and returns the
+ * absolute path. A path that cannot be used or a failed write is a FileInputError (64 / 74).
+ */
 export function writeBacktestReport(file: string, run: ReportRun): string {
-  const path = resolve(file);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, renderBacktestReport(run));
-  return path;
+  return writeFileAtomic(file, renderBacktestReport(run), '--report');
 }

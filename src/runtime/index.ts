@@ -1,11 +1,13 @@
 /**
- * `npm run start:paper` = node dist/src/runtime/index.js [--env-file <file>]: the paper runtime's
- * entry point. Parses its arguments (--env-file, --pretty | --json-logs), runs the runtime (./main.ts) and exits with its code.
- * Environment variables override the env file, as for the CLI. No live execution exists.
+ * `npm run start:paper` = node dist/src/runtime/index.js [--profile <file>] [--pretty | --json-logs]: the
+ * paper runtime's entry point. Parses its arguments, runs the runtime (./main.ts) and exits with its code.
+ * Environment variables override the profile, as for the CLI. No live execution exists.
+ * `--env-file` is the former name of --profile, still accepted; Node itself pre-reads a
+ * --env-file argument even after the script name (a bad path exits 9 before this runs).
  */
 import { EXIT } from '../exit-codes.js';
 
-const USAGE = 'usage: node dist/src/runtime/index.js [--env-file <file>] [--pretty | --json-logs]   (npm run start:paper -- --env-file config/embedded.env)\n' +
+const USAGE = 'usage: node dist/src/runtime/index.js [--profile <file>] [--pretty | --json-logs]   (npm run start:paper -- --profile config/embedded.env)\n' +
   '  --pretty     human-readable log lines (the default when stdout is a terminal)\n  --json-logs  JSON log lines even on a terminal\n';
 
 function parseArgs(argv: readonly string[]): { envFile: string | undefined; pretty: boolean | undefined } | { exit: number } {
@@ -17,9 +19,11 @@ function parseArgs(argv: readonly string[]): { envFile: string | undefined; pret
       process.stdout.write(USAGE);
       return { exit: EXIT.ok };
     }
+    const flag = a === '--profile' || a === '--env-file' ? a : null;
     if (a === '--pretty') pretty = true;
     else if (a === '--json-logs') pretty = false;
-    else if (a === '--env-file' && argv[i + 1] !== undefined) envFile = argv[++i];
+    else if (flag !== null && argv[i + 1] !== undefined) envFile = argv[++i];
+    else if (a.startsWith('--profile=')) envFile = a.slice('--profile='.length);
     else if (a.startsWith('--env-file=')) envFile = a.slice('--env-file='.length);
     else {
       process.stderr.write(`warden runtime: unknown argument ${JSON.stringify(a)}\n${USAGE}`);

@@ -20,9 +20,14 @@ export function parseStoreUrl(url: string): StoreUrl | null {
   return null;
 }
 
-export async function openDb(url: string, opts: { schema?: string; command: string }): Promise<Db> {
+/**
+ * `create` (default true): whether an embedded store that does not exist yet is created. Commands
+ * that only read or need a migrated store pass false, so a mistyped `pglite:` path fails (exit 69,
+ * naming it) instead of leaving a new 39 MB directory behind. A PostgreSQL database is never created.
+ */
+export async function openDb(url: string, opts: { schema?: string; command: string; create?: boolean }): Promise<Db> {
   const parsed = parseStoreUrl(url);
   if (!parsed) throw new Error(`not a store URL: ${url}`);
   const schema = opts.schema ?? WARDEN_SCHEMA;
-  return parsed.engine === 'pglite' ? openPglite(parsed.dir, schema, opts.command) : openPostgres(parsed.url, schema);
+  return parsed.engine === 'pglite' ? openPglite(parsed.dir, schema, opts.command, opts.create ?? true) : openPostgres(parsed.url, schema);
 }

@@ -5,8 +5,8 @@
  * no fsync (the store survives a process crash, not a power loss or OS crash: infra docs say
  * so); start-up takes seconds, so only commands that need the store open it.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { checkChannelName, checkSchemaName, type Db, type Queryable } from './db.js';
 import { acquireLock, type HeldLock } from './lockfile.js';
@@ -93,11 +93,43 @@ export async function wrapPglite(pg: PGlite, schema: string, description: string
   };
 }
 
+const errText = (e: unknown): string => (e as NodeJS.ErrnoException)?.code ?? (e instanceof Error ? e.message : String(e));
+
 /**
- * Opens `dir` (created if absent) or an in-memory instance for PGLITE_MEMORY.
+ * Where an embedded store can live, checked before anything is created: `abs` is a PGlite data
+ * directory (it has PG_VERSION), or absent (then created when `create`) with a folder that is a
+ * directory or can be made. Throws StoreUnavailableError (exit 69) naming the path and why.
+ */
+function checkStoreDir(abs: string, create: boolean): void {
+  const unavailable = (why: string) => new StoreUnavailableError(`cannot open the embedded store at ${abs} (WARDEN_DATABASE_URL): ${why}`);
+  let st;
+  try {
+    st = statSync(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw unavailable('a part of the path is a file, not a directory');
+    if (code !== 'ENOENT') throw unavailable(`cannot use it (${errText(e)})`);
+    if (!create) throw unavailable('there is no store there; nothing was created (a mistyped path? `warden migrate` creates a new store)');
+    try {
+      mkdirSync(dirname(abs), { recursive: true });
+    } catch (e2) {
+      throw unavailable(`cannot create its folder ${dirname(abs)} (${errText(e2)})`);
+    }
+    return;
+  }
+  if (!st.isDirectory()) throw unavailable('it is a file, not a store directory');
+  let hasVersion = false;
+  try {
+    hasVersion = statSync(join(abs, 'PG_VERSION')).isFile();
+  } catch { /* not a data directory */ }
+  if (!hasVersion && !create) throw unavailable('the directory is not an embedded store (no PG_VERSION); nothing was created');
+}
+
+/**
+ * Opens `dir` (created if absent and `create`) or an in-memory instance for PGLITE_MEMORY.
  * `command` is written into the lock file so a second process can name the holder.
  */
-export async function openPglite(dir: string, schema: string, command: string): Promise<Db> {
+export async function openPglite(dir: string, schema: string, command: string, create = true): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
   let lock: HeldLock | undefined;
   let pg: PGlite;
@@ -107,13 +139,13 @@ export async function openPglite(dir: string, schema: string, command: string): 
     description = 'pglite:memory:';
   } else {
     const abs = resolve(dir);
-    mkdirSync(dirname(abs), { recursive: true });
+    checkStoreDir(abs, create);
     lock = acquireLock(`${abs}.lock`, command);
     try {
       pg = await PGlite.create(abs);
     } catch (e) {
       lock.release();
-      throw new StoreUnavailableError(`cannot open the embedded store at ${abs}: ${(e as Error).message}`);
+      throw new StoreUnavailableError(`cannot open the embedded store at ${abs}: ${errText(e)}`);
     }
     description = `pglite:${dir}`;
   }

@@ -18,14 +18,18 @@ export interface BacktestCliOptions {
   report?: string;
 }
 
-/** A UTC date (2022-01-01) or minute (2022-01-01T00:00Z); a day that does not exist is refused, not rolled over. */
+/**
+ * A UTC date (2022-01-01) or minute (2022-01-01T00:00Z) from 1970 (candles are Unix times) to
+ * 9999; a day that does not exist is refused, not rolled over, and a year is never read as 19xx
+ * (Date.UTC maps years 0..99 to 1900..1999).
+ */
 export function parseDate(text: string | undefined, what: string): number | null {
   if (text === undefined) return null;
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?Z)?$/.exec(text);
-  const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)) : NaN;
+  const ms = m && Number(m[1]) >= 1970 ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)) : NaN;
   const back = Number.isFinite(ms) ? new Date(ms) : null;
-  if (m === null || back === null || back.getUTCDate() !== Number(m[3]) || back.getUTCMonth() !== Number(m[2]) - 1 || back.getUTCHours() !== Number(m[4] ?? 0) || back.getUTCMinutes() !== Number(m[5] ?? 0)) {
-    throw new CliError(`${what}: expected a UTC date like 2022-01-01 or 2022-01-01T00:00Z, got ${JSON.stringify(text)}`, EXIT.usage);
+  if (m === null || back === null || back.getUTCFullYear() !== Number(m[1]) || back.getUTCDate() !== Number(m[3]) || back.getUTCMonth() !== Number(m[2]) - 1 || back.getUTCHours() !== Number(m[4] ?? 0) || back.getUTCMinutes() !== Number(m[5] ?? 0) || back.getUTCSeconds() !== Number(m[6] ?? 0)) {
+    throw new CliError(`${what}: expected a UTC date from 1970 like 2022-01-01 or 2022-01-01T00:00Z, got ${JSON.stringify(text)}`, EXIT.usage);
   }
   return ms;
 }
@@ -60,17 +64,30 @@ export function outcomeJson(o: BacktestOutcome): unknown {
 export async function backtestCommand(opts: BacktestCliOptions, globals: GlobalOptions): Promise<void> {
   const from_ms = parseDate(opts.from, '--from');
   const to_ms = parseDate(opts.to, '--to');
+  if (from_ms !== null && to_ms !== null && to_ms <= from_ms) throw new CliError(`--to ${opts.to} is not after --from ${opts.from}`, EXIT.usage);
+  if (opts.report !== undefined) (await import('../../config/files.js')).checkOutputPath(opts.report, '--report'); // before the run, not after it
   const { loadBookFile } = await import('../../config/book-file.js');
   const { book } = await loadBookFile(opts.config, `--config ${opts.config}`);
   const { executeBacktest, needsStore } = await import('../../backtest/service.js');
   const req = { configFile: opts.config, book, from_ms, to_ms, persist: opts.persist === true, report: opts.report ?? null };
-  const outcome = needsStore(req)
-    ? await withStore(globals, 'backtest', async ({ db }) => {
-      const { verifySchema } = await import('../../store/migrations.js');
-      await verifySchema(db);
-      return executeBacktest(req, db);
-    })
-    : await executeBacktest(req, null);
+  let outcome: BacktestOutcome;
+  try {
+    outcome = needsStore(req)
+      ? await withStore(globals, 'backtest', async ({ db }) => {
+        const { verifySchema } = await import('../../store/migrations.js');
+        await verifySchema(db);
+        return executeBacktest(req, db);
+      })
+      : await executeBacktest(req, null);
+  } catch (e) {
+    // Say which range of which series was empty: the book's symbols and timeframe, and the options.
+    if (e instanceof Error && e.name === 'BacktestError' && /^no candles/.test(e.message)) {
+      e.message += ` (${book.symbols.join(', ')} at ${book.interval_s}s, --from ${opts.from ?? '(first)'} --to ${opts.to ?? '(last)'}, source ${book.config.data.source?.kind ?? 'none'})`;
+    }
+    // A CSV file the config names that cannot be read as asked (missing, not a regular file): say where it was named.
+    if (e instanceof Error && e.name === 'IngestInputError') e.message = `--config ${opts.config}: data.source.paths: ${e.message}`;
+    throw e;
+  }
   if (opts.json) writeJson(outcomeJson(outcome));
   else process.stdout.write(await formatOutcome(outcome));
 }

@@ -31,7 +31,7 @@ interface Out {
 
 function quickstart(cwd: string): Out {
   const env = cleanEnv({ WARDEN_LOG_LEVEL: 'warn' });
-  const r = spawnSync(process.execPath, [cli, '--env-file', join(root, 'config', 'embedded.env'), 'quickstart', '--json'], { cwd, env, encoding: 'utf8', timeout: 280_000 });
+  const r = spawnSync(process.execPath, [cli, '--profile', join(root, 'config', 'embedded.env'), 'quickstart', '--json'], { cwd, env, encoding: 'utf8', timeout: 280_000 });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as Out;
 }

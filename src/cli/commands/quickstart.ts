@@ -30,6 +30,7 @@ interface QuickstartOptions {
 }
 
 export async function quickstartCommand(opts: QuickstartOptions, globals: GlobalOptions): Promise<void> {
+  (await import('../../config/files.js')).checkOutputPath(opts.report, '--report'); // before any work
   const { loadBookFile } = await import('../../config/book-file.js');
   const { book } = await loadBookFile(QUICKSTART_BOOK);
   if (book.config.data.source?.kind !== 'store') throw new CliError(`${QUICKSTART_BOOK}: data.source must be {"kind": "store"}`, EXIT.config);
@@ -61,14 +62,14 @@ export async function quickstartCommand(opts: QuickstartOptions, globals: Global
     say(`backtest ${relative(ROOT, QUICKSTART_BOOK)} over every stored candle${req.persist ? ' (persisting the run)' : ''}...`);
     const outcome = await executeBacktest(req, db);
     return { store: db.description, schema_version: version, ingested, outcome };
-  });
+  }, { create: true });
   if (opts.json) {
     const o = result.outcome;
     writeJson({ store: result.store, schema_version: result.schema_version, ingested: result.ingested, ...(outcomeJson(o) as object) });
     return;
   }
   process.stdout.write(await formatOutcome(result.outcome));
-  process.stdout.write(`\nOpen the report: ${result.outcome.report}\nNext: warden backtest --config <your book.json> --env-file config/embedded.env (README, section Backtest)\n`);
+  process.stdout.write(`\nOpen the report: ${result.outcome.report}\nNext: warden --profile config/embedded.env backtest --config <your book.json> (README, section Backtest)\n`);
 }
 
 export function registerQuickstart(program: Command, globals: () => GlobalOptions): void {

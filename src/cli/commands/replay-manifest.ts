@@ -8,10 +8,10 @@
  * --out writes the whole manifest as JSON, through a temporary file renamed at the end: a failed
  * run leaves no half-written manifest.
  */
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
+import { checkOutputPath, openAtomicWriter, readSmallFile, type AtomicWriter } from '../../config/files.js';
 import { CliError, EXIT, withStore, writeJson, type GlobalOptions } from '../context.js';
-import { kernelChoice, kernelOrExplain, oneBook, progressBar, quarantining, replayStore } from './replay-shared.js';
+import { kernelChoice, kernelOrExplain, oneBook, progressBar, quarantining, replayStore, streamOfBook } from './replay-shared.js';
 import type { HourEntry } from '../../replay/hours.js';
 
 interface Opts {
@@ -22,15 +22,19 @@ interface Opts {
   json?: boolean;
 }
 
+/** Limit: a manifest file read by --compare (~400 bytes an hour: 30 years of hours fit). */
+export const MANIFEST_BYTES_MAX = 256 * 1024 ** 2;
+
 /** The hours of a manifest file written by --out; errors name the file and what was expected. */
 function readManifest(path: string, format: string): HourEntry[] {
   let m: { format?: unknown; hours?: unknown };
+  const text = readSmallFile(path, MANIFEST_BYTES_MAX, `--compare ${path}`, EXIT.usage);
   try {
-    m = JSON.parse(readFileSync(path, 'utf8')) as typeof m;
+    m = JSON.parse(text) as typeof m;
   } catch (e) {
     throw new CliError(`--compare ${path}: cannot read it as JSON (${(e as Error).message})`, EXIT.usage);
   }
-  if (m.format !== format || !Array.isArray(m.hours)) throw new CliError(`--compare ${path}: not a ${format} manifest (written by \`warden replay manifest --out\`)`, EXIT.usage);
+  if (m === null || typeof m !== 'object' || m.format !== format || !Array.isArray(m.hours)) throw new CliError(`--compare ${path}: not a ${format} manifest (written by \`warden replay manifest --out\`)`, EXIT.usage);
   return m.hours as HourEntry[];
 }
 
@@ -45,31 +49,32 @@ export function registerReplayManifest(replay: Command, globals: () => GlobalOpt
     .option('--json', 'print the summary as JSON')
     .action(async (_o: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<Opts>();
+      if (opts.book !== undefined) streamOfBook(opts.book); // 64 before the store opens
+      if (opts.out !== undefined) checkOutputPath(opts.out, '--out'); // before the store is opened: no work for nothing
+      const otherFirst = opts.compare !== undefined ? readManifest(opts.compare, (await import('../../replay/hours.js')).MANIFEST_FORMAT) : null;
       await withStore(globals(), 'replay manifest', async ({ db, config }) => {
         const { buildManifest, compareManifests, MANIFEST_FORMAT } = await import('../../replay/hours.js');
         const { storeInputs } = await import('../../replay/inputs.js');
-        const other = opts.compare ? readManifest(opts.compare, MANIFEST_FORMAT) : null;
+        const other = otherFirst;
         const store = await replayStore(db);
         const stream = await oneBook(store, db, opts.book);
         const k = await kernelOrExplain(await kernelChoice(db, store, opts.bookConfig, config.WARDEN_BOOK_CONFIG), stream);
-        const tmp = opts.out ? `${opts.out}.${process.pid}.tmp` : null;
-        const fd = tmp ? openSync(tmp, 'w') : null;
+        const out: AtomicWriter | null = opts.out !== undefined ? openAtomicWriter(opts.out, '--out') : null;
         const bar = await progressBar(!opts.json);
         const head = (await store.head(stream))?.seq ?? 0; // the pass ends here: a live runtime keeps appending
         bar?.start(head, 0, { stream });
         let index = 0;
         let first = true;
-        let closed = false;
         let difference: ReturnType<typeof compareManifests> = null;
         try {
-          if (fd !== null) writeSync(fd, `{"format":${JSON.stringify(MANIFEST_FORMAT)},"store":${JSON.stringify(db.description)},"stream":${JSON.stringify(stream)},"kernel":${JSON.stringify(k.name)},"hours":[\n`);
+          out?.write(`{"format":${JSON.stringify(MANIFEST_FORMAT)},"store":${JSON.stringify(db.description)},"stream":${JSON.stringify(stream)},"kernel":${JSON.stringify(k.name)},"hours":[\n`);
           const r = await quarantining(store, stream, 'replay manifest', () =>
             buildManifest(store, stream, k.kernel, k.name, storeInputs(db), {
               onProgress: (n) => bar?.update(n),
               toSeq: head,
               onHour: (h) => {
-                if (fd !== null) {
-                  writeSync(fd, `${first ? '' : ',\n'}${JSON.stringify(h)}`);
+                if (out !== null) {
+                  out.write(`${first ? '' : ',\n'}${JSON.stringify(h)}`);
                   first = false;
                 }
                 if (other !== null && difference === null) {
@@ -83,11 +88,9 @@ export function registerReplayManifest(replay: Command, globals: () => GlobalOpt
           if (other !== null && difference === null && other.length > index) {
             difference = { index, hour: other[index]!.hour, fields: ['(hour missing)'], left: null, right: other[index]! };
           }
-          if (fd !== null) {
-            writeSync(fd, `\n],"summary":${JSON.stringify(r)}}\n`);
-            closeSync(fd);
-            closed = true;
-            renameSync(tmp!, opts.out!);
+          if (out !== null) {
+            out.write(`\n],"summary":${JSON.stringify(r)}}\n`);
+            out.commit();
           }
           bar?.stop();
           const d = difference as ReturnType<typeof compareManifests>;
@@ -106,10 +109,7 @@ export function registerReplayManifest(replay: Command, globals: () => GlobalOpt
           if (opts.compare && !opts.json) process.stdout.write(`identical to ${opts.compare}, hour by hour\n`);
         } finally {
           bar?.stop();
-          if (fd !== null && tmp !== null) {
-            if (!closed) closeSync(fd);
-            rmSync(tmp, { force: true }); // gone already after the rename; a failed run leaves nothing
-          }
+          out?.abort(); // a no-op after the commit; a failed run leaves nothing
         }
       });
     });

@@ -3,7 +3,7 @@
  * or --book-config / WARDEN_BOOK_CONFIG for its book, guarded by the recorded config hash), the stream list, time arguments, the progress bar, and the quarantine
  * written when a replay finds a broken chain or a divergence.
  */
-import { readFileSync } from 'node:fs';
+import { readSmallFile } from '../../config/files.js';
 import type { NamedKernel } from '../../replay/kernel.js';
 import type { EventStore, StreamInfo } from '../../store/event-store.js';
 import type { Db } from '../../store/db.js';
@@ -24,10 +24,12 @@ export async function kernelChoice(db: Db, store: EventStore, bookConfig: string
   const path = bookConfig ?? envBookConfig;
   let given: { book_id: string; kernel: NamedKernel } | null = null;
   if (path !== undefined) {
-    const what = bookConfig ? '--book-config' : 'WARDEN_BOOK_CONFIG';
+    const what = bookConfig !== undefined ? '--book-config' : 'WARDEN_BOOK_CONFIG';
     let bookId: string;
+    const { BOOK_FILE_BYTES_MAX } = await import('../../config/book-file.js');
+    const text = readSmallFile(path, BOOK_FILE_BYTES_MAX, `${what} ${path}`, EXIT.config);
     try {
-      bookId = String((JSON.parse(readFileSync(path, 'utf8')) as { book_id?: unknown }).book_id);
+      bookId = String((JSON.parse(text) as { book_id?: unknown } | null)?.book_id);
     } catch (e) {
       throw new CliError(`${what} ${path}: cannot read it as JSON (${(e as Error).message})`, EXIT.config);
     }
@@ -52,22 +54,31 @@ export async function replayStore(db: Db): Promise<EventStore> {
   return new EventStore(db);
 }
 
-/** The stream `--book` names: a book id (book:<id>), or a whole stream name such as backtest:<book>:<run>. */
+const BOOK_ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/; // core/book/state.ts BOOK_ID_RE (not imported: the kernel loads only when a replay runs)
+const STREAM_NAME = /^(book|backtest|audit):[a-z0-9][a-z0-9_.:-]{0,127}$/;
+
+/**
+ * The stream `--book` names: a book id (book:<id>), or a whole stream name such as
+ * backtest:<book>:<run>. Anything else (a path, "", spaces) is a usage error (64) naming it.
+ */
 export function streamOfBook(book: string): string {
-  return book.includes(':') ? book : `book:${book}`;
+  if (BOOK_ID.test(book)) return `book:${book}`;
+  if (STREAM_NAME.test(book)) return book;
+  throw new CliError(`--book ${JSON.stringify(book)}: expected a book id (lower-case letters, digits, _ . -; 1-64 characters) or a stream name like backtest:<book>:<run>`, EXIT.usage);
 }
 
 /** The streams to replay: one (--book) or all; exit 1 naming it when it has no stream. */
 export async function streamsOf(store: EventStore, db: Db, book: string | undefined): Promise<StreamInfo[]> {
+  const wanted = book === undefined ? null : streamOfBook(book);
   const all = await store.streams();
-  const streams = book ? all.filter((s) => s.stream === streamOfBook(book)) : all;
-  if (book && streams.length === 0) throw new CliError(`no stream ${streamOfBook(book)} in ${db.description}`, EXIT.failure);
+  const streams = wanted !== null ? all.filter((s) => s.stream === wanted) : all;
+  if (wanted !== null && streams.length === 0) throw new CliError(`no stream ${wanted} in ${db.description}`, EXIT.failure);
   return streams;
 }
 
 /** The one book stream a window / hour / manifest works on: --book, else WARDEN_BOOK, else the only book in the store. */
 export async function oneBook(store: EventStore, db: Db, book: string | undefined): Promise<string> {
-  if (book) return (await streamsOf(store, db, book))[0]!.stream;
+  if (book !== undefined) return (await streamsOf(store, db, book))[0]!.stream;
   const books = (await store.streams()).filter((s) => s.stream.startsWith('book:'));
   if (books.length === 1) return books[0]!.stream;
   if (books.length === 0) throw new CliError(`no book stream in ${db.description} (a persisted backtest is replayed with --book backtest:<book>:<run>)`, EXIT.failure);
@@ -86,7 +97,14 @@ export async function kernelOrExplain(choice: KernelChoice, stream: string): Pro
  * milliseconds. Names the option and what was expected on error.
  */
 export function parseTime(text: string, option: string): number {
-  const ms = /^\d{1,15}$/.test(text) ? Number(text) : /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?Z)?$/.test(text) ? Date.parse(text) : NaN;
+  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?Z)?$/.exec(text);
+  let ms = /^\d{1,15}$/.test(text) ? Number(text) : iso !== null ? Date.parse(text) : NaN;
+  if (iso !== null && Number.isFinite(ms)) {
+    // Date.parse rolls 2023-02-30 over to 2023-03-02: a time that does not exist is refused, as --from is by backtest.
+    const back = new Date(ms).toISOString();
+    const given = `${iso[1]}-${iso[2]}-${iso[3]}T${iso[4] ?? '00'}:${iso[5] ?? '00'}:${iso[6] ?? '00'}`;
+    if (back.slice(0, 19) !== given || Number(iso[1]) < 1970) ms = NaN;
+  }
   if (!Number.isSafeInteger(ms)) throw new CliError(`${option} ${JSON.stringify(text)}: expected a UTC time like 2023-01-05T10:00:00Z (or 2023-01-05, or epoch milliseconds)`, EXIT.usage);
   return ms;
 }

@@ -9,7 +9,7 @@
  */
 import type { Command } from 'commander';
 import { CliError, EXIT, withStore, writeJson, type GlobalOptions } from '../context.js';
-import { kernelChoice, progressBar, quarantining, replayStore, streamsOf } from './replay-shared.js';
+import { kernelChoice, progressBar, quarantining, replayStore, streamOfBook, streamsOf } from './replay-shared.js';
 
 interface Opts {
   book?: string;
@@ -38,6 +38,7 @@ export function registerReplayVerify(replay: Command, globals: () => GlobalOptio
     .action(async (_o: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<Opts>();
       const fromSnapshot = fromSnapshotOf(opts.fromSnapshot);
+      if (opts.book !== undefined) streamOfBook(opts.book); // 64 before the store opens
       await withStore(globals(), 'replay verify', async ({ db, config }) => {
         const { replayVerify, reexecute, storeInputs, startPoint, SnapshotChecker } = await import('../../replay/index.js');
         const store = await replayStore(db);

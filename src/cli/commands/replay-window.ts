@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import type { RuntimeCommand } from '../../core/book/index.js';
 import type { StoredEvent } from '../../core/events/index.js';
 import { CliError, EXIT, withStore, writeJson, type GlobalOptions } from '../context.js';
-import { kernelChoice, kernelOrExplain, oneBook, parseTime, progressBar, quarantining, replayStore } from './replay-shared.js';
+import { kernelChoice, kernelOrExplain, oneBook, parseTime, progressBar, quarantining, replayStore, streamOfBook } from './replay-shared.js';
 
 const LINE_CHARS_MAX = 160;
 
@@ -48,6 +48,7 @@ function inputLine(c: RuntimeCommand): string {
 const eventLine = (e: StoredEvent) => clip(`seq ${e.seq} ${e.type} ${JSON.stringify(e.payload)}`);
 
 async function runWindow(globals: GlobalOptions, verb: 'window' | 'hour', opts: Opts, from_ms: number, to_ms: number): Promise<void> {
+  if (opts.book !== undefined) streamOfBook(opts.book); // 64 before the store opens
   await withStore(globals, `replay ${verb}`, async ({ db, config }) => {
     const { replayWindow, storeInputs, commandValue } = await import('../../replay/index.js');
     const store = await replayStore(db);

@@ -51,7 +51,7 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
         throw new CliError(`refusing to serve on ${opts.host}: not a loopback address. The API shows every book's log; pass --allow-remote to bind it anyway`, EXIT.usage);
       }
       const { openDb } = await import('../../store/open.js');
-      const db = await openDb(config.WARDEN_DATABASE_URL, { command: `warden serve (${hostname()}:${process.pid})` });
+      const db = await openDb(config.WARDEN_DATABASE_URL, { command: `warden serve (${hostname()}:${process.pid})`, create: false });
       try {
         const { verifySchema } = await import('../../store/migrations.js');
         await verifySchema(db);

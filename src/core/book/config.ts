@@ -18,7 +18,8 @@ import type { SizingConfig } from '../sizing/index.js';
 import { BUILTIN_SKILLS, type Skill } from '../skills/index.js';
 import { DEFAULT_POLICY, resolvePolicy, type ResolvedPolicy } from '../governance/index.js';
 
-const dec = z.string().regex(/^(0|[1-9][0-9]{0,15})(\.[0-9]{1,12})?$/, 'a non-negative decimal string like "10000" or "0.5"');
+// abort: a string that fails the format never reaches the refinements below (they parse it).
+const dec = z.string().regex(/^(0|[1-9][0-9]{0,15})(\.[0-9]{1,12})?$/, { message: 'a non-negative decimal string like "10000" or "0.5"', abort: true });
 const positiveDec = dec.refine((s) => Decimal.parse(s).isPositive(), 'must be > 0');
 const symbol = z.string().regex(/^[A-Z0-9]{2,10}\/[A-Z0-9]{2,10}$/, 'a symbol like "BTC/USD"');
 

@@ -42,7 +42,7 @@ export const DEFAULT_FEE_SCHEDULE_ID = 'kraken_2025';
 
 /** The tier of `schedule` that applies at a 30-day volume: the last whose threshold is <= volume. */
 export function feeScheduleAt(schedule: string, volume30d: Decimal): FeeSchedule | null {
-  const rows = FEE_TABLES[schedule];
+  const rows = Object.hasOwn(FEE_TABLES, schedule) ? FEE_TABLES[schedule] : undefined; // a user-given name: never an Object.prototype member
   if (rows === undefined) return null;
   let found: FeeTierRow | undefined;
   for (const r of rows) if (r.volume_from.lte(volume30d)) found = r;

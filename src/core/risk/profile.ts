@@ -67,7 +67,7 @@ export class RiskProfileError extends Error {
 
 /** The named profile with overrides applied; checks the tier thresholds are ordered. */
 export function resolveRiskProfile(name: string, overrides: RiskOverrides = {}): RiskProfile {
-  const base = RISK_PROFILES[name];
+  const base = Object.hasOwn(RISK_PROFILES, name) ? RISK_PROFILES[name] : undefined; // a user-given name: never an Object.prototype member
   if (base === undefined) throw new RiskProfileError(`unknown risk profile ${JSON.stringify(name)} (known: ${Object.keys(RISK_PROFILES).join(', ')})`);
   const d = (v: string | undefined, dflt: Decimal) => (v === undefined ? dflt : Decimal.parse(v));
   const p: RiskProfile = {

@@ -65,5 +65,22 @@ test('the process environment overrides the env file; unknown names in the file 
   assert.equal(loadConfig(file, { WARDEN_DATABASE_URL: 'pglite:./from-env' }, STORE_VARS).WARDEN_DATABASE_URL, 'pglite:./from-env');
   writeFileSync(file, 'WARDEN_LOGLEVEL=info\n');
   assert.match(problems(() => loadConfig(file, ok, STORE_VARS))[0]!, /did you mean WARDEN_LOG_LEVEL/);
-  assert.match(problems(() => loadConfig(join(dir, 'missing.env'), ok, STORE_VARS))[0]!, /--env-file .*missing\.env: cannot read it \(ENOENT\)/);
+  assert.match(problems(() => loadConfig(join(dir, 'missing.env'), ok, STORE_VARS))[0]!, /profile ".*missing\.env": cannot read it \(ENOENT\)/);
 });
+
+test('env files: keys named like Object.prototype members are keys like any other (not "set twice", not dropped)', () => {
+  const env = parseEnvFile('constructor=1\ntoString=2\n__proto__=3\nhasOwnProperty=4\n', 'p.env');
+  assert.deepEqual(Object.keys(env).sort(), ['__proto__', 'constructor', 'hasOwnProperty', 'toString']);
+  assert.equal(env['__proto__'], '3');
+  assert.throws(() => parseEnvFile('constructor=1\nconstructor=2\n', 'p.env'), /p\.env:2: constructor is set twice/);
+});
+
+test('a profile that is a directory, a FIFO, /dev/zero or "" is refused at once, naming it (exit 78)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-cfg-'));
+  for (const [path, re] of [[dir, /a directory, not a regular file/], ['/dev/zero', /a character device, not a regular file/], ['', /profile "": the path is empty/]] as const) {
+    assert.match(problems(() => loadConfig(path, ok, STORE_VARS))[0]!, re);
+  }
+  writeFileSync(join(dir, 'big.env'), `X=${'v'.repeat(70_000)}\n`);
+  assert.match(problems(() => loadConfig(join(dir, 'big.env'), ok, STORE_VARS))[0]!, /big\.env": 70003 bytes \(at most 65536\)/);
+});
+

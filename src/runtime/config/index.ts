@@ -144,7 +144,7 @@ export function validateConfig(env: Record<string, string | undefined>, required
 
 /** The environment a command sees: the env file (if given), overridden by the process environment. */
 export function loadEnv(envFile: string | undefined, processEnv: Record<string, string | undefined>): Record<string, string | undefined> {
-  const fromFile = envFile ? readEnvFile(envFile) : {};
+  const fromFile = envFile !== undefined ? readEnvFile(envFile) : {};
   return { ...fromFile, ...processEnv };
 }
 
