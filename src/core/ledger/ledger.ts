@@ -181,7 +181,9 @@ export function applyLedgerEvent(s: LedgerState, e: LedgerEvent): LedgerState {
       if (p.line !== s.next_line) throw new LedgerError(`cash line ${p.line} out of order (expected ${s.next_line})`);
       const amount = Decimal.parse(p.amount);
       const cash = s.cash.add(amount);
-      if (!cash.eq(Decimal.parse(p.balance))) throw new LedgerError(`cash line ${p.line}: balance ${p.balance} != ${cash.toString()}`);
+      // canonical text on both sides (the codec refuses any other), so equal text = equal value; the
+      // balance's text is the one the next mark writes anyway (a Decimal remembers it), no parse.
+      if (cash.toString() !== p.balance) throw new LedgerError(`cash line ${p.line}: balance ${p.balance} != ${cash.toString()}`);
       const fee = p.kind === 'fee' ? amount.neg() : Decimal.ZERO;
       return {
         ...s, cash, next_line: s.next_line + 1, fees_total: s.fees_total.add(fee),
@@ -214,20 +216,25 @@ export function applyLedgerEvent(s: LedgerState, e: LedgerEvent): LedgerState {
       const rest = first.qty.sub(qty);
       const next = rest.isZero() ? lots.slice(1) : [{ ...first, qty: rest, fee: first.fee.sub(entryFee) }, ...lots.slice(1)];
       const c = s.campaigns[p.symbol] as Campaign;
-      const lotsOut = { ...s.lots };
-      if (next.length === 0) delete lotsOut[p.symbol];
-      else lotsOut[p.symbol] = next;
+      const lotsOut = next.length === 0 ? without(s.lots, p.symbol) : { ...s.lots, [p.symbol]: next };
       return {
         ...s, lots: lotsOut, realized_total: s.realized_total.add(realized),
         campaigns: { ...s.campaigns, [p.symbol]: { ...c, realized: c.realized.add(realized), fees: c.fees.add(entryFee).add(Decimal.parse(p.exit_fee)) } },
       };
     }
-    case 'trade.closed': {
-      const campaigns = { ...s.campaigns };
-      delete campaigns[e.payload.symbol];
-      return { ...s, campaigns, trades_closed: s.trades_closed + 1 };
-    }
+    case 'trade.closed':
+      return { ...s, campaigns: without(s.campaigns, e.payload.symbol), trades_closed: s.trades_closed + 1 };
   }
+}
+
+/**
+ * A copy of a record without one key, built by adding the others (a `delete` turns an object into
+ * a slow dictionary, which every later Object.keys of the lots, once per tick, pays for).
+ */
+function without<V>(r: Readonly<Record<string, V>>, key: string): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const k of Object.keys(r)) if (k !== key) out[k] = r[k] as V;
+  return out;
 }
 
 /** The ledger invariants; throws LedgerError naming the first one broken. */
