@@ -91,7 +91,14 @@ export const F = {
   },
   record<T>(f: Field<T>): Field<Readonly<Record<string, T>>> {
     return {
-      json: (v) => canonicalJson(F.record(f).enc(v)),
+      // keys in JCS order (UTF-16 code units: what sort() does with no comparator), each value by its field
+      json: (v) => {
+        const keys = Object.keys(v);
+        if (keys.length > 1) keys.sort();
+        let out = '{';
+        for (let i = 0; i < keys.length; i++) out += `${i === 0 ? '' : ','}${quotedKey(keys[i] as string)}:${f.json(v[keys[i] as string] as T)}`;
+        return out + '}';
+      },
       enc: (v) => {
         const o: Record<string, CanonicalValue> = {};
         for (const k of Object.keys(v)) o[k] = f.enc(v[k] as T);

@@ -224,13 +224,14 @@ function drawdownPct(peak: Decimal, equity: Decimal): Decimal {
  * tierFor(profile, drawdown), remembered for the last pair: the drawdown is the same value tick
  * after tick while the book is flat or at its peak (same scale: a compare without alignment).
  */
-let tierMemo: { profile: RiskProfile; drawdown: Decimal; tier: Tier } | null = null;
+const tierMemo: { profile: RiskProfile | null; drawdown: Decimal; tier: Tier } = { profile: null, drawdown: Decimal.ZERO, tier: 'normal' };
 function tierOf(profile: RiskProfile, drawdown: Decimal): Tier {
   const m = tierMemo;
-  if (m !== null && m.profile === profile && m.drawdown.scale === drawdown.scale && m.drawdown.units === drawdown.units) return m.tier;
-  const tier = tierFor(profile, drawdown);
-  tierMemo = { profile, drawdown, tier };
-  return tier;
+  if (m.profile === profile && m.drawdown.scale === drawdown.scale && m.drawdown.units === drawdown.units) return m.tier;
+  m.profile = profile;
+  m.drawdown = drawdown;
+  m.tier = tierFor(profile, drawdown);
+  return m.tier;
 }
 
 /** A flat book's mark: one shared empty list (a payload is never changed once emitted). */
