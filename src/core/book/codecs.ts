@@ -173,12 +173,26 @@ const markPosition = F.object<MarkPosition>({ symbol: F.str, qty: F.dec, close: 
 const markField = F.object<EventPayloads['mark.recorded']>({
   cash: F.dec, positions: F.array(markPosition), equity: F.dec, exposure_pct: F.dec, peak_equity: F.dec, drawdown_pct: F.dec, tier,
 });
+/**
+ * The last flat mark's payload and text: a flat book marks the very same Decimals (cash as equity
+ * and peak, the remembered drawdown, zero exposure) tick after tick, so its text is written once
+ * and reused while every field is the same object (identity: no value is compared).
+ */
+let lastFlatMark: { p: EventPayloads['mark.recorded']; text: string } | null = null;
+function sameFlatMark(a: EventPayloads['mark.recorded'], b: EventPayloads['mark.recorded']): boolean {
+  return a.cash === b.cash && a.equity === b.equity && a.exposure_pct === b.exposure_pct && a.peak_equity === b.peak_equity &&
+    a.drawdown_pct === b.drawdown_pct && a.tier === b.tier && a.positions.length === 0 && b.positions.length === 0;
+}
+
 const markRecorded: PayloadCodec<EventPayloads['mark.recorded']> = {
   json: (p) => {
-    let positions = '';
-    for (const x of p.positions) positions += `${positions === '' ? '' : ','}{"close":"${x.close.toString()}","qty":"${x.qty.toString()}","symbol":${quotedKey(x.symbol)},"value":"${x.value.toString()}"}`;
-    return `{"cash":"${p.cash.toString()}","drawdown_pct":"${p.drawdown_pct.toString()}","equity":"${p.equity.toString()}","exposure_pct":"${p.exposure_pct.toString()}",` +
-      `"peak_equity":"${p.peak_equity.toString()}","positions":[${positions}],"tier":${quotedKey(p.tier)}}`;
+    if (p.positions.length === 0) {
+      if (lastFlatMark !== null && sameFlatMark(lastFlatMark.p, p)) return lastFlatMark.text;
+      const text = markJson(p);
+      lastFlatMark = { p, text };
+      return text;
+    }
+    return markJson(p);
   },
   encode: (p) => ({
     cash: p.cash.toString(),
@@ -187,6 +201,12 @@ const markRecorded: PayloadCodec<EventPayloads['mark.recorded']> = {
   }),
   decode: (v, at) => markField.dec(v, at),
 };
+function markJson(p: EventPayloads['mark.recorded']): string {
+  let positions = '';
+  for (const x of p.positions) positions += `${positions === '' ? '' : ','}{"close":"${x.close.toString()}","qty":"${x.qty.toString()}","symbol":${quotedKey(x.symbol)},"value":"${x.value.toString()}"}`;
+  return `{"cash":"${p.cash.toString()}","drawdown_pct":"${p.drawdown_pct.toString()}","equity":"${p.equity.toString()}","exposure_pct":"${p.exposure_pct.toString()}",` +
+    `"peak_equity":"${p.peak_equity.toString()}","positions":[${positions}],"tier":${quotedKey(p.tier)}}`;
+}
 
 /**
  * step.started: every tick of a book writes the same text ({"command":"market.tick","inbox_id":null,
