@@ -157,11 +157,26 @@ const barField = F.object<Omit<EventPayloads['bar.closed'], 'vwap'>>({
   symbol: F.str, interval_s: F.int, open_time_ms: F.int, open: F.dec, high: F.dec, low: F.dec, close: F.dec, volume: F.dec, count: F.int,
 });
 
+/**
+ * The text between a bar's numbers that depends only on its series (interval, symbol), kept for
+ * the last series written: a book's bars come from a few series, and each of those pieces would
+ * otherwise be built again for every bar.
+ */
+let barSeries: { interval_s: number; symbol: string; afterHigh: string; afterTime: string } | null = null;
+function barPieces(interval_s: number, symbol: string): { afterHigh: string; afterTime: string } {
+  const m = barSeries;
+  if (m !== null && m.interval_s === interval_s && m.symbol === symbol) return m;
+  barSeries = { interval_s, symbol, afterHigh: `","interval_s":${intText(interval_s)},"low":"`, afterTime: `,"symbol":${quotedKey(symbol)},"volume":"` };
+  return barSeries;
+}
+
 /** bar.closed: the candle's fields (vwap is not part of the record: the kernel never reads it). */
 const barClosed: PayloadCodec<EventPayloads['bar.closed']> = {
-  json: (c) =>
-    `{"close":"${c.close.toString()}","count":${c.count},"high":"${c.high.toString()}","interval_s":${c.interval_s},"low":"${c.low.toString()}",` +
-    `"open":"${c.open.toString()}","open_time_ms":${integerText(c.open_time_ms)},"symbol":${quotedKey(c.symbol)},"volume":"${c.volume.toString()}"}`,
+  json: (c) => {
+    const k = barPieces(c.interval_s, c.symbol);
+    return `{"close":"${c.close.toString()}","count":${intText(c.count)},"high":"${c.high.toString()}${k.afterHigh}${c.low.toString()}",` +
+      `"open":"${c.open.toString()}","open_time_ms":${integerText(c.open_time_ms)}${k.afterTime}${c.volume.toString()}"}`;
+  },
   encode: (c) => ({
     symbol: c.symbol, interval_s: c.interval_s, open_time_ms: c.open_time_ms, open: c.open.toString(), high: c.high.toString(),
     low: c.low.toString(), close: c.close.toString(), volume: c.volume.toString(), count: c.count,
