@@ -179,17 +179,9 @@ export class Decimal {
     const scale = point < 0 ? 0 : end - point - 1;
     if (point >= 0 && scale === 0) return null; // "1." has no fractional digit
     if (end - start - (neg ? 1 : 0) - (point < 0 ? 0 : 1) > PLAIN_FAST_DIGITS_MAX) return null;
-    const d = new Decimal(BigInt(neg ? -units : units), scale);
-    // The canonical text is the input less any trailing fractional zeros ("122.0" -> "122"): cut
-    // here once, cheaper than writing it back from the bigint when the value is encoded.
-    if (units === 0) d.#text = '0';
-    else if (point < 0 || text.charCodeAt(end - 1) !== 48) d.#text = text.slice(start, end);
-    else {
-      let e = end - 1;
-      while (text.charCodeAt(e - 1) === 48) e--;
-      d.#text = text.slice(start, e - 1 === point ? point : e);
-    }
-    return d;
+    // (no text memo here: a candle's five texts cut from its row cost the reader more than writing
+    // them back costs the encoder, and they would stay with every candle a caller keeps)
+    return new Decimal(BigInt(neg ? -units : units), scale);
   }
 
   /** units / 10^scale, e.g. Decimal.of(150n, 2) = 1.5. */
