@@ -92,7 +92,14 @@ export const F = {
   },
   record<T>(f: Field<T>): Field<Readonly<Record<string, T>>> {
     return {
-      json: (v) => canonicalJson(F.record(f).enc(v)),
+      // keys in JCS order (UTF-16 code units: what sort() does with no comparator), each value by its field
+      json: (v) => {
+        const keys = Object.keys(v);
+        if (keys.length > 1) keys.sort();
+        let out = '{';
+        for (let i = 0; i < keys.length; i++) out += `${i === 0 ? '' : ','}${quotedKey(keys[i] as string)}:${f.json(v[keys[i] as string] as T)}`;
+        return out + '}';
+      },
       enc: (v) => {
         const o: Record<string, CanonicalValue> = {};
         for (const k of Object.keys(v)) o[k] = f.enc(v[k] as T);
@@ -161,11 +168,26 @@ const barField = F.object<Omit<EventPayloads['bar.closed'], 'vwap'>>({
   symbol: F.str, interval_s: F.int, open_time_ms: F.int, open: F.dec, high: F.dec, low: F.dec, close: F.dec, volume: F.dec, count: F.int,
 });
 
+/**
+ * The text between a bar's numbers that depends only on its series (interval, symbol), kept for
+ * the last series written: a book's bars come from a few series, and each of those pieces would
+ * otherwise be built again for every bar.
+ */
+let barSeries: { interval_s: number; symbol: string; afterHigh: string; afterTime: string } | null = null;
+function barPieces(interval_s: number, symbol: string): { afterHigh: string; afterTime: string } {
+  const m = barSeries;
+  if (m !== null && m.interval_s === interval_s && m.symbol === symbol) return m;
+  barSeries = { interval_s, symbol, afterHigh: `","interval_s":${intText(interval_s)},"low":"`, afterTime: `,"symbol":${quotedKey(symbol)},"volume":"` };
+  return barSeries;
+}
+
 /** bar.closed: the candle's fields (vwap is not part of the record: the kernel never reads it). */
 const barClosed: PayloadCodec<EventPayloads['bar.closed']> = {
-  json: (c) =>
-    `{"close":"${c.close.toString()}","count":${c.count},"high":"${c.high.toString()}","interval_s":${c.interval_s},"low":"${c.low.toString()}",` +
-    `"open":"${c.open.toString()}","open_time_ms":${integerText(c.open_time_ms)},"symbol":${quotedKey(c.symbol)},"volume":"${c.volume.toString()}"}`,
+  json: (c) => {
+    const k = barPieces(c.interval_s, c.symbol);
+    return `{"close":"${c.close.toString()}","count":${intText(c.count)},"high":"${c.high.toString()}${k.afterHigh}${c.low.toString()}",` +
+      `"open":"${c.open.toString()}","open_time_ms":${integerText(c.open_time_ms)}${k.afterTime}${c.volume.toString()}"}`;
+  },
   encode: (c) => ({
     symbol: c.symbol, interval_s: c.interval_s, open_time_ms: c.open_time_ms, open: c.open.toString(), high: c.high.toString(),
     low: c.low.toString(), close: c.close.toString(), volume: c.volume.toString(), count: c.count,
@@ -177,12 +199,26 @@ const markPosition = F.object<MarkPosition>({ symbol: F.str, qty: F.dec, close: 
 const markField = F.object<EventPayloads['mark.recorded']>({
   cash: F.dec, positions: F.array(markPosition), equity: F.dec, exposure_pct: F.dec, peak_equity: F.dec, drawdown_pct: F.dec, tier,
 });
+/**
+ * The last flat mark's payload and text: a flat book marks the very same Decimals (cash as equity
+ * and peak, the remembered drawdown, zero exposure) tick after tick, so its text is written once
+ * and reused while every field is the same object (identity: no value is compared).
+ */
+let lastFlatMark: { p: EventPayloads['mark.recorded']; text: string } | null = null;
+function sameFlatMark(a: EventPayloads['mark.recorded'], b: EventPayloads['mark.recorded']): boolean {
+  return a.cash === b.cash && a.equity === b.equity && a.exposure_pct === b.exposure_pct && a.peak_equity === b.peak_equity &&
+    a.drawdown_pct === b.drawdown_pct && a.tier === b.tier && a.positions.length === 0 && b.positions.length === 0;
+}
+
 const markRecorded: PayloadCodec<EventPayloads['mark.recorded']> = {
   json: (p) => {
-    let positions = '';
-    for (const x of p.positions) positions += `${positions === '' ? '' : ','}{"close":"${x.close.toString()}","qty":"${x.qty.toString()}","symbol":${quotedKey(x.symbol)},"value":"${x.value.toString()}"}`;
-    return `{"cash":"${p.cash.toString()}","drawdown_pct":"${p.drawdown_pct.toString()}","equity":"${p.equity.toString()}","exposure_pct":"${p.exposure_pct.toString()}",` +
-      `"peak_equity":"${p.peak_equity.toString()}","positions":[${positions}],"tier":${quotedKey(p.tier)}}`;
+    if (p.positions.length === 0) {
+      if (lastFlatMark !== null && sameFlatMark(lastFlatMark.p, p)) return lastFlatMark.text;
+      const text = markJson(p);
+      lastFlatMark = { p, text };
+      return text;
+    }
+    return markJson(p);
   },
   encode: (p) => ({
     cash: p.cash.toString(),
@@ -191,6 +227,12 @@ const markRecorded: PayloadCodec<EventPayloads['mark.recorded']> = {
   }),
   decode: (v, at) => markField.dec(v, at),
 };
+function markJson(p: EventPayloads['mark.recorded']): string {
+  let positions = '';
+  for (const x of p.positions) positions += `${positions === '' ? '' : ','}{"close":"${x.close.toString()}","qty":"${x.qty.toString()}","symbol":${quotedKey(x.symbol)},"value":"${x.value.toString()}"}`;
+  return `{"cash":"${p.cash.toString()}","drawdown_pct":"${p.drawdown_pct.toString()}","equity":"${p.equity.toString()}","exposure_pct":"${p.exposure_pct.toString()}",` +
+    `"peak_equity":"${p.peak_equity.toString()}","positions":[${positions}],"tier":${quotedKey(p.tier)}}`;
+}
 
 /**
  * step.started: every tick of a book writes the same text ({"command":"market.tick","inbox_id":null,

@@ -15,7 +15,7 @@ import { Decimal } from '../money/decimal.js';
 import { closeTimeMs, type Candle } from '../market/candle.js';
 import { closeRemainder, feeFor, matchOrder, type PairSpec, type Side } from '../execution/index.js';
 import { checkLedger, planFill, positionQty } from '../ledger/index.js';
-import { tierFor, profileRef, type OrderIntent, type Tier } from '../risk/index.js';
+import { tierFor, profileRef, type OrderIntent, type RiskProfile, type Tier } from '../risk/index.js';
 import { sizeEntry, unitCost } from '../sizing/index.js';
 import { numText } from '../indicators/index.js';
 import type { SignalDraft, SkillDecision } from '../skills/types.js';
@@ -269,27 +269,48 @@ function drawdownPct(peak: Decimal, equity: Decimal): Decimal {
   return pct;
 }
 
+/**
+ * tierFor(profile, drawdown), remembered for the last pair: the drawdown is the same value tick
+ * after tick while the book is flat or at its peak (same scale: a compare without alignment).
+ */
+const tierMemo: { profile: RiskProfile | null; drawdown: Decimal; tier: Tier } = { profile: null, drawdown: Decimal.ZERO, tier: 'normal' };
+function tierOf(profile: RiskProfile, drawdown: Decimal): Tier {
+  const m = tierMemo;
+  if (m.profile === profile && m.drawdown.scale === drawdown.scale && m.drawdown.units === drawdown.units) return m.tier;
+  m.profile = profile;
+  m.drawdown = drawdown;
+  m.tier = tierFor(profile, drawdown);
+  return m.tier;
+}
+
+/** A flat book's mark: one shared empty list (a payload is never changed once emitted). */
+const NO_POSITIONS: readonly MarkPosition[] = Object.freeze([]);
+
 /** mark.recorded at the tick's closes; risk.tier_changed when the drawdown crosses a threshold. */
 function markPortfolio(ctx: StepContext): void {
   const { book, s, time_ms } = ctx;
   let equity = s.ledger.cash;
-  let invested = Decimal.ZERO;
-  const positions: MarkPosition[] = [];
+  let invested: Decimal | null = null; // the one position's value itself when there is one (no ZERO.add)
+  let positions = NO_POSITIONS;
   const held = Object.keys(s.ledger.lots);
-  if (held.length > 1) held.sort(); // (sort allocates even for 0 or 1 keys)
-  for (const symbol of held) {
-    const qty = positionQty(s.ledger, symbol);
-    const last = lastCandle(s, symbol);
-    if (last === undefined) throw new InvariantError(`position in ${symbol} without a price`);
-    const value = qty.mul(last.close);
-    equity = equity.add(value);
-    invested = invested.add(value);
-    positions.push({ symbol, qty, close: last.close, value });
+  if (held.length > 0) {
+    if (held.length > 1) held.sort(); // (sort allocates even for 0 or 1 keys)
+    const list: MarkPosition[] = [];
+    for (const symbol of held) {
+      const qty = positionQty(s.ledger, symbol);
+      const last = lastCandle(s, symbol);
+      if (last === undefined) throw new InvariantError(`position in ${symbol} without a price`);
+      const value = qty.mul(last.close);
+      equity = equity.add(value);
+      invested = invested === null ? value : invested.add(value);
+      list.push({ symbol, qty, close: last.close, value });
+    }
+    positions = list;
   }
   const peak = s.peak_equity.max(equity);
   const drawdown = drawdownPct(peak, equity);
-  const exposurePct = equity.isPositive() && invested.isPositive() ? invested.mul(HUNDRED).div(equity, 4, 'half_even') : Decimal.ZERO;
-  const computed = tierFor(book.profile, drawdown);
+  const exposurePct = invested !== null && equity.isPositive() && invested.isPositive() ? invested.mul(HUNDRED).div(equity, 4, 'half_even') : Decimal.ZERO;
+  const computed = tierOf(book.profile, drawdown);
   const tier: Tier = s.tier === 'halted' ? 'halted' : computed; // halted is sticky until an operator resumes
   ctx.emit({ type: 'mark.recorded', time_ms, payload: { cash: s.ledger.cash, positions, equity, exposure_pct: exposurePct, peak_equity: peak, drawdown_pct: drawdown, tier } });
   if (tier !== s.tier) ctx.emit({ type: 'risk.tier_changed', time_ms, payload: { from: s.tier, to: tier, drawdown_pct: drawdown.toString(), profile: profileRef(book.profile) } });

@@ -23,6 +23,8 @@ export class TickError extends Error {
 
 interface Series {
   queue: Candle[];
+  /** closes[i] = closeTimeMs(queue[i]), computed once as the candle is pushed. */
+  closes: number[];
   head: number;
   /** Close time of the newest candle pushed (or the start point). */
   top: number;
@@ -37,7 +39,7 @@ export class TickAssembler {
   /** `afterMs`: ticks at or before it were processed already (null: none); their candles are skipped. */
   constructor(readonly symbols: readonly string[], readonly interval_s: number, private readonly afterMs: number | null) {
     for (const s of symbols) {
-      const series: Series = { queue: [], head: 0, top: afterMs ?? Number.MIN_SAFE_INTEGER, ended: false };
+      const series: Series = { queue: [], closes: [], head: 0, top: afterMs ?? Number.MIN_SAFE_INTEGER, ended: false };
       this.series.set(s, series);
       this.list.push(series);
     }
@@ -60,6 +62,7 @@ export class TickAssembler {
       if (this.afterMs !== null && t <= this.afterMs) continue;
       if (t <= s.top) throw new TickError(`${symbol}: candle opening at ${c.open_time_ms} ms is not after the previous one`);
       s.queue.push(c);
+      s.closes.push(t);
       s.top = t;
     }
   }
@@ -97,9 +100,8 @@ export class TickAssembler {
     let t = Number.MAX_SAFE_INTEGER;
     let n = 0;
     for (const s of this.list) {
-      const c = s.queue[s.head];
-      if (c === undefined) continue;
-      const ct = closeTimeMs(c);
+      if (s.head >= s.queue.length) continue;
+      const ct = s.closes[s.head] as number;
       if (ct < t) {
         t = ct;
         n = 1;
@@ -109,12 +111,16 @@ export class TickAssembler {
     const candles: Candle[] = new Array<Candle>(n); // exact size: a push-grown array reserves 17 slots
     let i = 0;
     for (const s of this.list) {
-      const c = s.queue[s.head];
-      if (c !== undefined && closeTimeMs(c) === t) {
-        candles[i++] = c;
+      if (s.head < s.queue.length && s.closes[s.head] === t) {
+        candles[i++] = s.queue[s.head] as Candle;
         s.head += 1;
-        if (s.head === s.queue.length || s.head > 4096) {
+        if (s.head === s.queue.length) {
+          s.queue = []; // all released: the next push starts a new batch
+          s.closes = [];
+          s.head = 0;
+        } else if (s.head > 4096) {
           s.queue = s.queue.slice(s.head); // drop released candles (memory: about one batch per symbol)
+          s.closes = s.closes.slice(s.head);
           s.head = 0;
         }
       }

@@ -85,8 +85,21 @@ export function positionQty(s: LedgerState, symbol: string): Decimal {
   return q;
 }
 
+/**
+ * The Decimals behind the amounts of the payloads planned here, by payload object: applying an
+ * event this module has just planned (the kernel's own step) reads them instead of parsing its
+ * own text back; an event read from the store (another object) is parsed. Same values either way
+ * (the text is the canonical text of these Decimals). Weak: an entry goes with its payload.
+ */
+const planned = new WeakMap<object, readonly Decimal[]>();
+function plannedOf(payload: object): readonly Decimal[] | undefined {
+  return planned.get(payload);
+}
+
 function cashLine(line: number, kind: CashKind, amount: Decimal, balance: Decimal, ref: string): LedgerEvent {
-  return { type: 'cash.posted', payload: { line, kind, amount: amount.toString(), balance: balance.toString(), ref } };
+  const payload = { line, kind, amount: amount.toString(), balance: balance.toString(), ref };
+  planned.set(payload, [amount]);
+  return { type: 'cash.posted', payload };
 }
 
 export function planDeposit(s: LedgerState, amount: Decimal, ref: string): LedgerEvent[] {
@@ -114,13 +127,12 @@ export function planFill(s: LedgerState, f: LedgerFill, feeDecimals: number): Le
     const open = s.lots[f.symbol] ?? [];
     if (open.length >= LOTS_PER_SYMBOL_MAX) throw new LedgerError(`${f.symbol}: more than ${LOTS_PER_SYMBOL_MAX} open lots`);
     const campaign = s.campaigns[f.symbol];
-    out.push({
-      type: 'lot.opened',
-      payload: {
-        lot_id: `L${s.next_lot}`, trade_id: campaign?.trade_id ?? `T${s.next_trade}`, symbol: f.symbol, qty: f.qty.toString(),
-        price: f.price.toString(), fee: f.fee.toString(), fill_id: f.fill_id, opened_ms: f.time_ms,
-      },
-    });
+    const payload = {
+      lot_id: `L${s.next_lot}`, trade_id: campaign?.trade_id ?? `T${s.next_trade}`, symbol: f.symbol, qty: f.qty.toString(),
+      price: f.price.toString(), fee: f.fee.toString(), fill_id: f.fill_id, opened_ms: f.time_ms,
+    };
+    planned.set(payload, [f.qty, f.price, f.fee]);
+    out.push({ type: 'lot.opened', payload });
     return out;
   }
   const lots = s.lots[f.symbol] ?? [];
@@ -134,6 +146,8 @@ export function planFill(s: LedgerState, f: LedgerFill, feeDecimals: number): Le
   }
   let left = f.qty;
   let exitFeeLeft = f.fee;
+  let piecesRealized = Decimal.ZERO; // what the pieces realize and the fees they carry (the trade's, if it closes)
+  let piecesFees = Decimal.ZERO;
   for (const lot of lots) {
     if (left.isZero()) break;
     const take = left.min(lot.qty);
@@ -142,26 +156,21 @@ export function planFill(s: LedgerState, f: LedgerFill, feeDecimals: number): Le
     const exitFee = left.isZero() ? exitFeeLeft : f.fee.mul(take).div(f.qty, feeDecimals, 'half_even').min(exitFeeLeft);
     exitFeeLeft = exitFeeLeft.sub(exitFee);
     const realized = f.price.sub(lot.price).mul(take).sub(entryFee).sub(exitFee);
-    out.push({
-      type: 'lot.consumed',
-      payload: {
-        lot_id: lot.lot_id, symbol: f.symbol, fill_id: f.fill_id, qty: take.toString(), entry_price: lot.price.toString(),
-        exit_price: f.price.toString(), entry_fee: entryFee.toString(), exit_fee: exitFee.toString(),
-        realized_pnl: realized.toString(), qty_left: lot.qty.sub(take).toString(),
-      },
-    });
+    piecesRealized = piecesRealized.add(realized);
+    piecesFees = piecesFees.add(entryFee).add(exitFee);
+    const payload = {
+      lot_id: lot.lot_id, symbol: f.symbol, fill_id: f.fill_id, qty: take.toString(), entry_price: lot.price.toString(),
+      exit_price: f.price.toString(), entry_fee: entryFee.toString(), exit_fee: exitFee.toString(),
+      realized_pnl: realized.toString(), qty_left: lot.qty.sub(take).toString(),
+    };
+    planned.set(payload, [take, entryFee, realized, exitFee]);
+    out.push({ type: 'lot.consumed', payload });
   }
   if (held.eq(f.qty)) {
     const c = s.campaigns[f.symbol];
     if (c === undefined) throw new LedgerError(`${f.symbol}: position without a campaign`);
-    let realized = c.realized;
-    let fees = c.fees;
-    for (const e of out) {
-      if (e.type === 'lot.consumed') {
-        realized = realized.add(Decimal.parse(e.payload.realized_pnl));
-        fees = fees.add(Decimal.parse(e.payload.entry_fee)).add(Decimal.parse(e.payload.exit_fee));
-      }
-    }
+    const realized = c.realized.add(piecesRealized);
+    const fees = c.fees.add(piecesFees);
     out.push({
       type: 'trade.closed',
       payload: {
@@ -179,9 +188,11 @@ export function applyLedgerEvent(s: LedgerState, e: LedgerEvent): LedgerState {
     case 'cash.posted': {
       const p = e.payload;
       if (p.line !== s.next_line) throw new LedgerError(`cash line ${p.line} out of order (expected ${s.next_line})`);
-      const amount = Decimal.parse(p.amount);
+      const amount = plannedOf(p)?.[0] ?? Decimal.parse(p.amount); // [amount]
       const cash = s.cash.add(amount);
-      if (!cash.eq(Decimal.parse(p.balance))) throw new LedgerError(`cash line ${p.line}: balance ${p.balance} != ${cash.toString()}`);
+      // canonical text on both sides (the codec refuses any other), so equal text = equal value; the
+      // balance's text is the one the next mark writes anyway (a Decimal remembers it), no parse.
+      if (cash.toString() !== p.balance) throw new LedgerError(`cash line ${p.line}: balance ${p.balance} != ${cash.toString()}`);
       const fee = p.kind === 'fee' ? amount.neg() : Decimal.ZERO;
       return {
         ...s, cash, next_line: s.next_line + 1, fees_total: s.fees_total.add(fee),
@@ -190,7 +201,10 @@ export function applyLedgerEvent(s: LedgerState, e: LedgerEvent): LedgerState {
     }
     case 'lot.opened': {
       const p = e.payload;
-      const lot: Lot = { lot_id: p.lot_id, qty: Decimal.parse(p.qty), price: Decimal.parse(p.price), fee: Decimal.parse(p.fee), opened_ms: p.opened_ms };
+      const d = plannedOf(p); // [qty, price, fee]
+      const lot: Lot = {
+        lot_id: p.lot_id, qty: d ? d[0]! : Decimal.parse(p.qty), price: d ? d[1]! : Decimal.parse(p.price), fee: d ? d[2]! : Decimal.parse(p.fee), opened_ms: p.opened_ms,
+      };
       const c = s.campaigns[p.symbol];
       const campaign: Campaign = c === undefined
         ? { trade_id: p.trade_id, opened_ms: p.opened_ms, qty_bought: lot.qty, realized: Decimal.ZERO, fees: Decimal.ZERO }
@@ -208,26 +222,33 @@ export function applyLedgerEvent(s: LedgerState, e: LedgerEvent): LedgerState {
       const lots = s.lots[p.symbol] ?? [];
       const first = lots[0];
       if (first === undefined || first.lot_id !== p.lot_id) throw new LedgerError(`lot ${p.lot_id} consumed out of FIFO order`);
-      const qty = Decimal.parse(p.qty);
-      const entryFee = Decimal.parse(p.entry_fee);
-      const realized = Decimal.parse(p.realized_pnl);
+      const d = plannedOf(p); // [qty, entry_fee, realized_pnl, exit_fee]
+      const qty = d ? d[0]! : Decimal.parse(p.qty);
+      const entryFee = d ? d[1]! : Decimal.parse(p.entry_fee);
+      const realized = d ? d[2]! : Decimal.parse(p.realized_pnl);
+      const exitFee = d ? d[3]! : Decimal.parse(p.exit_fee);
       const rest = first.qty.sub(qty);
       const next = rest.isZero() ? lots.slice(1) : [{ ...first, qty: rest, fee: first.fee.sub(entryFee) }, ...lots.slice(1)];
       const c = s.campaigns[p.symbol] as Campaign;
-      const lotsOut = { ...s.lots };
-      if (next.length === 0) delete lotsOut[p.symbol];
-      else lotsOut[p.symbol] = next;
+      const lotsOut = next.length === 0 ? without(s.lots, p.symbol) : { ...s.lots, [p.symbol]: next };
       return {
         ...s, lots: lotsOut, realized_total: s.realized_total.add(realized),
-        campaigns: { ...s.campaigns, [p.symbol]: { ...c, realized: c.realized.add(realized), fees: c.fees.add(entryFee).add(Decimal.parse(p.exit_fee)) } },
+        campaigns: { ...s.campaigns, [p.symbol]: { ...c, realized: c.realized.add(realized), fees: c.fees.add(entryFee).add(exitFee) } },
       };
     }
-    case 'trade.closed': {
-      const campaigns = { ...s.campaigns };
-      delete campaigns[e.payload.symbol];
-      return { ...s, campaigns, trades_closed: s.trades_closed + 1 };
-    }
+    case 'trade.closed':
+      return { ...s, campaigns: without(s.campaigns, e.payload.symbol), trades_closed: s.trades_closed + 1 };
   }
+}
+
+/**
+ * A copy of a record without one key, built by adding the others (a `delete` turns an object into
+ * a slow dictionary, which every later Object.keys of the lots, once per tick, pays for).
+ */
+function without<V>(r: Readonly<Record<string, V>>, key: string): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const k of Object.keys(r)) if (k !== key) out[k] = r[k] as V;
+  return out;
 }
 
 /** The ledger invariants; throws LedgerError naming the first one broken. */

@@ -103,3 +103,21 @@ test('property: random order streams never break the ledger invariants; cash equ
     }
   }), { numRuns: 300 });
 });
+
+/** Every amount of a ledger state as its canonical text (what a state hash covers). */
+function ledgerText(s: LedgerState): string {
+  return JSON.stringify(s, (_k, v: unknown) => (v instanceof Decimal ? v.toString() : v));
+}
+
+test('an event planned here (its Decimals remembered) and the same event read back from text fold to the same ledger', () => {
+  const fills = [fill(1, 'buy', '1.00000000', '100.50', '0.402000'), fill(2, 'buy', '0.3', '120', '0.1'), fill(3, 'sell', '0.7', '130.25', '0.36'), fill(4, 'sell', '0.6', '90', '0.2')];
+  let planned = apply(emptyLedger(), planDeposit(emptyLedger(), D('1000'), 'init'));
+  let readBack = planned;
+  for (const f of fills) {
+    const events = planFill(planned, f, 8);
+    planned = apply(planned, events);
+    readBack = apply(readBack, JSON.parse(JSON.stringify(events)) as LedgerEvent[]); // new payload objects: parsed
+    assert.equal(ledgerText(planned), ledgerText(readBack), f.fill_id);
+  }
+  assert.equal(planned.trades_closed, 1);
+});

@@ -54,7 +54,7 @@ function checkScale(scale: number, what: string): void {
 function roundDiv(n: bigint, d: bigint, mode: RoundingMode): bigint {
   if (d === 0n) throw new DecimalError('division by zero');
   const q = n / d; // truncates toward zero
-  const r = n % d;
+  const r = n - q * d; // = n % d: a product costs less than a second long division
   if (r === 0n) return q;
   const negative = n < 0n !== d < 0n;
   const away = negative ? q - 1n : q + 1n;
@@ -179,6 +179,8 @@ export class Decimal {
     const scale = point < 0 ? 0 : end - point - 1;
     if (point >= 0 && scale === 0) return null; // "1." has no fractional digit
     if (end - start - (neg ? 1 : 0) - (point < 0 ? 0 : 1) > PLAIN_FAST_DIGITS_MAX) return null;
+    // (no text memo here: a candle's five texts cut from its row cost the reader more than writing
+    // them back costs the encoder, and they would stay with every candle a caller keeps)
     return new Decimal(BigInt(neg ? -units : units), scale);
   }
 
@@ -219,9 +221,12 @@ export class Decimal {
   div(other: Decimal, scale: number, mode: RoundingMode): Decimal {
     checkScale(scale, 'Decimal.div');
     if (other.units === 0n) throw new DecimalError('division by zero');
-    const n = this.units * pow10(other.scale + scale);
-    const d = other.units * pow10(this.scale);
-    return new Decimal(roundDiv(n, d, mode), scale);
+    // this / other = (units * 10^(other.scale + scale)) / (other.units * 10^this.scale) / 10^scale:
+    // the common power of ten is cancelled first (same quotient, same remainder sign and same
+    // half-way test, so the same rounding), which keeps the operands of the long division short.
+    const k = other.scale + scale - this.scale;
+    if (k >= 0) return new Decimal(roundDiv(k === 0 ? this.units : this.units * pow10(k), other.units, mode), scale);
+    return new Decimal(roundDiv(this.units, other.units * pow10(-k), mode), scale);
   }
 
   /** Rounds to at most `scale` fractional digits (a no-op if it already has no more). */

@@ -112,7 +112,13 @@ test('the fast parse path gives exactly what the regex path gives, or defers to 
   fc.assert(fc.property(fc.oneof(plainish, noisy, decimalText, fc.string()), (text) => {
     const ref = referenceParse(text);
     const fast = Decimal.tryParsePlain(text, 0, text.length);
-    if (fast !== null) assert.deepEqual({ units: fast.units, scale: fast.scale }, ref, `fast path on ${JSON.stringify(text)}`);
+    if (fast !== null) {
+      assert.deepEqual({ units: fast.units, scale: fast.scale }, ref, `fast path on ${JSON.stringify(text)}`);
+      // the text it keeps (cut from the input) is the canonical text of its value
+      assert.equal(fast.toString(), Decimal.of(fast.units, fast.scale).toString(), `fast path text of ${JSON.stringify(text)}`);
+      const inPlace = Decimal.tryParsePlain(`7,${text},0`, 2, 2 + text.length);
+      assert.equal(inPlace?.toString(), fast.toString(), `in place: ${JSON.stringify(text)}`);
+    }
     let parsed: { units: bigint; scale: number } | null = null;
     try {
       const d = Decimal.parse(text);
@@ -133,6 +139,9 @@ test('the fast parse path gives exactly what the regex path gives, or defers to 
   for (const [text, units, scale] of [['0', 0n, 0], ['-0', 0n, 0], ['0.50', 50n, 2], ['999999999999999', 999999999999999n, 0], ['0.00000000000001', 1n, 14]] as const) {
     const d = Decimal.tryParsePlain(text, 0, text.length);
     assert.deepEqual(d && [d.units, d.scale], [units, scale], text);
+  }
+  for (const [text, canonical] of [['122.0', '122'], ['0.50', '0.5'], ['-0.0', '0'], ['-1.2300', '-1.23'], ['16943.7', '16943.7'], ['100', '100'], ['10.00', '10']] as const) {
+    assert.equal(Decimal.tryParsePlain(text, 0, text.length)?.toString(), canonical, text);
   }
   for (const text of ['', '-', '.', '1.', '.5', '05', '-05', '00', '+1', '1e3', ' 1', '1 ', '1.2.3', '1234567890123456', '0.000000000000001']) {
     assert.equal(Decimal.tryParsePlain(text, 0, text.length), null, JSON.stringify(text));
