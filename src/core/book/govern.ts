@@ -25,7 +25,7 @@ import {
 } from '../governance/index.js';
 import { cancelWorking, flatten, placeOrder, riskChecks, type StepContext } from './orders.js';
 import type { OpenDirective } from './state.js';
-import type { BookEvent, EventPayloads } from './events.js';
+import type { BookEvent, EventPayloads, OrderPlaced } from './events.js';
 
 /** Limit: directives waiting for approval in one book; beyond it a new proposal is blocked. */
 export const OPEN_DIRECTIVES_MAX = 256;
@@ -45,18 +45,8 @@ export interface Proposal {
   readonly provenance: CanonicalValue;
 }
 
-/** The order a directive carries (its payload), rebuilt for execution. */
-export interface OrderPayload {
-  readonly intent_id: string;
-  readonly symbol: string;
-  readonly side: 'buy' | 'sell';
-  readonly order_type: 'market' | 'limit' | 'stop';
-  readonly qty: string;
-  readonly limit_price: string | null;
-  readonly stop_price: string | null;
-  readonly unit_cost: string;
-  readonly ref_price: string;
-  readonly expire_bars: number;
+/** The order a directive carries (its payload): an order.placed's fields but the order id, and whether it closes all. */
+export interface OrderPayload extends Omit<OrderPlaced, 'order_id'> {
   /** An exit: cancel the symbol's working orders and sell everything held at execution. */
   readonly close_all: boolean;
 }
