@@ -301,6 +301,7 @@ export const CODECS: { readonly [K in EventType]: PayloadCodec<EventPayloads[K]>
   'policy.changed': codecOf(F.object({ version: F.str, hash: F.str, policy: F.any, by: F.str })),
   'risk.peak_reset': codecOf(F.object({ directive_id: F.str, peak_before: F.text, peak_after: F.text })),
   'skill.status_changed': codecOf(F.object({ skill: F.str, from: sstate, to: sstate, reason: F.str })),
+  'risk.profile_changed': codecOf(F.object({ directive_id: F.str, profile: F.str, overrides: F.any, ref: F.str })),
   'book.status_changed': codecOf(F.object({ from: status, to: status, directive_id: F.str })),
   'epoch.mode_changed': codecOf(F.object({ mode: F.oneOf(['manual', 'auto'] as const), directive_id: F.str })),
   'tick.completed': codecOf(F.object({

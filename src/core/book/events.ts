@@ -161,6 +161,8 @@ export interface EventPayloads {
   /** risk.tier.reset: the drawdown peak set to the current equity, so the tier follows drawdown from here. */
   'risk.peak_reset': { readonly directive_id: string; readonly peak_before: string; readonly peak_after: string };
   'skill.status_changed': { readonly skill: string; readonly from: SkillState; readonly to: SkillState; readonly reason: string };
+  /** An approved risk.profile.change: the book's risk rules and tiers follow this profile from now on. */
+  'risk.profile_changed': { readonly directive_id: string; readonly profile: string; readonly overrides: CanonicalValue; readonly ref: string };
   /** A directive paused or resumed the book (an operator's own pause/resume is operator.command_applied). */
   'book.status_changed': { readonly from: BookStatus; readonly to: BookStatus; readonly directive_id: string };
   'epoch.mode_changed': { readonly mode: 'manual' | 'auto'; readonly directive_id: string };
@@ -181,5 +183,5 @@ export const EVENT_TYPES: readonly EventType[] = [
   'book.started', 'bar.closed', 'order.triggered', 'fill.executed', 'cash.posted', 'lot.opened', 'lot.consumed', 'trade.closed',
   'order.closed', 'risk.cooldown_started', 'mark.recorded', 'risk.tier_changed', 'skill.memory_set', 'signal.emitted',
   'intent.created', 'directive.proposed', 'policy.evaluated', 'directive.status_changed', 'execution.status_changed', 'policy.changed',
-  'risk.peak_reset', 'skill.status_changed', 'book.status_changed', 'epoch.mode_changed', 'tick.completed', 'order.placed',
+  'risk.peak_reset', 'risk.profile_changed', 'skill.status_changed', 'book.status_changed', 'epoch.mode_changed', 'tick.completed', 'order.placed',
 ];

@@ -7,7 +7,7 @@
 import { Decimal } from '../money/decimal.js';
 import { applyLedgerEvent } from '../ledger/index.js';
 import type { BookEvent } from './events.js';
-import { newHistory, pushBar, type BookState, type OpenDirective, type WorkingOrder } from './state.js';
+import { newHistory, pushBar, riskOverrideOf, type BookState, type OpenDirective, type WorkingOrder } from './state.js';
 import { resolvePolicy, transition } from '../governance/index.js';
 
 const DAY_MS = 86_400_000;
@@ -168,6 +168,9 @@ export function evolve(s: BookState, e: BookEvent): BookState {
     case 'skill.status_changed':
       if (e.payload.to === 'ACTIVE') s.skill_states.delete(e.payload.skill);
       else s.skill_states.set(e.payload.skill, e.payload.to);
+      return s;
+    case 'risk.profile_changed':
+      s.risk_override = riskOverrideOf(e.payload.profile, e.payload.overrides);
       return s;
     case 'book.status_changed':
       s.status = e.payload.to;

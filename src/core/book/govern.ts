@@ -23,8 +23,8 @@ import {
   evaluate, evaluationHash, moduleFor, resolvePolicy, roleOf, runModule,
   type Directive, type DirectiveType, type Effects, type ModuleName, type ResolvedPolicy, type RuleResult,
 } from '../governance/index.js';
-import { cancelWorking, flatten, placeOrder, riskChecks, type StepContext } from './orders.js';
-import type { OpenDirective } from './state.js';
+import { activeProfile, cancelWorking, flatten, placeOrder, riskChecks, type StepContext } from './orders.js';
+import { riskOverrideOf, type OpenDirective } from './state.js';
 import type { BookEvent, EventPayloads, OrderPlaced } from './events.js';
 
 /** Limit: directives waiting for approval in one book; beyond it a new proposal is blocked. */
@@ -152,7 +152,7 @@ function execute(ctx: StepContext, id: string, qty: Decimal | null): void {
 
 /** What a directive's module may do to the book, each returning null when done or why not. */
 function effects(ctx: StepContext, d: OpenDirective, qtyAllowed: Decimal | null): Effects & { committed: string | null; shadowed: boolean } {
-  const { s, book, time_ms } = ctx;
+  const { s, time_ms } = ctx;
   const dir = d.directive;
   const pl = (dir.payload ?? {}) as { readonly [k: string]: CanonicalValue };
   const fx = {
@@ -193,12 +193,17 @@ function effects(ctx: StepContext, d: OpenDirective, qtyAllowed: Decimal | null)
     resetTier(): string | null {
       const before = s.peak_equity;
       ctx.emit({ type: 'risk.peak_reset', time_ms, payload: { directive_id: dir.directive_id, peak_before: before.toString(), peak_after: s.equity.toString() } });
-      const to = tierFor(book.profile, Decimal.ZERO);
-      if (to !== s.tier) ctx.emit({ type: 'risk.tier_changed', time_ms, payload: { from: s.tier, to, drawdown_pct: '0', profile: profileRef(book.profile) } });
+      const profile = activeProfile(ctx);
+      const to = tierFor(profile, Decimal.ZERO);
+      if (to !== s.tier) ctx.emit({ type: 'risk.tier_changed', time_ms, payload: { from: s.tier, to, drawdown_pct: '0', profile: profileRef(profile) } });
       return null;
     },
     changeProfile(): string | null {
-      return 'risk.profile.change is not carried out yet: the risk profile is part of the book config (start a new book with the new profile)';
+      const name = pl.profile as string;
+      const overrides = (pl.overrides ?? {}) as CanonicalValue;
+      const o = riskOverrideOf(name, overrides); // checked when proposed
+      ctx.emit({ type: 'risk.profile_changed', time_ms, payload: { directive_id: dir.directive_id, profile: name, overrides, ref: profileRef(o.resolved) } });
+      return null;
     },
     changePolicy(): string | null {
       const p = resolvePolicy(pl.policy, 'payload.policy'); // validated at proposal

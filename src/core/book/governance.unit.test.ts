@@ -200,6 +200,32 @@ test('a reducing-only book sizes normally again only after an approved risk.tier
   assertFolds(h);
 });
 
+test('an approved risk.profile.change puts new risk rules in force: the tier follows the new thresholds; a bad profile is rejected', () => {
+  const cfg = config(null, {
+    skills: [{ skill: 'rsi-reversion', symbols: ['BTC/USD'], params: { period: 2, rsi_window: 10, stop_loss_pct: 90 } }],
+    sizing: { mode: 'pct_equity', pct: '100' },
+    risk: { profile: 'default@1', overrides: { asset_exposure_pct_max: '100', cooldown_bars: 0, reduced_at_drawdown_pct: '5', reducing_only_at_drawdown_pct: '15', halted_at_drawdown_pct: '60' } },
+  });
+  const path = [20000, 20100, 20200, 20300, 20400, 20500, 20600, 20700, 20800, 20900, 20000, 19000, 17000, 15000, 14500, 14000, 15000, 15500, 15600, 15700];
+  const h = new BookHarness(cfg);
+  h.start(T0);
+  h.ticks(candlesOf(path));
+  assert.equal(h.state.tier, 'reducing_only');
+  assert.match(String(PE(op(h, 'directive.propose', { type: 'risk.profile.change', payload: { profile: 'default@1', overrides: { reduced_at_drawdown_pct: '50', halted_at_drawdown_pct: '40' } } })[1]).why), /drawdown tiers must be ordered/);
+  assert.match(String(PE(op(h, 'directive.propose', { type: 'risk.profile.change', payload: { profile: 'toString' } })[1]).why), /unknown risk profile "toString"/);
+  const overrides = { asset_exposure_pct_max: '100', cooldown_bars: 0, reduced_at_drawdown_pct: '5', reducing_only_at_drawdown_pct: '40', halted_at_drawdown_pct: '60' };
+  const change = op(h, 'directive.propose', { type: 'risk.profile.change', objective: 'wider bands', payload: { profile: 'default@1', overrides } }, 'bob');
+  assert.equal(PE(change.find((e) => e.type === 'policy.evaluated')).verdict, 'NEEDS_APPROVAL');
+  const id = String((PE(change.find((e) => e.type === 'directive.proposed')).directive as Rec).directive_id);
+  const ok = op(h, 'directive.approve', { directive_id: id }, 'carol');
+  assert.deepEqual(PE(ok.find((e) => e.type === 'risk.profile_changed')), { directive_id: id, profile: 'default@1', overrides, ref: 'default@1' });
+  const next = h.ticks(candlesOf([...path, 15500, 14500]).slice(path.length));
+  const changed = next.find((e) => e.type === 'risk.tier_changed');
+  assert.deepEqual([PE(changed).from, PE(changed).to], ['reducing_only', 'reduced'], 'the tier follows the new thresholds at the next mark');
+  assert.ok(ofType(next.map(encodeEvent), 'order.placed').length === 1, 'the next entry is placed (reduced size), not blocked');
+  assertFolds(h);
+});
+
 /** sma-cross, but throwing (or emitting an undeclared action) on the bar after a given close. */
 function withSkill(cfg: BookConfigInput, patch: (inner: Skill<unknown>) => Skill<unknown>) {
   const book = resolveBook(cfg);

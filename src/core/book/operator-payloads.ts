@@ -10,6 +10,7 @@
 import type { CanonicalValue } from '../canonical/index.js';
 import { OPERATOR_DIRECTIVE_TYPES, PolicyError, TIMEBOX_BARS_MAX, resolvePolicy, type DirectiveType, type ModuleName } from '../governance/index.js';
 import type { ResolvedBook } from './config.js';
+import { resolveRiskProfile, riskOverridesSchema } from '../risk/profile.js';
 import { REASON_CHARS_MAX } from './limits.js';
 
 export type GovernancePayload =
@@ -81,6 +82,17 @@ export function parseGovernancePayload(command: string, payload: CanonicalValue,
     case 'skill.deactivate': {
       const keys = book.skills.map((b) => b.key);
       if (typeof p.skill !== 'string' || !keys.includes(p.skill)) return { rejected: `payload.skill must be a skill of this book (${keys.join(', ')}), got ${JSON.stringify(p.skill ?? null)}` };
+      break;
+    }
+    case 'risk.profile.change': {
+      if (typeof p.profile !== 'string') return { rejected: 'payload.profile must name a risk profile, e.g. "default@1"' };
+      const o = riskOverridesSchema.safeParse(p.overrides ?? {});
+      if (!o.success) return { rejected: `payload.overrides: ${o.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` };
+      try {
+        resolveRiskProfile(p.profile, o.data);
+      } catch (e) {
+        return { rejected: `payload: ${(e as Error).message}` };
+      }
       break;
     }
     case 'module.run':

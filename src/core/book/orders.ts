@@ -9,7 +9,7 @@ import type { CanonicalValue } from '../canonical/index.js';
 import { Decimal } from '../money/decimal.js';
 import type { PairSpec } from '../execution/index.js';
 import { positionQty } from '../ledger/index.js';
-import { runGates, type OrderIntent, type PortfolioView } from '../risk/index.js';
+import { runGates, type OrderIntent, type PortfolioView, type RiskProfile } from '../risk/index.js';
 import type { RuleResult } from '../governance/index.js';
 import type { ResolvedBook } from './config.js';
 import type { BookEvent } from './events.js';
@@ -29,6 +29,11 @@ export interface StepContext {
 
 export function lastClose(s: BookState, symbol: string): Decimal | null {
   return lastCandle(s, symbol)?.close ?? null;
+}
+
+/** The risk profile in force: an approved risk.profile.change, else the book config's. */
+export function activeProfile(ctx: StepContext): RiskProfile {
+  return ctx.s.risk_override?.resolved ?? ctx.book.profile;
 }
 
 /** Cash minus what working buys have reserved. */
@@ -66,7 +71,8 @@ export function portfolioView(ctx: StepContext): PortfolioView {
 export function riskChecks(ctx: StepContext, intent: OrderIntent, pair: PairSpec): { checks: RuleResult[]; qty: Decimal | null } {
   const checks: RuleResult[] = [];
   let qty: Decimal | null = intent.qty;
-  for (const v of runGates(ctx.book.gates, intent, portfolioView(ctx), pair)) {
+  const gates = ctx.s.risk_override === null ? ctx.book.gates : [ctx.s.risk_override.gate];
+  for (const v of runGates(gates, intent, portfolioView(ctx), pair)) {
     const why = v.reasons.map((r) => `${r.code}: ${r.detail}`).join('; ');
     if (v.outcome === 'deny') {
       checks.push({ rule: v.gate, verdict: 'BLOCK', reason: why || 'denied' });

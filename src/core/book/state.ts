@@ -16,7 +16,8 @@ import { Decimal } from '../money/decimal.js';
 import type { Candle } from '../market/candle.js';
 import { emptyLedger, type Campaign, type LedgerState, type Lot } from '../ledger/index.js';
 import type { OrderType, Side } from '../execution/fills.js';
-import { TIERS, type Tier } from '../risk/profile.js';
+import { TIERS, resolveRiskProfile, riskOverridesSchema, type RiskProfile, type Tier } from '../risk/profile.js';
+import { riskGate, type IntentGate } from '../risk/gate.js';
 import type { SkillBar, SkillMemory } from '../skills/types.js';
 import { BOOK_STATUSES, EXECUTION_PLANES, SKILL_STATES, type BookStatus, type ExecutionPlane, type SkillState } from './events.js';
 import { DIRECTIVE_STATUSES, VERDICTS, resolvePolicy, type Directive, type DirectiveStatus, type ResolvedPolicy, type Verdict } from '../governance/index.js';
@@ -96,6 +97,21 @@ export interface OpenDirective {
   qty_allowed: Decimal | null;
 }
 
+/** A risk profile in force by directive: the name and overrides as recorded, resolved once, with its gate. */
+export interface RiskOverride {
+  readonly profile: string;
+  readonly overrides: CanonicalValue;
+  readonly resolved: RiskProfile;
+  readonly gate: IntentGate;
+}
+
+/** Resolves a recorded profile change (the payload was checked when proposed). */
+export function riskOverrideOf(profile: string, overrides: CanonicalValue): RiskOverride {
+  const o = riskOverridesSchema.parse(overrides);
+  const resolved = resolveRiskProfile(profile, o);
+  return { profile, overrides, resolved, gate: riskGate(resolved) };
+}
+
 export interface BookCounts {
   events: number;
   starts: number;
@@ -140,6 +156,8 @@ export interface BookState {
   skill_states: Map<string, SkillState>;
   /** True once an approved epoch.auto.enable directive ran. */
   epoch_auto: boolean;
+  /** The risk profile an approved risk.profile.change put in force (null: the book config's). */
+  risk_override: RiskOverride | null;
   seq: { signal: number; intent: number; order: number; fill: number; directive: number; run: number };
   /** Bars recorded (bar.closed events) and ticks processed. */
   bars: number;
@@ -153,7 +171,7 @@ export function initialBookState(): BookState {
     counts: { events: 0, starts: 0, stops: 0, commands_applied: 0, commands_rejected: 0 },
     started: false, config_hash: '', time_ms: 0, window_bars: {}, history: new Map(), ledger: emptyLedger(), positions: new Map(), orders: [],
     memory: new Map(), equity: Decimal.ZERO, peak_equity: Decimal.ZERO, tier: 'normal', cooldown_until_ms: 0,
-    policy: null, directives: new Map(), budget_day: { day: 0, used: Decimal.ZERO }, skill_states: new Map(), epoch_auto: false,
+    policy: null, directives: new Map(), budget_day: { day: 0, used: Decimal.ZERO }, skill_states: new Map(), epoch_auto: false, risk_override: null,
     seq: { signal: 0, intent: 0, order: 0, fill: 0, directive: 0, run: 0 }, bars: 0, ticks: 0, fills: 0,
   };
 }
@@ -229,6 +247,7 @@ export function encodeState(s: BookState): CanonicalValue {
     })),
     memory, equity: s.equity.toString(), peak_equity: s.peak_equity.toString(), tier: s.tier, cooldown_until_ms: s.cooldown_until_ms,
     policy: s.policy === null ? null : s.policy.json, directives, budget_day: { day: s.budget_day.day, used: s.budget_day.used.toString() }, skill_states, epoch_auto: s.epoch_auto,
+    risk_override: s.risk_override === null ? null : { profile: s.risk_override.profile, overrides: s.risk_override.overrides },
     seq: { ...s.seq }, bars: s.bars, ticks: s.ticks, fills: s.fills,
   };
 }
@@ -375,6 +394,15 @@ export function decodeState(value: CanonicalValue): BookState {
   const skill_states = new Map<string, SkillState>();
   for (const [k, x] of Object.entries(obj(v.skill_states, 'skill_states'))) skill_states.set(k, oneOf(x, SKILL_STATES, `skill_states.${k}`));
   const bd = obj(v.budget_day, 'budget_day');
+  let risk_override: RiskOverride | null = null;
+  if (v.risk_override !== null) {
+    const ro = obj(v.risk_override, 'risk_override');
+    try {
+      risk_override = riskOverrideOf(str(ro.profile, 'risk_override.profile'), ro.overrides as CanonicalValue);
+    } catch (e) {
+      throw new BookStateError(`state.risk_override: ${(e as Error).message}`);
+    }
+  }
   return {
     book_id, execution_plane: v.execution_plane === null ? null : oneOf(v.execution_plane, EXECUTION_PLANES, 'execution_plane'),
     status: oneOf(v.status, BOOK_STATUSES, 'status'), last_inbox_id: int(v.last_inbox_id, 'last_inbox_id'), running: bool(v.running, 'running'),
@@ -384,7 +412,7 @@ export function decodeState(value: CanonicalValue): BookState {
     },
     started: bool(v.started, 'started'), config_hash: str(v.config_hash, 'config_hash'), time_ms: int(v.time_ms, 'time_ms'), window_bars, history, ledger, positions, orders, memory,
     equity: dec(v.equity, 'equity'), peak_equity: dec(v.peak_equity, 'peak_equity'), tier: oneOf(v.tier, TIERS, 'tier'), cooldown_until_ms: int(v.cooldown_until_ms, 'cooldown_until_ms'),
-    policy, directives, budget_day: { day: int(bd.day, 'budget_day.day'), used: dec(bd.used, 'budget_day.used') }, skill_states, epoch_auto: bool(v.epoch_auto, 'epoch_auto'),
+    policy, directives, budget_day: { day: int(bd.day, 'budget_day.day'), used: dec(bd.used, 'budget_day.used') }, skill_states, epoch_auto: bool(v.epoch_auto, 'epoch_auto'), risk_override,
     seq: {
       signal: int(seq.signal, 'seq.signal'), intent: int(seq.intent, 'seq.intent'), order: int(seq.order, 'seq.order'), fill: int(seq.fill, 'seq.fill'),
       directive: int(seq.directive, 'seq.directive'), run: int(seq.run, 'seq.run'),

@@ -22,7 +22,7 @@ import type { SignalDraft, SkillDecision } from '../skills/types.js';
 import type { SkillBinding } from './config.js';
 import { BookCommandError, type TickCommand } from './commands.js';
 import type { MarkPosition } from './events.js';
-import { lastClose, placeOrder, recordIntent, riskChecks, sellIntent, type StepContext } from './orders.js';
+import { activeProfile, lastClose, placeOrder, recordIntent, riskChecks, sellIntent, type StepContext } from './orders.js';
 import { lastCandle, type BookState, type History, type WorkingOrder } from './state.js';
 import { expireDirectives, inputsHash, propose } from './govern.js';
 import type { TaskOutcome } from './events.js';
@@ -219,10 +219,11 @@ function fillOrder(ctx: StepContext, o: WorkingOrder, bar: Candle, equityBefore:
       for (const le of ledgerEvents) {
         if (le.type !== 'trade.closed') continue;
         const pnl = Decimal.parse(le.payload.realized_pnl);
-        if (pnl.isNegative() && equityBefore.isPositive() && book.profile.cooldown_bars > 0) {
+        const profile = activeProfile(ctx);
+        if (pnl.isNegative() && equityBefore.isPositive() && profile.cooldown_bars > 0) {
           const lossPct = pnl.neg().mul(HUNDRED).div(equityBefore, 4, 'half_even');
-          if (lossPct.gte(book.profile.severe_loss_pct)) {
-            ctx.emit({ type: 'risk.cooldown_started', time_ms, payload: { until_ms: time_ms + book.profile.cooldown_bars * book.interval_s * 1000, trade_id: le.payload.trade_id, loss_pct: lossPct.toString() } });
+          if (lossPct.gte(profile.severe_loss_pct)) {
+            ctx.emit({ type: 'risk.cooldown_started', time_ms, payload: { until_ms: time_ms + profile.cooldown_bars * book.interval_s * 1000, trade_id: le.payload.trade_id, loss_pct: lossPct.toString() } });
           }
         }
       }
@@ -288,7 +289,7 @@ const NO_POSITIONS: readonly MarkPosition[] = Object.freeze([]);
 
 /** mark.recorded at the tick's closes; risk.tier_changed when the drawdown crosses a threshold. */
 function markPortfolio(ctx: StepContext): void {
-  const { book, s, time_ms } = ctx;
+  const { s, time_ms } = ctx;
   let equity = s.ledger.cash;
   let invested: Decimal | null = null; // the one position's value itself when there is one (no ZERO.add)
   let positions = NO_POSITIONS;
@@ -310,10 +311,11 @@ function markPortfolio(ctx: StepContext): void {
   const peak = s.peak_equity.max(equity);
   const drawdown = drawdownPct(peak, equity);
   const exposurePct = invested !== null && equity.isPositive() && invested.isPositive() ? invested.mul(HUNDRED).div(equity, 4, 'half_even') : Decimal.ZERO;
-  const computed = tierOf(book.profile, drawdown);
+  const profile = activeProfile(ctx);
+  const computed = tierOf(profile, drawdown);
   const tier: Tier = s.tier === 'halted' ? 'halted' : computed; // halted is sticky until an operator resumes
   ctx.emit({ type: 'mark.recorded', time_ms, payload: { cash: s.ledger.cash, positions, equity, exposure_pct: exposurePct, peak_equity: peak, drawdown_pct: drawdown, tier } });
-  if (tier !== s.tier) ctx.emit({ type: 'risk.tier_changed', time_ms, payload: { from: s.tier, to: tier, drawdown_pct: drawdown.toString(), profile: profileRef(book.profile) } });
+  if (tier !== s.tier) ctx.emit({ type: 'risk.tier_changed', time_ms, payload: { from: s.tier, to: tier, drawdown_pct: drawdown.toString(), profile: profileRef(profile) } });
 }
 
 function runSkill(ctx: StepContext, b: SkillBinding, symbol: string, memKey: string, run: SkillRun): void {
