@@ -9,7 +9,7 @@
  * run leaves no half-written manifest.
  */
 import type { Command } from 'commander';
-import { checkOutputPath, openAtomicWriter, readSmallFile, type AtomicWriter } from '../../config/files.js';
+import type { AtomicWriter } from '../../config/files.js';
 import { CliError, EXIT, withStore, writeJson, type GlobalOptions } from '../context.js';
 import { kernelChoice, kernelOrExplain, oneBook, progressBar, quarantining, replayStore, streamOfBook } from './replay-shared.js';
 import type { HourEntry } from '../../replay/hours.js';
@@ -26,7 +26,7 @@ interface Opts {
 export const MANIFEST_BYTES_MAX = 256 * 1024 ** 2;
 
 /** The hours of a manifest file written by --out; errors name the file and what was expected. */
-function readManifest(path: string, format: string): HourEntry[] {
+function readManifest(path: string, format: string, readSmallFile: typeof import('../../config/files.js').readSmallFile): HourEntry[] {
   let m: { format?: unknown; hours?: unknown };
   const text = readSmallFile(path, MANIFEST_BYTES_MAX, `--compare ${path}`, EXIT.usage);
   try {
@@ -50,8 +50,9 @@ export function registerReplayManifest(replay: Command, globals: () => GlobalOpt
     .action(async (_o: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<Opts>();
       if (opts.book !== undefined) streamOfBook(opts.book); // 64 before the store opens
+      const { checkOutputPath, openAtomicWriter, readSmallFile } = await import('../../config/files.js'); // not at start-up: `--help` loads no more than it needs
       if (opts.out !== undefined) checkOutputPath(opts.out, '--out'); // before the store is opened: no work for nothing
-      const otherFirst = opts.compare !== undefined ? readManifest(opts.compare, (await import('../../replay/hours.js')).MANIFEST_FORMAT) : null;
+      const otherFirst = opts.compare !== undefined ? readManifest(opts.compare, (await import('../../replay/hours.js')).MANIFEST_FORMAT, readSmallFile) : null;
       await withStore(globals(), 'replay manifest', async ({ db, config }) => {
         const { buildManifest, compareManifests, MANIFEST_FORMAT } = await import('../../replay/hours.js');
         const { storeInputs } = await import('../../replay/inputs.js');

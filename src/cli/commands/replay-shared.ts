@@ -3,7 +3,6 @@
  * or --book-config / WARDEN_BOOK_CONFIG for its book, guarded by the recorded config hash), the stream list, time arguments, the progress bar, and the quarantine
  * written when a replay finds a broken chain or a divergence.
  */
-import { readSmallFile } from '../../config/files.js';
 import type { NamedKernel } from '../../replay/kernel.js';
 import type { EventStore, StreamInfo } from '../../store/event-store.js';
 import type { Db } from '../../store/db.js';
@@ -27,6 +26,7 @@ export async function kernelChoice(db: Db, store: EventStore, bookConfig: string
     const what = bookConfig !== undefined ? '--book-config' : 'WARDEN_BOOK_CONFIG';
     let bookId: string;
     const { BOOK_FILE_BYTES_MAX } = await import('../../config/book-file.js');
+    const { readSmallFile } = await import('../../config/files.js');
     const text = readSmallFile(path, BOOK_FILE_BYTES_MAX, `${what} ${path}`, EXIT.config);
     try {
       bookId = String((JSON.parse(text) as { book_id?: unknown } | null)?.book_id);
