@@ -309,6 +309,8 @@ function cliArgs(r: Rng, index: number): FuzzCase {
     { path: 'fifo', special: 'fifo' }, { path: 'dir', special: 'dir' },
   ];
   const v = (xs: readonly string[]) => r.pick(xs);
+  // a directives command needs a book (--book, else WARDEN_BOOK, unset here): mostly a valid id with no stream, so the later checks run
+  const book = () => (r.chance(0.8) ? ['--book', r.chance(0.7) ? 'main' : v(BOOKS)] : []);
   const forms: (() => string[])[] = [
     () => ['backtest', '--config', r.chance(0.5) ? 'book.json' : v(PATHS), ...(r.chance(0.6) ? ['--from', v(DATES)] : []), ...(r.chance(0.4) ? ['--to', v(DATES)] : []), ...(r.chance(0.4) ? ['--report', v(PATHS)] : [])],
     () => ['ingest', ...(r.chance(0.5) ? ['--interval', v(['0', '-1h', '999999w', '1.5h', '1h ', '1y', '60000000', '30s', ''])] : []), ...(r.chance(0.4) ? ['--symbol', v(['', 'BTC', 'BTC/USD/EUR', 'constructor', '__proto__', 'ETH/USD', 'é/USD'])] : []),
@@ -322,15 +324,15 @@ function cliArgs(r: Rng, index: number): FuzzCase {
     () => [v(['frobnicate', 'ingest', 'backtest', 'replay', 'data', 'migrate']), v(['--nope', '--json=1', '-x', '--', '--from'])],
     // governance ([F5]): the stores here hold no directive, so every approve/reject is refused; every proposal carries a bad part
     () => ['directives', v(['approve', 'reject']), v(['', 'D0', 'D1', 'x', `D${'9'.repeat(20)}`, '__proto__', 'D99']), '--as', v(['', 'Alice', 'a b', 'x'.repeat(65), 'alice', 'constructor']),
-      ...(r.chance(0.6) ? ['--reason', v(['', 'x'.repeat(600), 'ok'])] : []), ...(r.chance(0.3) ? ['--wait-ms', v(JUNK_NUMBERS)] : []), ...(r.chance(0.4) ? ['--book', v(BOOKS)] : [])],
+      ...(r.chance(0.6) ? ['--reason', v(['', 'x'.repeat(600), 'ok'])] : []), ...(r.chance(0.3) ? ['--wait-ms', v(JUNK_NUMBERS)] : []), ...book()],
     () => ['directives', 'propose', '--type', v(['order.open', '', 'nope', 'policy.change', 'constructor', '__proto__']), '--as', v(['alice', '', 'A']),
-      ...(r.chance(0.6) ? [v(['--payload', '--payload-file']), v(['{', '[1]', '{"policy":{}}', '{"qty":0.5}', ...PATHS])] : []), ...(r.chance(0.3) ? ['--timebox-bars', v(JUNK_NUMBERS)] : [])],
-    () => ['directives', v(['list', 'show']), ...(r.chance(0.5) ? ['--status', v(['', 'PROPOSED', 'done', '__proto__'])] : ['D0']), ...(r.chance(0.5) ? ['--limit', v(JUNK_NUMBERS)] : [])],
+      ...(r.chance(0.6) ? [v(['--payload', '--payload-file']), v(['{', '[1]', '{"policy":{}}', '{"qty":0.5}', ...PATHS])] : []), ...(r.chance(0.3) ? ['--timebox-bars', v(JUNK_NUMBERS)] : []), ...book()],
+    () => ['directives', v(['list', 'show']), ...(r.chance(0.5) ? ['--status', v(['', 'PROPOSED', 'done', '__proto__'])] : ['D0']), ...(r.chance(0.5) ? ['--limit', v(JUNK_NUMBERS)] : []), ...book()],
     // [F8]: every port or host here is refused (a valid one would serve until killed)
     () => ['serve', ...(r.chance(0.5) ? ['--port', v(['-1', '70000', 'abc', '1.5', '99999999', '0x10'])] : ['--host', v(['0.0.0.0', '::', 'example.com', '8.8.8.8'])])],
   ];
   const args = r.pick(forms)();
-  const names = args.filter((a) => a !== '').concat(['unknown', 'missing', 'argument', 'empty']);
+  const names = args.filter((a) => a !== '').concat(['unknown', 'missing', 'argument', 'empty', 'WARDEN_BOOK']);
   return { index, family: 'cli-args', what: `argv ${JSON.stringify(args).slice(0, 200)}`, files, args, env: {}, ownConfig: false, names };
 }
 
