@@ -142,11 +142,14 @@ export interface NewArtifact {
   readonly index: number;
 }
 
-function checkArtifact(a: NewArtifact, events: number): void {
+/** Checks an artifact before it is written; returns its body's canonical JSON (hashed and stored: encoded once). */
+function checkArtifact(a: NewArtifact, events: number): string {
   if (!Number.isSafeInteger(a.index) || a.index < 0 || a.index >= events) throw new RangeError(`artifact ${a.hash}: event index ${a.index} is not in 0..${events - 1}`);
   if (!/^[a-z][a-z0-9_]{0,63}$/.test(a.kind)) throw new RangeError(`artifact kind ${JSON.stringify(a.kind)}: expected lower-case letters, digits, _`);
-  const h = toHex(sha256(canonicalBytes(a.body)));
+  const text = canonicalJson(a.body);
+  const h = toHex(sha256(new TextEncoder().encode(text)));
   if (h !== a.hash) throw new IntegrityError(`artifact ${a.kind}: its key ${a.hash} is not the sha256 of its body (${h}); nothing was written`, '(append)', 0);
+  return text;
 }
 
 export class EventStore {
@@ -272,7 +275,7 @@ export class EventStore {
    */
   async append(lease: Lease, expectedSeq: number, events: readonly NewEvent[], artifacts: readonly NewArtifact[] = []): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
-    for (const a of artifacts) checkArtifact(a, events.length);
+    const bodies = artifacts.map((a) => checkArtifact(a, events.length));
     if (events.length > APPEND_EVENTS_MAX) throw new RangeError(`append: ${events.length} events in one call (max ${APPEND_EVENTS_MAX})`);
     const known = this.heads.get(lease.stream);
     let head: { seq: number; hash: Hash } | undefined = known && known.epoch === lease.epoch && known.seq === expectedSeq ? known : undefined;
@@ -305,7 +308,7 @@ export class EventStore {
         artifacts.map((a) => a.hash),
         artifacts.map((a) => a.kind),
         artifacts.map((a) => head!.seq + 1 + a.index),
-        artifacts.map((a) => canonicalJson(a.body)),
+        bodies,
       ]);
       if (toInt(r?.swapped, 'swapped') === 1) {
         this.rememberHead(lease.stream, lease.epoch, last.seq, last.hash);

@@ -142,7 +142,7 @@ export class Metrics {
     const p = obj(e.payload);
     switch (e.type) {
       case 'step.started': {
-        this.closeTick(stream, null);
+        this.closeTick(stream);
         if (p.command === 'market.tick') {
           const n = Array.isArray(p.symbols) ? p.symbols.length : 0;
           const max = Math.max(n, this.maxSymbols.get(stream) ?? 0);
@@ -160,7 +160,7 @@ export class Metrics {
       case 'tick.completed': {
         const t = this.open.get(stream);
         if (t) t.outcome = text(p.status, 'DEGRADED');
-        this.closeTick(stream, null);
+        this.closeTick(stream);
         return;
       }
       case 'directive.proposed':
@@ -196,7 +196,7 @@ export class Metrics {
   }
 
   /** A tick ends at its mark (or at the next step if it had none). */
-  private closeTick(stream: string, _unused: string | null): void {
+  private closeTick(stream: string): void {
     const t = this.open.get(stream);
     if (!t) return;
     this.open.set(stream, null);
@@ -206,7 +206,7 @@ export class Metrics {
   }
 
   text(): Promise<string> {
-    for (const stream of [...this.open.keys()]) this.closeTick(stream, null);
+    for (const stream of [...this.open.keys()]) this.closeTick(stream);
     return this.registry.metrics();
   }
 
