@@ -16,6 +16,8 @@ import { registerBook } from './commands/book.js';
 import { registerDirectives } from './commands/directives.js';
 import { registerFeed } from './commands/feed.js';
 import { registerServe } from './commands/serve.js';
+import { registerMonitors } from './commands/monitors.js';
+import { registerReport } from './commands/report.js';
 
 export function buildProgram(version: string): Command {
   const program = new Command('warden')
@@ -45,6 +47,8 @@ export function buildProgram(version: string): Command {
   registerDirectives(program, globals);
   registerFeed(program, globals);
   registerServe(program, globals);
+  registerMonitors(program, globals);
+  registerReport(program, globals);
   return program;
 }
 
