@@ -58,6 +58,7 @@ interface Resources {
   operator?: OperatorSide; // inbox wake-up, and the operator channel on an embedded store
   feeds?: import('../feeds/host.js').FeedHost | null; // WARDEN_FEEDS (./feeds.ts)
   api?: import('../api/server.js').ApiServer;
+  monitors?: import('./monitors-hook.js').RuntimeMonitors | null; // WARDEN_MONITOR_INTERVAL_MS (./monitors-hook.ts)
   started: boolean; // runtime.started was written
 }
 
@@ -100,6 +101,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   let watch: NodeJS.Timeout | undefined;
   const closeQuietly = async () => {
     clearInterval(watch);
+    await r.monitors?.stop().catch(() => undefined);
     if (r.feeds) await withTimeout(r.feeds.stop(), 5_000, 'feeds stop').catch(() => undefined);
     r.runner?.halt();
     await r.operator?.close().catch(() => undefined);
@@ -236,6 +238,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
           });
         }
         r.feeds = await (await import('./feeds.js')).startRuntimeFeeds(feedSpecs, r.db!, log);
+        r.monitors = await (await import('./monitors-hook.js')).startRuntimeMonitors(r.db!, r.store!, log, config.WARDEN_MONITOR_INTERVAL_MS, () => r.feeds, [stream]);
         return { value: null, fields: { seq: runner.seq, state_hash: runner.stateHash, ...loops, ...r.operator.fields, ...market, feeds: feedSpecs.length } };
       }],
       ['ready', async () => {
@@ -303,6 +306,7 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   status.phase = 'stopping';
   try {
     await withTimeout((async () => {
+      await r.monitors?.stop(); // a pass in flight records before the store closes
       await r.operator?.close(); // no new operator input; the channel's file is removed
       await r.feeds?.stop(); // the feeds' batches in flight commit before the store closes
       await r.api?.close();

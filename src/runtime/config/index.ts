@@ -91,6 +91,11 @@ export const VARS = {
     meaning: 'optional: the runtime also serves the read-only API, /metrics and the dashboard on WARDEN_HTTP_HOST at this port (0 = a free port, logged in api_listening); unset = not served',
     expected: 'an integer 0..65535',
   },
+  WARDEN_MONITOR_INTERVAL_MS: {
+    schema: z.string().regex(/^\d{1,7}$/).transform(Number).refine((n) => n === 0 || (n >= 1000 && n <= 3_600_000)),
+    meaning: 'optional: how often the runtime runs its monitors (stale data, gaps, drawdown near a tier, tick lag, feed errors -> audit:suggestions); 0 = off; unset = every 30000 ms',
+    expected: 'an integer 0 or 1000..3600000 (milliseconds)',
+  },
 } as const satisfies Record<string, VarSpec>;
 
 export type VarName = keyof typeof VARS;
@@ -100,7 +105,7 @@ export type Config = { [K in VarName]: z.infer<(typeof VARS)[K]['schema']> };
 export const STORE_VARS: readonly VarName[] = ['WARDEN_DATABASE_URL', 'WARDEN_LOG_LEVEL'];
 
 /** Variables the runtime reads when set (not required). */
-export const RUNTIME_OPTIONAL_VARS = ['WARDEN_BOOK_CONFIG', 'WARDEN_FEEDS', 'WARDEN_API_PORT'] as const satisfies readonly VarName[];
+export const RUNTIME_OPTIONAL_VARS = ['WARDEN_BOOK_CONFIG', 'WARDEN_FEEDS', 'WARDEN_API_PORT', 'WARDEN_MONITOR_INTERVAL_MS'] as const satisfies readonly VarName[];
 
 /** Variables the paper runtime (npm run start:paper) needs: all of its own except RUNTIME_OPTIONAL_VARS. */
 export const RUNTIME_VARS = [
