@@ -51,9 +51,9 @@ export async function bookStreams(store: EventStore, named?: readonly string[]):
 /** How suggestions name a book: the id of book:<id>, else the stream name (a backtest run). */
 export const bookLabel = (stream: string): string => (stream.startsWith('book:') ? stream.slice('book:'.length) : stream);
 
-async function latest(db: Db, stream: string, type: string, first = false): Promise<{ seq: number; time_ms: number; payload: Record<string, CanonicalValue> } | null> {
+async function latest(db: Db, stream: string, type: string, first = false, afterSeq = 0): Promise<{ seq: number; time_ms: number; payload: Record<string, CanonicalValue> } | null> {
   const [r] = await db.query<Record<string, unknown>>(
-    `SELECT seq, time_ms, ${byteaColumn(db.engine, 'body')} FROM events WHERE stream = $1 AND type = $2 ORDER BY seq ${first ? 'ASC' : 'DESC'} LIMIT 1`, [stream, type],
+    `SELECT seq, time_ms, ${byteaColumn(db.engine, 'body')} FROM events WHERE stream = $1 AND seq > $3 AND type = $2 ORDER BY seq ${first ? 'ASC' : 'DESC'} LIMIT 1`, [stream, type, afterSeq],
   );
   if (!r) return null;
   const payload = decodeEventBody(bytesOf(r.body)).payload;
@@ -79,17 +79,36 @@ export interface BookFacts {
   profile_name: string;
 }
 
+/**
+ * What a long-lived monitor (the runtime's) remembers between passes: each book's facts and the
+ * seq up to which its stream was searched for a profile change, so a pass reads only what was
+ * appended since (no event-type index: a search from genesis every 30 s would grow with the log).
+ */
+export class ObserveCache {
+  readonly books = new Map<string, { facts: BookFacts; scanned_seq: number }>();
+}
+
 /** The book's symbols and interval (its recorded config) and the risk profile in force; null before book.started. */
-export async function bookFacts(db: Db, stream: string): Promise<BookFacts | null> {
-  const started = await latest(db, stream, 'book.started', true);
-  if (started === null) return null;
-  const book = resolveBook(started.payload.config);
-  const changed = await latest(db, stream, 'risk.profile_changed');
-  if (changed !== null) {
-    const name = String(changed.payload.profile);
-    return { symbols: [...book.symbols], interval_s: book.interval_s, profile: resolveRiskProfile(name, changed.payload.overrides as RiskOverrides), profile_name: name };
+export async function bookFacts(db: Db, stream: string, cache: ObserveCache = new ObserveCache()): Promise<BookFacts | null> {
+  const [h] = await db.query<{ head_seq: unknown }>('SELECT head_seq FROM streams WHERE stream = $1', [stream]);
+  const head = h ? int(h.head_seq, 'head_seq') : 0;
+  let known = cache.books.get(stream);
+  if (known === undefined) {
+    const started = await latest(db, stream, 'book.started', true);
+    if (started === null) return null;
+    const book = resolveBook(started.payload.config);
+    const cfg = started.payload.config as { risk?: { profile?: unknown } } | null;
+    const name = typeof cfg?.risk?.profile === 'string' ? cfg.risk.profile : `${book.profile.id}@${book.profile.version}`;
+    known = { facts: { symbols: [...book.symbols], interval_s: book.interval_s, profile: book.profile, profile_name: name }, scanned_seq: 0 };
+    cache.books.set(stream, known);
   }
-  const cfg = started.payload.config as { risk?: { profile?: unknown } } | null;
-  const name = typeof cfg?.risk?.profile === 'string' ? cfg.risk.profile : `${book.profile.id}@${book.profile.version}`;
-  return { symbols: [...book.symbols], interval_s: book.interval_s, profile: book.profile, profile_name: name };
+  if (head > known.scanned_seq) {
+    const changed = await latest(db, stream, 'risk.profile_changed', false, known.scanned_seq);
+    if (changed !== null) {
+      const name = String(changed.payload.profile);
+      known.facts = { ...known.facts, profile: resolveRiskProfile(name, changed.payload.overrides as RiskOverrides), profile_name: name };
+    }
+    known.scanned_seq = head;
+  }
+  return known.facts;
 }

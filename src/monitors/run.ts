@@ -14,7 +14,7 @@ import type { Db } from '../store/db.js';
 import type { EventStore } from '../store/event-store.js';
 import type { FeedStatus } from '../feeds/feed.js';
 import { drawdownNearTier, feedError, gaps, staleData, tickLag } from './checks.js';
-import { bookFacts, bookLabel, bookStreams, latestMark, openTimes, seriesObservations } from './observe.js';
+import { ObserveCache, bookFacts, bookLabel, bookStreams, latestMark, openTimes, seriesObservations } from './observe.js';
 import { MONITORS, SuggestionLedger, recordFindings, type Finding, type MonitorName, type OpenSuggestion, type Suggestion, type SuggestionCleared } from './suggestions.js';
 import { FEEDS_MONITORED_MAX, checkThresholds, type Thresholds } from './thresholds.js';
 
@@ -31,6 +31,8 @@ export interface MonitorPassOptions {
   log: Logger;
   /** A long-lived holder (the runtime) passes its ledger: each audit event is verified once. */
   ledger?: SuggestionLedger;
+  /** ... and its observation cache: each book event is searched once. */
+  cache?: ObserveCache;
 }
 
 export interface MonitorPassResult {
@@ -92,7 +94,7 @@ export async function runMonitors(db: Db, store: EventStore, o: MonitorPassOptio
   for (const stream of streams) {
     const book = bookLabel(stream);
     try {
-      const facts = await bookFacts(db, stream);
+      const facts = await bookFacts(db, stream, o.cache);
       const mark = facts === null ? null : await latestMark(db, stream);
       if (facts !== null && mark !== null) {
         const f = drawdownNearTier(mark, facts.profile, facts.profile_name, t);

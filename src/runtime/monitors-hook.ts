@@ -35,6 +35,8 @@ export async function startRuntimeMonitors(
   if (every === 0) return null;
   const { runMonitors } = await import('../monitors/run.js');
   const { SuggestionLedger } = await import('../monitors/suggestions.js');
+  const { ObserveCache } = await import('../monitors/observe.js');
+  const cache = new ObserveCache();
   const { DEFAULT_THRESHOLDS } = await import('../monitors/thresholds.js');
   const ledger = new SuggestionLedger();
   const owner = `${hostname()}:${process.pid}`;
@@ -43,7 +45,7 @@ export async function startRuntimeMonitors(
   const pass = async (): Promise<void> => {
     const host = feeds();
     const r = await runMonitors(db, store, {
-      thresholds: DEFAULT_THRESHOLDS, now_ms: Date.now(), books, owner, log, ledger, feeds: host ? () => host.statuses() : undefined,
+      thresholds: DEFAULT_THRESHOLDS, now_ms: Date.now(), books, owner, log, ledger, cache, feeds: host ? () => host.statuses() : undefined,
     });
     log.debug({ event: 'monitor_pass', findings: r.findings.length, raised: r.raised.length, cleared: r.cleared.length, failures: r.failures.length, audit_head_seq: r.head_seq });
   };
