@@ -30,23 +30,20 @@ import { listSuggestions, type SuggestionItem } from '../monitors/read.js';
 import { seriesName } from '../monitors/checks.js';
 import type { Db } from '../store/db.js';
 import { byteaColumn, bytesOf, type EventStore } from '../store/event-store.js';
+import { seriesHealth, type SeriesHealth } from './daily-health.js';
+import { DAY_MS, DailyReportError, dec, int, str, type Payload, type Row } from './daily-shared.js';
 
-export const DAY_MS = 86_400_000;
+export { DAY_MS, DailyReportError } from './daily-shared.js';
+import { openLotsAt, unrealizedAt } from './daily-lots.js';
+
+export type { SeriesHealth } from './daily-health.js';
+
 export const DAY_PAGE_EVENTS = 1000;
 export const DAILY_FILLS_LISTED_MAX = 5000;
 export const DAILY_DIRECTIVES_LISTED_MAX = 2000;
 export const DAILY_ITEMS_LISTED_MAX = 1000;
 export const DAILY_SUGGESTIONS_MAX = 1000;
-export const DAILY_REJECTIONS_MAX = 100;
-export const OPEN_LOTS_MAX = 100_000;
-const LOT_PAGE = 2000;
 
-export class DailyReportError extends Error {
-  override readonly name = 'DailyReportError';
-  constructor(message: string, readonly exitCode: number) {
-    super(message);
-  }
-}
 
 export interface DayView {
   /** The mark this view is (null: none yet, the book's initial cash). */
@@ -78,18 +75,6 @@ export interface DailyDirective {
   status_now: string | null;
 }
 
-export interface SeriesHealth {
-  series: string;
-  symbol: string;
-  interval_s: number;
-  candles: number;
-  expected: number;
-  missing: number;
-  gaps: { first_missing_open_ms: number; missing_intervals: number }[];
-  rejections: { batch_id: number; status: string; source_name: string; rows_read: number; first_open_ms: number | null; last_open_ms: number | null }[];
-  ctt_ms: number | null;
-  complete: boolean;
-}
 
 export interface DailyReport {
   book: string;
@@ -111,13 +96,6 @@ export interface DailyReport {
   suggestions: { count: number; listed: SuggestionItem[]; truncated: boolean };
   data_health: SeriesHealth[];
 }
-
-type Payload = Record<string, CanonicalValue>;
-interface Row { seq: number; type: string; time_ms: number; payload: Payload }
-
-const int = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
-const str = (v: CanonicalValue | undefined): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
-const dec = (v: CanonicalValue | undefined, what: string): Decimal => Decimal.parse(str(v), what);
 
 function rowOf(r: Record<string, unknown>): Row {
   const p = decodeEventBody(bytesOf(r.body)).payload;
@@ -160,88 +138,6 @@ function viewOf(mark: Row | null, initialCash: string | null, unrealized: Decima
   return {
     mark_seq: mark.seq, mark_time_ms: mark.time_ms, cash: str(p.cash), equity: str(p.equity), positions, unrealized_pnl: unrealized.toString(),
     drawdown_pct: str(p.drawdown_pct), tier: str(p.tier),
-  };
-}
-
-interface OpenLot { symbol: string; qty: Decimal; price: Decimal; fee: Decimal }
-
-/** Unrealized P&L of the open lots at the closes of a mark: qty x close - (qty x price + fee left). */
-function unrealizedAt(lots: ReadonlyMap<string, OpenLot>, mark: Row | null): Decimal {
-  if (mark === null) return Decimal.ZERO;
-  const closes = new Map<string, Decimal>();
-  for (const x of Array.isArray(mark.payload.positions) ? mark.payload.positions : []) {
-    const o = x as Payload;
-    closes.set(str(o.symbol), dec(o.close, 'close'));
-  }
-  let u = Decimal.ZERO;
-  for (const l of lots.values()) {
-    const c = closes.get(l.symbol);
-    if (c === undefined) continue; // a lot without a mark price (cannot happen: marks value every position)
-    u = u.add(l.qty.mul(c)).sub(l.qty.mul(l.price)).sub(l.fee);
-  }
-  return u;
-}
-
-/** Open lots after folding lot events up to seq `a` and up to seq `b` (a <= b), in one typed pass. */
-async function openLotsAt(store: EventStore, stream: string, a: number, b: number): Promise<[Map<string, OpenLot>, Map<string, OpenLot>]> {
-  const lots = new Map<string, OpenLot>();
-  let atA: Map<string, OpenLot> | null = a <= 0 ? new Map() : null;
-  const copy = () => new Map([...lots].map(([k, v]) => [k, { ...v }]));
-  outer: for await (const page of store.readTypesPaged(stream, ['lot.opened', 'lot.consumed'], { pageSize: LOT_PAGE })) {
-    for (const e of page) {
-      if (atA === null && e.seq > a) atA = copy();
-      if (e.seq > b) break outer;
-      const p = e.payload as Payload;
-      if (e.type === 'lot.opened') {
-        lots.set(str(p.lot_id), { symbol: str(p.symbol), qty: dec(p.qty, 'lot qty'), price: dec(p.price, 'lot price'), fee: dec(p.fee, 'lot fee') });
-        if (lots.size > OPEN_LOTS_MAX) throw new DailyReportError(`${stream}: more than ${OPEN_LOTS_MAX} open lots`, 65);
-      } else {
-        const l = lots.get(str(p.lot_id));
-        if (l === undefined) throw new DailyReportError(`${stream} seq ${e.seq}: lot.consumed of lot ${str(p.lot_id)} that is not open`, 65);
-        l.qty = dec(p.qty_left, 'qty_left');
-        l.fee = l.fee.sub(dec(p.entry_fee, 'entry_fee'));
-        if (l.qty.isZero()) lots.delete(str(p.lot_id));
-      }
-    }
-  }
-  return [atA ?? copy(), lots];
-}
-
-async function seriesHealth(db: Db, symbol: string, interval_s: number, from_ms: number, to_ms: number): Promise<SeriesHealth> {
-  const step = interval_s * 1000;
-  const [head] = await db.query<Record<string, unknown>>('SELECT first_open_ms, last_open_ms, ctt_ms FROM market_series WHERE symbol = $1 AND interval_s = $2', [symbol, interval_s]);
-  const first = head ? int(head.first_open_ms) : null;
-  const last = head ? int(head.last_open_ms) : null;
-  const opens = (await db.query<{ t: unknown }>(
-    'SELECT open_time_ms AS t FROM candles WHERE symbol = $1 AND interval_s = $2 AND open_time_ms >= $3 AND open_time_ms < $4 ORDER BY open_time_ms LIMIT $5',
-    [symbol, interval_s, from_ms, to_ms, Math.ceil(DAY_MS / step) + 1],
-  )).map((r) => int(r.t));
-  // Expected: the day's open times within the series' stored span (before its first or after its newest candle is not a gap: staleness says that).
-  const lo = Math.max(from_ms, first ?? to_ms);
-  const hi = Math.min(to_ms - step, last ?? from_ms - step);
-  const start = Math.ceil((lo - from_ms) / step) * step + from_ms;
-  const expected = hi >= start ? Math.floor((hi - start) / step) + 1 : 0;
-  const gaps: SeriesHealth['gaps'] = [];
-  let expect = start;
-  for (const o of opens) {
-    if (o > expect) gaps.push({ first_missing_open_ms: expect, missing_intervals: Math.round((o - expect) / step) });
-    expect = o + step;
-  }
-  const rej = await db.query<Record<string, unknown>>(
-    `SELECT id, status, source_name, rows_read, first_open_ms, last_open_ms FROM ingest_batches
-      WHERE symbol = $1 AND interval_s = $2 AND status <> 'accepted'
-        AND ((first_open_ms < $4 AND last_open_ms >= $3) OR (recorded_at >= to_timestamp($3::bigint / 1000.0) AND recorded_at < to_timestamp($4::bigint / 1000.0)))
-      ORDER BY id LIMIT $5`,
-    [symbol, interval_s, from_ms, to_ms, DAILY_REJECTIONS_MAX],
-  );
-  const ctt = head ? int(head.ctt_ms) : null;
-  return {
-    series: seriesName(symbol, interval_s), symbol, interval_s, candles: opens.length, expected, missing: Math.max(0, expected - opens.length), gaps,
-    rejections: rej.map((r) => ({
-      batch_id: int(r.id), status: String(r.status), source_name: String(r.source_name), rows_read: int(r.rows_read),
-      first_open_ms: r.first_open_ms == null ? null : int(r.first_open_ms), last_open_ms: r.last_open_ms == null ? null : int(r.last_open_ms),
-    })),
-    ctt_ms: ctt, complete: ctt !== null && ctt >= to_ms,
   };
 }
 
