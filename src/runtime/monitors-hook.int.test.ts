@@ -33,7 +33,8 @@ describeEngines('runtime monitors', (ctx) => {
     assert.ok(m);
     try {
       // The timer's own pass (nobody calls runOnce).
-      for (let i = 0; i < 100 && (await store.head(SUGGESTIONS_STREAM)) === null; i++) await sleep(100);
+      // (the log line follows the append: wait for it, then the pass is complete)
+      for (let i = 0; i < 100 && events('suggestion').length === 0; i++) await sleep(100);
       const raised = await listSuggestions(store, { limit: 10 });
       assert.deepEqual(raised.suggestions.map((s) => [s.monitor, s.severity, s.key, s.cleared]), [['feed_error', 'critical', 'feed_error:kraken-btc:failed', null]]);
       assert.match(raised.suggestions[0]!.message, /feed kraken-btc \(rest-ohlc\) is failed: HTTP 500/);
