@@ -78,7 +78,7 @@ async function scenario(engine: 'pglite' | 'postgres'): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-approval-e2e-'));
   try {
     writeFileSync(join(dir, 'book.json'), JSON.stringify(BOOK));
-    const feeds = { feeds: [{ name: 'demo', kind: 'replay', files: [{ file: FILE }], bars_per_second: 8, from: '2022-12-01', to: '2022-12-21' }] };
+    const feeds = { feeds: [{ name: 'demo', kind: 'replay', files: [{ file: FILE }], bars_per_second: 8, from: '2022-12-01', to: '2023-01-05' }] }; // long enough for the retry below and the third approval to have bars after them
     writeFileSync(join(dir, 'feeds.json'), JSON.stringify(feeds));
     const vars = runtimeVars(store.url, join(dir, 'snapshots'), { WARDEN_BOOK_CONFIG: join(dir, 'book.json'), WARDEN_FEEDS: join(dir, 'feeds.json') });
     assert.equal((await cli(['init'], vars)).code, 0);
@@ -138,7 +138,7 @@ async function scenario(engine: 'pglite' | 'postgres'): Promise<void> {
       assert.ok(engine === 'postgres' && attempt < 20, 'a restart after kill -9 is refused only while the dead lease lives (PostgreSQL)');
       await new Promise((r) => setTimeout(r, 500));
     }
-    await until('the feed to finish and the book to catch up', rt, async () => (rt.lines.some((l) => l.event === 'market_caught_up' && l.last_tick === '2022-12-21T00:00:00.000Z') ? true : null));
+    await until('the feed to finish and the book to catch up', rt, async () => (rt.lines.some((l) => l.event === 'market_caught_up' && l.last_tick === '2023-01-05T00:00:00.000Z') ? true : null));
     rt.child.kill('SIGTERM');
     assert.equal(await rt.exit, 0, rt.stderr());
     // 5. what the log says

@@ -15,7 +15,7 @@
  *   runtime.start     step.started, [book.opened,] runtime.started
  *   runtime.stop      step.started, runtime.stopped
  *   operator.command  step.started, operator.command_applied | operator.command_rejected, [the orders of a flatten,
- *                     or the governance events of directive.propose / approve / reject]
+ *                     or the governance events of directive.propose / approve / reject / retry]
  *   market.tick       step.started, [book.started, cash.posted (deposit), policy.changed,] bar.closed (one per symbol,
  *                     by symbol), then fills (order.triggered, fill.executed, ledger events, risk.cooldown_started,
  *                     order.closed), mark.recorded, [risk.tier_changed], [expired directives: directive.status_changed],

@@ -107,14 +107,18 @@ interface SkillRun {
 
 /**
  * The harness of a tick: tasks in a fixed (topological) order, each checked before it runs.
- *   record_bars -> fill_orders -> mark_portfolio -> expire_directives -> per skill slot:
- *   skill:<key>:<symbol> (preconditions: book ACTIVE, skill ACTIVE, warmed up, a bar at T; then
+ *   record_bars -> fill_orders -> mark_portfolio -> expire_directives -> [reevaluate_directives,
+ *   when an operator retried a directive] -> per skill slot:
+ *   skill:<key>:<symbol> (preconditions: book ACTIVE, skill ACTIVE or DEPRECATED (which opens nothing new), warmed up, a bar at T; then
  *   evaluate, filter its signals by what it declared, emit directives, gate, execute).
  * A skill that throws is FAILED (non-critical: the tick goes on, DEGRADED); one that emits what it
  * did not declare is QUARANTINED (skill.status_changed) and FAILED. An error in the harness's own
  * governance tasks ends the tick HALTED: the book takes no new entries until an operator resumes.
  * tick.completed is written only for a tick that did not end OK (a normal tick writes no outcome:
- * every task SUCCESS or SKIPPED). A bug in the ledger or the fills (an invariant) still throws:
+ * every task SUCCESS or SKIPPED). Each task has a budget in work units (./budgets.ts: bars read,
+ * signals, fills, policy evaluations): over it, the task stops, FAILED `budget_exceeded:<unit>`,
+ * the tick DEGRADED; fill_orders is critical (its stop skips the skill tasks of the tick).
+ * A bug in the ledger or the fills (an invariant) still throws:
  * nothing of such a step is written.
  */
 export function runTick(ctx: StepContext, candles: readonly Candle[], slots: ReadonlyMap<string, SkillSlot>): void {
