@@ -154,7 +154,7 @@ export function runTick(ctx: StepContext, candles: readonly Candle[], slots: Rea
   }
   markPortfolio(ctx);
   let degraded = fillsStopped;
-  if (s.directives.size > 0) {
+  if (s.directives.size > 0 && anyProposed(s)) {
     expireDirectives(ctx);
     const r = reevaluateTask(ctx, notes);
     if (r === 'FAILED') degraded = true;
@@ -182,6 +182,12 @@ export function runTick(ctx: StepContext, candles: readonly Candle[], slots: Rea
   }
   if (filled || s.ticks % INVARIANT_CHECK_EVERY_TICKS === 0) checkInvariants(s);
   if (degraded) emitOutcome(ctx, 'DEGRADED', notes, runs, null);
+}
+
+/** Whether a directive waits (proposed): the state also keeps blocked ones for a retry, which need no task. */
+function anyProposed(s: BookState): boolean {
+  for (const d of s.directives.values()) if (d.status === 'proposed') return true;
+  return false;
 }
 
 /**
