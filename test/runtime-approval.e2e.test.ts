@@ -5,7 +5,8 @@
  * (`proposed`) across ticks while the book keeps running; `warden directives approve --as alice`
  * reaches the RUNNING runtime (PGlite: its operator channel; PostgreSQL: the inbox + NOTIFY); the
  * order is placed at the book's market time and fills on the next bar, exactly once; the next entry
- * is rejected and never fills. Then the runtime is killed (SIGKILL) right after an approval is
+ * is rejected and never fills, is retried (`warden directives retry`: blocked -> proposed, judged again
+ * by the policy at the next tick) and rejected again; `warden skills list` shows the book's skill. Then the runtime is killed (SIGKILL) right after an approval is
  * recorded, restarted, and the approved order still fills exactly once. `warden replay verify`
  * re-executes the whole book, approvals included, and passes; `replay hour` shows the directive.
  */
@@ -56,9 +57,13 @@ async function events(url: string): Promise<{ seq: number; type: string; time_ms
     const store = new EventStore(db);
     const out: { seq: number; type: string; time_ms: number; payload: Json }[] = [];
     for await (const batch of store.read('book:main')) for (const e of batch) out.push({ seq: e.seq, type: e.type, time_ms: e.time_ms, payload: e.payload as Json });
+    // content-addressed: a retried directive judged again with the same result has the same evaluation body, so the same artifact (first written at the first seq)
+    const firstSeq = new Map<string, number>();
     for (const e of out.filter((x) => x.type === 'policy.evaluated')) {
-      const a = await store.artifact(String(e.payload.artifact_hash));
-      assert.deepEqual([a?.kind, a?.seq, (a?.body as Json | undefined)?.verdict], ['policy_evaluation', e.seq, e.payload.verdict], `artifact of seq ${e.seq}`);
+      const hash = String(e.payload.artifact_hash);
+      if (!firstSeq.has(hash)) firstSeq.set(hash, e.seq);
+      const a = await store.artifact(hash);
+      assert.deepEqual([a?.kind, a?.seq, (a?.body as Json | undefined)?.verdict], ['policy_evaluation', firstSeq.get(hash), e.payload.verdict], `artifact of seq ${e.seq}`);
     }
     return out;
   } finally {
@@ -73,7 +78,7 @@ async function scenario(engine: 'pglite' | 'postgres'): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-approval-e2e-'));
   try {
     writeFileSync(join(dir, 'book.json'), JSON.stringify(BOOK));
-    const feeds = { feeds: [{ name: 'demo', kind: 'replay', files: [{ file: FILE }], bars_per_second: 8, from: '2022-12-01', to: '2022-12-21' }] };
+    const feeds = { feeds: [{ name: 'demo', kind: 'replay', files: [{ file: FILE }], bars_per_second: 8, from: '2022-12-01', to: '2023-01-05' }] }; // long enough for the retry below and the third approval to have bars after them
     writeFileSync(join(dir, 'feeds.json'), JSON.stringify(feeds));
     const vars = runtimeVars(store.url, join(dir, 'snapshots'), { WARDEN_BOOK_CONFIG: join(dir, 'book.json'), WARDEN_FEEDS: join(dir, 'feeds.json') });
     assert.equal((await cli(['init'], vars)).code, 0);
@@ -98,6 +103,25 @@ async function scenario(engine: 'pglite' | 'postgres'): Promise<void> {
     const twice = await cli(['directives', 'approve', second.directive_id, '--as', 'alice'], vars);
     assert.equal(twice.code, 1, 'approving a blocked directive is refused');
     assert.match(twice.stderr, /blocked/);
+    // 3b. retried while the runtime runs: blocked -> proposed, judged again by the policy at the next tick, rejected again
+    const notBlocked = await cli(['directives', 'retry', first.directive_id, '--as', 'carol'], vars);
+    assert.equal(notBlocked.code, 1, 'only a blocked directive can be retried');
+    assert.match(notBlocked.stderr, /only a blocked directive can be retried; nothing was recorded/);
+    const again = await cli(['directives', 'retry', second.directive_id, '--as', 'carol', '--note', 'spread is fine now'], vars);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /proposed/);
+    await until('the retried directive judged again', rt, async () => {
+      const r = await cli(['directives', 'show', second.directive_id, '--json'], vars);
+      const j = JSON.parse(r.stdout) as { evaluations: unknown[]; status: string };
+      return j.evaluations.length === 2 && j.status === 'proposed' ? true : null;
+    });
+    const no2 = await cli(['directives', 'reject', second.directive_id, '--as', 'bob', '--reason', 'still not now'], vars);
+    assert.equal(no2.code, 0, no2.stdout + no2.stderr);
+    // the skill registry over the same port: the book's skill is ACTIVE (configured), with its declaration
+    const skills = await cli(['skills', 'list', '--book', 'main', '--json'], vars);
+    assert.equal(skills.code, 0, skills.stderr);
+    const sk = (JSON.parse(skills.stdout) as { skills: { key: string; book: { state: string } | null; permissions: string[] }[] }).skills;
+    assert.deepEqual(sk.filter((x) => x.book !== null).map((x) => [x.key, x.book!.state, x.permissions.join(',')]), [['sma-cross@1', 'ACTIVE', 'order.close,order.open']]);
     // 4. a third entry is approved, and the runtime is killed right after the approval is recorded
     const third = await until('a third directive', rt, async () => (await list(vars, 'proposed')).find((d) => ![first.directive_id, second.directive_id].includes(d.directive_id)) ?? null);
     const pending = cli(['directives', 'approve', third.directive_id, '--as', 'alice', '--wait-ms', '0'], vars);
@@ -114,7 +138,7 @@ async function scenario(engine: 'pglite' | 'postgres'): Promise<void> {
       assert.ok(engine === 'postgres' && attempt < 20, 'a restart after kill -9 is refused only while the dead lease lives (PostgreSQL)');
       await new Promise((r) => setTimeout(r, 500));
     }
-    await until('the feed to finish and the book to catch up', rt, async () => (rt.lines.some((l) => l.event === 'market_caught_up' && l.last_tick === '2022-12-21T00:00:00.000Z') ? true : null));
+    await until('the feed to finish and the book to catch up', rt, async () => (rt.lines.some((l) => l.event === 'market_caught_up' && l.last_tick === '2023-01-05T00:00:00.000Z') ? true : null));
     rt.child.kill('SIGTERM');
     assert.equal(await rt.exit, 0, rt.stderr());
     // 5. what the log says
@@ -136,6 +160,8 @@ async function scenario(engine: 'pglite' | 'postgres'): Promise<void> {
       [[first.directive_id, 'operator:alice', true], [third.directive_id, 'operator:alice', true]]);
     const rejected = ev.find((e) => e.type === 'directive.status_changed' && e.payload.directive_id === second.directive_id && e.payload.to === 'blocked');
     assert.deepEqual([rejected?.payload.by, rejected?.payload.reason], ['operator:bob', 'rejected: not now']);
+    const second_ = ev.filter((e) => e.type === 'directive.status_changed' && e.payload.directive_id === second.directive_id).map((e) => [e.payload.from, e.payload.to, e.payload.by]);
+    assert.deepEqual(second_, [['proposed', 'blocked', 'operator:bob'], ['blocked', 'proposed', 'operator:carol'], ['proposed', 'blocked', 'operator:bob']], 'rejected, retried, judged again, rejected again');
     // 6. replay re-executes it all, approvals as inputs
     const v = await cli(['replay', 'verify', '--book', 'main'], vars);
     assert.equal(v.code, 0, v.stdout + v.stderr);

@@ -14,6 +14,7 @@ import { registerQuickstart } from './commands/quickstart.js';
 import { registerReplay } from './commands/replay.js';
 import { registerBook } from './commands/book.js';
 import { registerDirectives } from './commands/directives.js';
+import { registerSkills } from './commands/skills.js';
 import { registerFeed } from './commands/feed.js';
 import { registerServe } from './commands/serve.js';
 import { registerMonitors } from './commands/monitors.js';
@@ -45,6 +46,7 @@ export function buildProgram(version: string): Command {
   registerReplay(program, globals);
   registerBook(program, globals);
   registerDirectives(program, globals);
+  registerSkills(program, globals);
   registerFeed(program, globals);
   registerServe(program, globals);
   registerMonitors(program, globals);

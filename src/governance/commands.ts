@@ -50,6 +50,24 @@ export async function approvable(port: OperatorPort, stream: string, id: string,
   return d;
 }
 
+/**
+ * The directive `id` of `stream`, if it may be retried: it exists and is `blocked`, and not by an
+ * expired timebox. Otherwise a failed check (exit 1), nothing recorded. (Whether its timebox ended
+ * by the book's market time since is the kernel's check: the runtime rejects such a retry.)
+ */
+export async function retryable(port: OperatorPort, stream: string, id: string): Promise<DirectiveRecord> {
+  checkDirectiveId(id);
+  const d = await port.showDirective(stream, id);
+  if (d === null) throw new GovernanceError(`${stream} has no directive ${id} (see warden directives list); nothing was recorded`, EXIT.failure);
+  if (d.status !== 'blocked') {
+    throw new GovernanceError(`${stream} directive ${id} is ${d.status} (${d.last.reason} by ${d.last.by} at ${when(d.last.time_ms)}, seq ${d.last.seq}): only a blocked directive can be retried; nothing was recorded`, EXIT.failure);
+  }
+  if (d.last.reason === 'timebox_expired') {
+    throw new GovernanceError(`${stream} directive ${id} expired (its timebox ran out: blocked at ${when(d.last.time_ms)}, seq ${d.last.seq}): an expired directive cannot be retried, propose it anew; nothing was recorded`, EXIT.failure);
+  }
+  return d;
+}
+
 export interface Submitted {
   inbox_id: number;
   stream: string;

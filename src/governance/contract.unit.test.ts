@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as local from './limits.js';
 import * as core from '../core/governance/index.js';
-import { RUN_STATUSES } from '../core/book/index.js';
+import { OPERATOR_COMMANDS, RUN_STATUSES } from '../core/book/index.js';
 
 test('the operator side\'s governance vocabulary equals the kernel\'s', () => {
   assert.deepEqual(local.DIRECTIVE_STATUSES, core.DIRECTIVE_STATUSES);
@@ -22,4 +22,13 @@ test('the operator side\'s governance vocabulary equals the kernel\'s', () => {
   let edges = 0;
   for (const from of core.DIRECTIVE_STATUSES) edges += core.nextStatuses(from).length;
   assert.equal(edges, local.DIRECTIVE_TRANSITIONS.length, 'the same number of lifecycle edges');
+});
+
+test('the operator side\'s skill lifecycle and directive commands equal the kernel\'s', () => {
+  assert.deepEqual(local.SKILL_STATES, core.SKILL_STATES);
+  for (const [from, to] of local.SKILL_TRANSITIONS) assert.equal(core.skillTransition('sma-cross@1', from, to), to, `${from} -> ${to}`);
+  let edges = 0;
+  for (const from of core.SKILL_STATES) edges += core.skillNextStates(from).length;
+  assert.equal(edges, local.SKILL_TRANSITIONS.length, 'the same number of skill lifecycle edges');
+  assert.deepEqual([...local.DIRECTIVE_COMMANDS].sort(), OPERATOR_COMMANDS.filter((c) => c.startsWith('directive.')).sort());
 });

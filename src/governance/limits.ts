@@ -15,12 +15,21 @@ export const DIRECTIVE_TRANSITIONS: readonly (readonly [DirectiveStatus, Directi
   ['proposed', 'blocked'], ['approved', 'blocked'], ['executing', 'aborted'], ['blocked', 'proposed'],
 ];
 
+/** A skill's lifecycle in a book (core/governance/skill-lifecycle.ts): its states and the only changes there are. */
+export const SKILL_STATES = ['REGISTERED', 'ACTIVE', 'DEPRECATED', 'REMOVED', 'QUARANTINED'] as const;
+export type SkillState = (typeof SKILL_STATES)[number];
+export const SKILL_TRANSITIONS: readonly (readonly [SkillState, SkillState])[] = [
+  ['REGISTERED', 'ACTIVE'], ['ACTIVE', 'REGISTERED'], ['ACTIVE', 'DEPRECATED'], ['ACTIVE', 'QUARANTINED'],
+  ['DEPRECATED', 'REMOVED'], ['DEPRECATED', 'QUARANTINED'], ['QUARANTINED', 'ACTIVE'], ['QUARANTINED', 'REMOVED'],
+];
+
 export const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'canceled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const DIRECTIVE_TYPES = [
   'order.open', 'order.close', 'order.reduce', 'risk.profile.change', 'risk.tier.reset', 'skill.activate', 'skill.deactivate',
   'book.pause', 'book.resume', 'book.flatten', 'epoch.auto.enable', 'policy.change', 'module.run',
+  'skill.deprecate', 'skill.remove',
 ] as const;
 export type DirectiveType = (typeof DIRECTIVE_TYPES)[number];
 
@@ -35,7 +44,7 @@ export const GOVERNANCE_EVENT_TYPES = ['directive.proposed', 'policy.evaluated',
 export const ANSWER_EVENT_TYPES = ['operator.command_applied', 'operator.command_rejected'] as const;
 
 /** The inbox commands of the operator side. */
-export const DIRECTIVE_COMMANDS = ['directive.approve', 'directive.reject', 'directive.propose'] as const;
+export const DIRECTIVE_COMMANDS = ['directive.approve', 'directive.reject', 'directive.propose', 'directive.retry'] as const;
 
 /** `--as NAME`: the operator's name, recorded as issued_by "operator:NAME". */
 export const OPERATOR_NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,63}$/;

@@ -3,7 +3,7 @@
  * operator channel (a loopback server over that StoreOperator, with its 0600 token file) as the
  * CLI uses it. Same answers both ways: the read model of a book history written in the contract's
  * shapes, the approve/reject pre-checks (nothing recorded when they fail), inbox commands and
- * their answers. And the channel's refusals: a wrong token, a 0644 file, a dead or foreign pid.
+ * their answers; the retry pre-check and a book's skills (registry states and history). And the channel's refusals: a wrong token, a 0644 file, a dead or foreign pid.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { createLogger } from '../telemetry/logger.js';
 import { startOperatorChannel, type OperatorChannel } from '../runtime/operator-channel.js';
 import { ChannelClient } from '../runtime/operator-client.js';
 import { readOperatorFile } from '../runtime/operator-file.js';
-import { approvable, submit } from './commands.js';
+import { approvable, retryable, submit } from './commands.js';
 import { StoreOperator, type OperatorPort } from './operator.js';
 
 const GOV = 'book:gov';
@@ -92,6 +92,32 @@ describeEngines('operator port', (ctx) => {
     for (const [, port] of ports) {
       await assert.rejects(approvable(port, GOV, 'D2', 'approve'), /directive D2 is expired \(its timebox ran out: blocked at 2023-01-07T11:00:00Z, seq \d+\): only a proposed directive/);
     }
+  });
+
+  test('retry pre-check (only a blocked, unexpired directive) and a book\'s skills answer the same both ways', async () => {
+    const { store, ports } = await setup();
+    const t = BAR_CLOSE_MS[2];
+    const lease = await store.acquireLease(GOV, 'test-writer', 60_000);
+    await store.append(lease, (await store.head(GOV))!.seq, [
+      { type: 'book.started', time_ms: t, payload: { book_id: 'gov', config_hash: 'x', config: { skills: [{ skill: 'sma-cross', version: '1', symbols: ['BTC/USD'], params: { fast: 5 } }] }, initial_cash: '10000', window_bars: { 'BTC/USD': 31 } } },
+      { type: 'skill.status_changed', time_ms: t, payload: { skill: 'sma-cross@1', from: 'ACTIVE', to: 'DEPRECATED', reason: 'directive D9' } },
+    ]);
+    await store.releaseLease(lease);
+    const answers = [];
+    for (const [via, port] of ports) {
+      assert.equal((await retryable(port, GOV, 'D3')).status, 'blocked', via);
+      await assert.rejects(retryable(port, GOV, 'D2'), (e: Error & { exitCode: number }) => e.exitCode === 1 && /D2 is proposed .*only a blocked directive can be retried; nothing was recorded/.test(e.message));
+      await assert.rejects(retryable(port, GOV, 'D42'), /has no directive D42/);
+      const b = await port.bookSkills(GOV);
+      assert.deepEqual(b.skills.map((x) => [x.key, x.state, x.symbols, x.history.map((h) => `${h.from}->${h.to} ${h.reason}`)]), [['sma-cross@1', 'DEPRECATED', ['BTC/USD'], ['ACTIVE->DEPRECATED directive D9']]]);
+      answers.push(b);
+    }
+    assert.deepEqual(answers[0], answers[1]);
+    assert.equal(await inboxCount(store, GOV), 0, 'nothing recorded by a pre-check');
+    const l2 = await store.acquireLease(GOV, 'test-writer', 60_000);
+    await store.append(l2, (await store.head(GOV))!.seq, [statusChanged('D2', t + 3_600_000, 'proposed', 'blocked', 'policy', 'timebox_expired')]);
+    await store.releaseLease(l2);
+    for (const [, port] of ports) await assert.rejects(retryable(port, GOV, 'D2'), /D2 expired .*an expired directive cannot be retried, propose it anew; nothing was recorded/);
   });
 
   test('submit with no runtime records the command and says so; the answer, once written, is found with the step\'s proposals', async () => {

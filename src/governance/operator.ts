@@ -14,6 +14,7 @@ import type { QuarantineStatus } from '../replay/quarantine.js';
 import { foldDirectives, type DirectiveRecord, type DirectiveSummary, type PolicyVersion } from './directives.js';
 import { ANSWER_EVENT_TYPES, GOVERNANCE_EVENT_TYPES, type DirectiveStatus } from './limits.js';
 import { parseGovernancePayload } from './schemas.js';
+import type { BookSkills } from '../skills/read.js';
 
 /** A stream's head and its live writer lease (a runtime running the book holds it). */
 export interface StreamView {
@@ -67,6 +68,8 @@ export interface OperatorPort {
   showDirective(stream: string, id: string): Promise<DirectiveRecord | null>;
   /** The answer to inbox command `inboxId` among the events after `afterSeq`, or null; `after_seq`: where the next look starts. */
   inboxOutcome(stream: string, inboxId: number, afterSeq: number): Promise<{ outcome: InboxOutcome | null; after_seq: number }>;
+  /** The skills a book binds, with their lifecycle state and history (src/skills/read.ts). */
+  bookSkills(stream: string): Promise<BookSkills>;
 }
 
 const PAGE = 1000;
@@ -101,6 +104,11 @@ export class StoreOperator implements OperatorPort {
     const fold = await foldDirectives(stream, this.store.readTypesPaged(stream, GOVERNANCE_EVENT_TYPES, { pageSize: PAGE }));
     const all = fold.list(q.status);
     return { stream, total: all.length, directives: all.slice(Math.max(0, all.length - q.limit)), policy: fold.policy, seq: fold.seq };
+  }
+
+  async bookSkills(stream: string): Promise<BookSkills> {
+    const { foldBookSkills, SKILL_EVENT_TYPES } = await import('../skills/read.js');
+    return foldBookSkills(stream, this.store.readTypesPaged(stream, SKILL_EVENT_TYPES, { pageSize: PAGE }));
   }
 
   async showDirective(stream: string, id: string): Promise<DirectiveRecord | null> {

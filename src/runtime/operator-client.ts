@@ -14,6 +14,7 @@ import type { CanonicalValue } from '../core/canonical/index.js';
 import { GovernanceError, OperatorChannelError } from '../governance/errors.js';
 import type { DirectiveRecord } from '../governance/directives.js';
 import type { DirectiveStatus } from '../governance/limits.js';
+import type { BookSkills } from '../skills/read.js';
 import type { BookStatus, DirectiveList, InboxOutcome, OperatorPort, StreamView } from '../governance/operator.js';
 import { isAlive, readLock } from '../store/lockfile.js';
 import { operatorFilePath, readOperatorFile, type OperatorFile } from './operator-file.js';
@@ -99,5 +100,9 @@ export class ChannelClient implements OperatorPort {
 
   inboxOutcome(stream: string, inboxId: number, afterSeq: number): Promise<{ outcome: InboxOutcome | null; after_seq: number }> {
     return this.call('GET', `${this.base(stream)}/inbox/${inboxId}/outcome?after_seq=${afterSeq}`);
+  }
+
+  bookSkills(stream: string): Promise<BookSkills> {
+    return this.call('GET', `${this.base(stream)}/skills`);
   }
 }

@@ -322,12 +322,14 @@ function cliArgs(r: Rng, index: number): FuzzCase {
     () => ['replay', 'manifest', ...(r.chance(0.6) ? ['--out', v(PATHS)] : []), ...(r.chance(0.5) ? ['--compare', v([...PATHS, 'book.json', 'XBTUSD_60.csv'])] : []), ...(r.chance(0.4) ? ['--book', v(BOOKS)] : [])],
     () => ['book', v(['status', 'pause', 'resume', 'release']), '--book', v(BOOKS), ...(r.chance(0.5) ? ['--reason', v(['', 'x'.repeat(5000), 'ok'])] : [])],
     () => [v(['frobnicate', 'ingest', 'backtest', 'replay', 'data', 'migrate']), v(['--nope', '--json=1', '-x', '--', '--from'])],
-    // governance ([F5]): the stores here hold no directive, so every approve/reject is refused; every proposal carries a bad part
-    () => ['directives', v(['approve', 'reject']), v(['', 'D0', 'D1', 'x', `D${'9'.repeat(20)}`, '__proto__', 'D99']), '--as', v(['', 'Alice', 'a b', 'x'.repeat(65), 'alice', 'constructor']),
+    // governance ([F5]): the stores here hold no directive, so every approve/reject/retry is refused; every proposal carries a bad part
+    () => ['directives', v(['approve', 'reject', 'retry']), v(['', 'D0', 'D1', 'x', `D${'9'.repeat(20)}`, '__proto__', 'D99']), '--as', v(['', 'Alice', 'a b', 'x'.repeat(65), 'alice', 'constructor']),
       ...(r.chance(0.6) ? ['--reason', v(['', 'x'.repeat(600), 'ok'])] : []), ...(r.chance(0.3) ? ['--wait-ms', v(JUNK_NUMBERS)] : []), ...book()],
     () => ['directives', 'propose', '--type', v(['order.open', '', 'nope', 'policy.change', 'constructor', '__proto__']), '--as', v(['alice', '', 'A']),
       ...(r.chance(0.6) ? [v(['--payload', '--payload-file']), v(['{', '[1]', '{"policy":{}}', '{"qty":0.5}', ...PATHS])] : []), ...(r.chance(0.3) ? ['--timebox-bars', v(JUNK_NUMBERS)] : []), ...book()],
     () => ['directives', v(['list', 'show']), ...(r.chance(0.5) ? ['--status', v(['', 'PROPOSED', 'done', '__proto__'])] : ['D0']), ...(r.chance(0.5) ? ['--limit', v(JUNK_NUMBERS)] : []), ...book()],
+    // the skill registry: every id here is malformed or unknown (or the book has no stream)
+    () => ['skills', 'show', v(['', 'x', 'nope@1', '__proto__', 'SMA@1', 'sma-cross']), ...book()],
     // [F8]: every port or host here is refused (a valid one would serve until killed)
     () => ['serve', ...(r.chance(0.5) ? ['--port', v(['-1', '70000', 'abc', '1.5', '99999999', '0x10'])] : ['--host', v(['0.0.0.0', '::', 'example.com', '8.8.8.8'])])],
   ];

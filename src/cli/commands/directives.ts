@@ -1,5 +1,5 @@
 /**
- * `warden directives list|show|approve|reject|propose`: thin adapters over src/governance (parse
+ * `warden directives list|show|approve|reject|retry|propose`: thin adapters over src/governance (parse
  * options, call a service, print). Directives live in the book's event stream; the read model
  * (src/governance/directives.ts) is folded from its governance events. approve/reject check the
  * read model first (the directive exists and is `proposed`; else exit 1, nothing recorded), then
@@ -127,6 +127,22 @@ function registerActs(d: Command, globals: () => GlobalOptions): void {
       });
     });
 
+  acting(d.command('retry')
+    .description('move a blocked directive back to proposed: the policy evaluates it again at the next tick (its timebox still applies; an expired one cannot be retried)')
+    .argument('<id>', 'the directive id, e.g. D12')
+    .option('--note <text>', `kept with the retry (max ${TEXT_CHARS_MAX} characters)`))
+    .action(async (directiveId: string, opts: Acting & { note?: string }) => {
+      await act(globals, 'retry', opts, directiveId, async () => {
+        const { retryable, checkText, checkDirectiveId } = await import('../../governance/commands.js');
+        checkDirectiveId(directiveId);
+        if (opts.note !== undefined) checkText('--note', opts.note, false);
+        return {
+          payload: { directive_id: directiveId, ...(opts.note === undefined ? {} : { note: opts.note }) },
+          check: async (port, stream) => void (await retryable(port, stream, directiveId)),
+        };
+      });
+    });
+
   acting(d.command('propose')
     .description('propose a directive as an operator; the policy evaluates it like any other')
     .requiredOption('--type <type>', `one of ${OPERATOR_DIRECTIVE_TYPES.join(', ')}`)
@@ -146,7 +162,7 @@ function registerActs(d: Command, globals: () => GlobalOptions): void {
 }
 
 export function registerDirectives(program: Command, globals: () => GlobalOptions): void {
-  const d = program.command('directives').description('governance: list, show, approve, reject and propose the directives of a book');
+  const d = program.command('directives').description('governance: list, show, approve, reject, retry and propose the directives of a book');
   registerReads(d, globals);
   registerActs(d, globals);
 }

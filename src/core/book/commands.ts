@@ -30,7 +30,7 @@ export type OperatorCommand = Extract<RuntimeCommand, { kind: 'operator.command'
  * act at once (an emergency control never waits for an approval); the directive.* commands are
  * governance acts: propose a directive, approve or reject one that waits.
  */
-export const OPERATOR_COMMANDS = ['book.pause', 'book.resume', 'book.flatten', 'directive.propose', 'directive.approve', 'directive.reject'] as const;
+export const OPERATOR_COMMANDS = ['book.pause', 'book.resume', 'book.flatten', 'directive.propose', 'directive.approve', 'directive.reject', 'directive.retry'] as const;
 export { REASON_CHARS_MAX } from './limits.js';
 
 /** A command the book cannot take (a bug in the caller, or a log that is not a book's): nothing is written. */

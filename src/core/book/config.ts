@@ -17,6 +17,7 @@ import { resolveRiskProfile, riskGate, riskOverridesSchema, type IntentGate, typ
 import type { SizingConfig } from '../sizing/index.js';
 import { BUILTIN_SKILLS, type Skill } from '../skills/index.js';
 import { DEFAULT_POLICY, resolvePolicy, type ResolvedPolicy } from '../governance/index.js';
+import { harnessConfigSchema, resolveBudgets, type TaskBudgets } from './budgets.js';
 
 // abort: a string that fails the format never reaches the refinements below (they parse it).
 const dec = z.string().regex(/^(0|[1-9][0-9]{0,15})(\.[0-9]{1,12})?$/, { message: 'a non-negative decimal string like "10000" or "0.5"', abort: true });
@@ -81,6 +82,8 @@ export const bookConfigSchema = z.strictObject({
   initial_cash: positiveDec,
   /** The governance policy (core/governance/policy.ts); absent = DEFAULT_POLICY. Checked by resolvePolicy, naming the field. */
   governance: z.strictObject({ policy: z.unknown() }).optional(),
+  /** Per-task budgets of the harness in work units (./budgets.ts); absent = the structural caps. */
+  harness: harnessConfigSchema,
 });
 export type BookConfigInput = z.input<typeof bookConfigSchema>;
 export type BookConfig = z.output<typeof bookConfigSchema>;
@@ -113,6 +116,8 @@ export interface ResolvedBook {
   readonly window_bars: Readonly<Record<string, number>>;
   /** The policy the book starts with (recorded as policy.changed at its first tick). */
   readonly policy: ResolvedPolicy;
+  /** The harness's per-task budgets in work units (./budgets.ts). */
+  readonly budgets: TaskBudgets;
 }
 
 export class BookConfigError extends Error {
@@ -230,5 +235,6 @@ export function resolveBook(input: unknown): ResolvedBook {
     initial_cash: Decimal.parse(config.initial_cash),
     window_bars: window,
     policy,
+    budgets: resolveBudgets(config.harness),
   };
 }

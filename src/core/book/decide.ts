@@ -19,7 +19,7 @@ import type { ResolvedBook } from './config.js';
 import type { BookEvent, BookStatus } from './events.js';
 import { evolve } from './evolve.js';
 import { flatten, type StepContext } from './orders.js';
-import { approve, propose, reject as reject_ } from './govern.js';
+import { approve, propose, reject as reject_, retry } from './govern.js';
 import { parseGovernancePayload } from './operator-payloads.js';
 import { OPERATOR_NAME_RE } from '../governance/index.js';
 import { BOOK_ID_RE, cloneState, initialBookState, type BookState } from './state.js';
@@ -166,9 +166,19 @@ export function bookDecider(book: ResolvedBook | null): BookDecider {
       return;
     }
     const d = s.directives.get(p.directive_id);
+    if (p.kind === 'retry') {
+      // only a blocked directive the state still keeps (its timebox has not ended; see evolve's retainBlocked)
+      if (d === undefined || d.status !== 'blocked') return reject(`directive ${p.directive_id} cannot be retried: only a blocked directive whose timebox has not ended can (see warden directives show ${p.directive_id})`);
+      const te = d.directive.timebox.expires_ms;
+      if (te !== null && s.time_ms >= te) return reject(`directive ${p.directive_id} expired at event time ${te} ms (its timebox; the book is at ${s.time_ms}): it cannot be retried`);
+      apply(p.note ?? '', s.status);
+      retry(ctx, d, c.issued_by, p.note);
+      return;
+    }
     if (d === undefined || d.status !== 'proposed') return reject(`directive ${p.directive_id} is not waiting for approval (unknown, or already approved, blocked, expired or done: see warden directives show ${p.directive_id})`);
     const t = d.directive.timebox.expires_ms;
     if (t !== null && s.time_ms >= t) return reject(`directive ${p.directive_id} expired at event time ${t} ms (its timebox; the book is at ${s.time_ms})`);
+    if (p.kind === 'approve' && d.verdict === null) return reject(`directive ${p.directive_id} was retried and waits for the policy's new verdict at the next tick: approve it after that`);
     if (p.kind === 'approve') {
       apply(p.note ?? '', s.status);
       approve(ctx, d, c.issued_by, p.note);

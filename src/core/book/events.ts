@@ -15,7 +15,7 @@
  *   runtime.start     step.started, [book.opened,] runtime.started
  *   runtime.stop      step.started, runtime.stopped
  *   operator.command  step.started, operator.command_applied | operator.command_rejected, [the orders of a flatten,
- *                     or the governance events of directive.propose / approve / reject]
+ *                     or the governance events of directive.propose / approve / reject / retry]
  *   market.tick       step.started, [book.started, cash.posted (deposit), policy.changed,] bar.closed (one per symbol,
  *                     by symbol), then fills (order.triggered, fill.executed, ledger events, risk.cooldown_started,
  *                     order.closed), mark.recorded, [risk.tier_changed], [expired directives: directive.status_changed],
@@ -32,14 +32,14 @@ import type { CashKind } from '../ledger/index.js';
 import type { Tier } from '../risk/profile.js';
 import type { SkillMemory } from '../skills/types.js';
 import type { Directive, DirectiveStatus, RuleResult, Verdict } from '../governance/index.js';
+import type { SkillState } from '../governance/skill-lifecycle.js';
 
 export const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'canceled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const TASK_OUTCOMES = ['SUCCESS', 'SKIPPED', 'FAILED'] as const;
 export type TaskOutcome = (typeof TASK_OUTCOMES)[number];
-/** A skill's standing in the book: ACTIVE runs; INACTIVE (a skill.deactivate directive) and QUARANTINED (it broke its declaration) do not. */
-export const SKILL_STATES = ['ACTIVE', 'INACTIVE', 'QUARANTINED'] as const;
-export type SkillState = (typeof SKILL_STATES)[number];
+/** A skill's standing in the book: the lifecycle of core/governance/skill-lifecycle.ts (REGISTERED, ACTIVE, DEPRECATED, REMOVED, QUARANTINED). */
+export { SKILL_STATES, type SkillState } from '../governance/skill-lifecycle.js';
 
 export interface TaskRecord {
   readonly task: string;

@@ -8,9 +8,11 @@ import { Decimal } from '../money/decimal.js';
 import { applyLedgerEvent } from '../ledger/index.js';
 import type { BookEvent } from './events.js';
 import { newHistory, pushBar, riskOverrideOf, type BookState, type OpenDirective, type WorkingOrder } from './state.js';
-import { resolvePolicy, transition } from '../governance/index.js';
+import { resolvePolicy, skillTransition, transition } from '../governance/index.js';
 
 const DAY_MS = 86_400_000;
+/** Limit: blocked directives kept for a retry (beyond it the oldest one can no longer be retried). */
+export const BLOCKED_RETAINED_MAX = 64;
 
 export class EvolveError extends Error {
   override readonly name = 'EvolveError';
@@ -21,6 +23,7 @@ export function evolve(s: BookState, e: BookEvent): BookState {
   s.counts.events += 1;
   switch (e.type) {
     case 'step.started':
+      if (e.payload.command === 'market.tick' && s.directives.size > 0) pruneBlocked(s, e.time_ms);
       return s;
     case 'book.opened':
       s.book_id = e.payload.book_id;
@@ -143,7 +146,9 @@ export function evolve(s: BookState, e: BookEvent): BookState {
       const d = openDirective(s, p.directive_id);
       if (d.status !== p.from) throw new EvolveError(`directive ${p.directive_id}: recorded ${p.from} -> ${p.to}, but it is ${d.status}`);
       d.status = transition(p.directive_id, p.from, p.to);
-      if (p.to === 'complete' || p.to === 'aborted' || p.to === 'blocked') s.directives.delete(p.directive_id); // final here (a retry proposes anew)
+      if (p.to === 'complete' || p.to === 'aborted') s.directives.delete(p.directive_id);
+      else if (p.to === 'blocked') retainBlocked(s, p.directive_id);
+      else if (p.from === 'blocked') { d.verdict = null; d.qty_allowed = null; } // a retry: the policy judges it again at the next tick
       return s;
     }
     case 'execution.status_changed': {
@@ -165,10 +170,15 @@ export function evolve(s: BookState, e: BookEvent): BookState {
     case 'risk.peak_reset':
       s.peak_equity = Decimal.parse(e.payload.peak_after);
       return s;
-    case 'skill.status_changed':
-      if (e.payload.to === 'ACTIVE') s.skill_states.delete(e.payload.skill);
-      else s.skill_states.set(e.payload.skill, e.payload.to);
+    case 'skill.status_changed': {
+      // the one writer of a skill's state, through the one lifecycle check (a configured skill starts ACTIVE)
+      const p = e.payload;
+      const now = s.skill_states.get(p.skill) ?? 'ACTIVE';
+      if (now !== p.from) throw new EvolveError(`skill ${p.skill}: recorded ${p.from} -> ${p.to}, but it is ${now}`);
+      if (skillTransition(p.skill, p.from, p.to) === 'ACTIVE') s.skill_states.delete(p.skill);
+      else s.skill_states.set(p.skill, p.to);
       return s;
+    }
     case 'risk.profile_changed':
       s.risk_override = riskOverrideOf(e.payload.profile, e.payload.overrides);
       return s;
@@ -198,4 +208,27 @@ function orderOf(s: BookState, id: string): WorkingOrder {
   const o = s.orders.find((x) => x.order_id === id);
   if (o === undefined) throw new EvolveError(`no working order ${id}`);
   return o;
+}
+
+// ---- retry (blocked -> proposed): which blocked directives the state keeps ----
+
+/** Keeps a directive that just became blocked for a retry, dropping the oldest blocked one beyond BLOCKED_RETAINED_MAX. */
+function retainBlocked(s: BookState, id: string): void {
+  let blocked = 0;
+  for (const d of s.directives.values()) if (d.status === 'blocked') blocked += 1;
+  if (blocked <= BLOCKED_RETAINED_MAX) return;
+  for (const [k, d] of s.directives) {
+    if (d.status === 'blocked' && k !== id) {
+      s.directives.delete(k);
+      return;
+    }
+  }
+}
+
+/** At a market tick: blocked directives whose timebox ended can never be retried; they leave the state. */
+function pruneBlocked(s: BookState, time_ms: number): void {
+  for (const [k, d] of s.directives) {
+    const t = d.directive.timebox.expires_ms;
+    if (d.status === 'blocked' && t !== null && time_ms >= t) s.directives.delete(k);
+  }
 }

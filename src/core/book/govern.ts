@@ -20,8 +20,8 @@ import type { PairSpec } from '../execution/index.js';
 import { positionQty } from '../ledger/index.js';
 import { tierFor, profileRef, type OrderIntent } from '../risk/index.js';
 import {
-  evaluate, evaluationHash, moduleFor, resolvePolicy, roleOf, runModule,
-  type Directive, type DirectiveType, type Effects, type ModuleName, type ResolvedPolicy, type RuleResult,
+  evaluate, evaluationHash, moduleFor, resolvePolicy, roleOf, runModule, skillNextStates,
+  type Directive, type SkillState, type DirectiveType, type Effects, type ModuleName, type ResolvedPolicy, type RuleResult,
 } from '../governance/index.js';
 import { activeProfile, cancelWorking, flatten, placeOrder, riskChecks, type StepContext } from './orders.js';
 import { riskOverrideOf, type OpenDirective } from './state.js';
@@ -78,13 +78,21 @@ export function propose(ctx: StepContext, p: Proposal, checks: readonly RuleResu
     payload: p.payload, idempotency_key: p.idempotency_key, module: p.module ?? moduleFor(p.type), provenance: p.provenance,
   };
   ctx.emit({ type: 'directive.proposed', time_ms, payload: { directive } });
-  const waiting = [...s.directives.values()].filter((d) => d.status === 'proposed').length - 1;
+  judge(ctx, directive, p.notional, checks, qtyAllowed);
+  return id;
+}
+
+/** The policy's verdict on a proposed directive (policy.evaluated), then blocked, left waiting, or carried out. */
+function judge(ctx: StepContext, directive: Directive, notional: Decimal | null, checks: readonly RuleResult[], qtyAllowed: Decimal | null): void {
+  const policy = policyOf(ctx);
+  const id = directive.directive_id;
+  const waiting = [...ctx.s.directives.values()].filter((d) => d.status === 'proposed').length - 1;
   const all: RuleResult[] = [...checks];
   if (waiting >= OPEN_DIRECTIVES_MAX) all.push({ rule: 'open_directives_max', verdict: 'BLOCK', reason: `${waiting} directives already wait for approval (max ${OPEN_DIRECTIVES_MAX})` });
-  const ev = evaluate(policy, directive, { book_id: directive.scope.book, notional: p.notional, day_used: usedToday(ctx), checks: all });
+  const ev = evaluate(policy, directive, { book_id: directive.scope.book, notional, day_used: usedToday(ctx), checks: all });
   const qty = ev.verdict === 'BLOCK' ? null : qtyAllowed;
   const body = { directive_id: id, policy_version: policy.version, policy_hash: policy.hash, verdict: ev.verdict, results: ev.results, qty_allowed: qty?.toString() ?? null };
-  ctx.emit({ type: 'policy.evaluated', time_ms, payload: { ...body, artifact_hash: evaluationHash(evaluationBody(body)) } });
+  ctx.emit({ type: 'policy.evaluated', time_ms: ctx.time_ms, payload: { ...body, artifact_hash: evaluationHash(evaluationBody(body)) } });
   if (ev.verdict === 'BLOCK') {
     const r = ev.results.find((x) => x.verdict === 'BLOCK') as RuleResult;
     status(ctx, id, 'proposed', 'blocked', 'policy', `${r.rule}: ${r.reason}`);
@@ -92,7 +100,38 @@ export function propose(ctx: StepContext, p: Proposal, checks: readonly RuleResu
     status(ctx, id, 'proposed', 'approved', 'policy', 'allowed by every rule');
     execute(ctx, id, qty);
   }
-  return id;
+}
+
+// ---- retry: blocked -> proposed by a named operator; the policy judges it again at the next tick ----
+
+/** An operator's retry of a blocked directive (checked by the caller: it is kept, blocked, and its timebox has not ended). */
+export function retry(ctx: StepContext, d: OpenDirective, by: string, note: string | null): void {
+  status(ctx, d.directive.directive_id, 'blocked', 'proposed', by, 'retry: the policy evaluates it again at the next tick', false, note);
+}
+
+/**
+ * The harness task reevaluate_directives: every retried directive (proposed, no verdict yet) is
+ * judged again on the book as it is now (an order's risk rules re-run; its notional from the
+ * quantity they allow). At most `max` evaluations (the task's budget); returns how many it made
+ * and whether more were waiting.
+ */
+export function reevaluateDirectives(ctx: StepContext, max: number): { evaluations: number; exceeded: boolean } {
+  let evaluations = 0;
+  for (const d of [...ctx.s.directives.values()]) {
+    if (d.status !== 'proposed' || d.verdict !== null) continue;
+    if (evaluations >= max) return { evaluations, exceeded: true };
+    evaluations += 1;
+    if (d.directive.module === 'paper.order') {
+      const o = d.directive.payload as unknown as OrderPayload;
+      const intent = intentOf(o);
+      const r = riskChecks(ctx, intent, ctx.book.pairs[o.symbol] as PairSpec);
+      const notional = o.side === 'buy' ? (r.qty ?? intent.qty).mul(intent.unit_cost) : null;
+      judge(ctx, d.directive, notional, r.checks, r.qty);
+    } else {
+      judge(ctx, d.directive, null, [], null);
+    }
+  }
+  return { evaluations, exceeded: false };
 }
 
 function usedToday(ctx: StepContext): Decimal {
@@ -210,11 +249,12 @@ function effects(ctx: StepContext, d: OpenDirective, qtyAllowed: Decimal | null)
       ctx.emit({ type: 'policy.changed', time_ms, payload: { version: p.version, hash: p.hash, policy: p.json, by: dir.directive_id } });
       return null;
     },
-    setSkillActive(active: boolean): string | null {
+    setSkillState(to: SkillState): string | null {
       const key = pl.skill as string;
       const from = s.skill_states.get(key) ?? 'ACTIVE';
-      const to = active ? 'ACTIVE' : 'INACTIVE';
       if (from === to) return `skill ${key} is already ${to}`;
+      // not an edge (e.g. REMOVED is final): the run fails naming both states, nothing changes
+      if (!skillNextStates(from).includes(to)) return `skill ${key}: ${from} -> ${to} is not a lifecycle transition (from ${from}: ${skillNextStates(from).join(', ') || 'none: it is final'})`;
       ctx.emit({ type: 'skill.status_changed', time_ms, payload: { skill: key, from, to, reason: `directive ${dir.directive_id}` } });
       return null;
     },

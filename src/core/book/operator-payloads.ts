@@ -4,6 +4,7 @@
  *   directive.propose  {type, objective?, payload?, symbols?, timebox_bars?}
  *   directive.approve  {directive_id, note?}
  *   directive.reject   {directive_id, reason}
+ *   directive.retry    {directive_id, note?}   (a blocked directive back to proposed)
  * A proposal's payload is checked by type (policy.change: a valid policy; skill.*: a skill of
  * this book; module.run: a drill module; book.flatten: symbols the book trades).
  */
@@ -16,7 +17,8 @@ import { REASON_CHARS_MAX } from './limits.js';
 export type GovernancePayload =
   | { kind: 'propose'; type: DirectiveType; objective: string; payload: CanonicalValue; symbols: string[]; timebox_bars: number | null; module: ModuleName | undefined }
   | { kind: 'approve'; directive_id: string; note: string | null }
-  | { kind: 'reject'; directive_id: string; reason: string };
+  | { kind: 'reject'; directive_id: string; reason: string }
+  | { kind: 'retry'; directive_id: string; note: string | null };
 
 type Obj = { readonly [k: string]: CanonicalValue };
 const DRILL_MODULES: readonly ModuleName[] = ['noop', 'echo', 'fail_intentionally'];
@@ -34,15 +36,15 @@ function text(o: Obj, key: string, required: boolean): string | null | { rejecte
 export function parseGovernancePayload(command: string, payload: CanonicalValue, book: ResolvedBook): GovernancePayload | { rejected: string } {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return { rejected: 'payload must be an object' };
   const o = payload as Obj;
-  const allowed = command === 'directive.propose' ? ['type', 'objective', 'payload', 'symbols', 'timebox_bars'] : command === 'directive.approve' ? ['directive_id', 'note'] : ['directive_id', 'reason'];
+  const allowed = command === 'directive.propose' ? ['type', 'objective', 'payload', 'symbols', 'timebox_bars'] : command === 'directive.reject' ? ['directive_id', 'reason'] : ['directive_id', 'note'];
   const extra = Object.keys(o).filter((k) => !allowed.includes(k));
   if (extra.length > 0) return { rejected: `unknown payload field(s) ${extra.sort().join(', ')} (expected ${allowed.join(', ')})` };
   if (command !== 'directive.propose') {
     const id = o.directive_id;
     if (typeof id !== 'string' || !DIRECTIVE_ID_RE.test(id)) return { rejected: `directive_id must look like "D12", got ${JSON.stringify(id ?? null)}` };
-    if (command === 'directive.approve') {
+    if (command === 'directive.approve' || command === 'directive.retry') {
       const note = text(o, 'note', false);
-      return note !== null && typeof note === 'object' ? note : { kind: 'approve', directive_id: id, note };
+      return note !== null && typeof note === 'object' ? note : { kind: command === 'directive.approve' ? 'approve' : 'retry', directive_id: id, note };
     }
     const reason = text(o, 'reason', true);
     return typeof reason === 'object' && reason !== null ? reason : { kind: 'reject', directive_id: id, reason: reason as string };
@@ -79,7 +81,9 @@ export function parseGovernancePayload(command: string, payload: CanonicalValue,
       }
       break;
     case 'skill.activate':
-    case 'skill.deactivate': {
+    case 'skill.deactivate':
+    case 'skill.deprecate':
+    case 'skill.remove': {
       const keys = book.skills.map((b) => b.key);
       if (typeof p.skill !== 'string' || !keys.includes(p.skill)) return { rejected: `payload.skill must be a skill of this book (${keys.join(', ')}), got ${JSON.stringify(p.skill ?? null)}` };
       break;

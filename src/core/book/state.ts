@@ -148,11 +148,15 @@ export interface BookState {
   cooldown_until_ms: number;
   /** The policy directives are evaluated with (null until the trading book starts). */
   policy: ResolvedPolicy | null;
-  /** Directives not yet final, by id, in proposal order (waiting ones are bounded by OPEN_DIRECTIVES_MAX). */
+  /**
+   * Directives not yet final, by id, in proposal order (waiting ones are bounded by OPEN_DIRECTIVES_MAX),
+   * and blocked ones an operator may still retry (blocked -> proposed): until their timebox ends, at
+   * most BLOCKED_RETAINED_MAX (the oldest is dropped first).
+   */
   directives: Map<string, OpenDirective>;
   /** Notional committed by executed risk-increasing directives in the UTC day `day` (days since the epoch). */
   budget_day: { day: number; used: Decimal };
-  /** Skills that do not run (INACTIVE, QUARANTINED), by "skill@v"; a skill not here is ACTIVE. */
+  /** Skills not ACTIVE (REGISTERED, DEPRECATED, REMOVED, QUARANTINED: core/governance/skill-lifecycle.ts), by "skill@v"; a skill not here is ACTIVE. */
   skill_states: Map<string, SkillState>;
   /** True once an approved epoch.auto.enable directive ran. */
   epoch_auto: boolean;

@@ -24,9 +24,10 @@ import { BookCommandError, type TickCommand } from './commands.js';
 import type { MarkPosition } from './events.js';
 import { activeProfile, lastClose, placeOrder, recordIntent, riskChecks, sellIntent, type StepContext } from './orders.js';
 import { lastCandle, type BookState, type History, type WorkingOrder } from './state.js';
-import { expireDirectives, inputsHash, propose } from './govern.js';
+import { expireDirectives, inputsHash, propose, reevaluateDirectives } from './govern.js';
 import type { TaskOutcome } from './events.js';
-import { LifecycleError, type RuleResult } from '../governance/index.js';
+import { LifecycleError, skillRuns, type RuleResult } from '../governance/index.js';
+import { budgetExceeded } from './budgets.js';
 import { EvolveError } from './evolve.js';
 import { WindowContext } from './window.js';
 
@@ -106,14 +107,18 @@ interface SkillRun {
 
 /**
  * The harness of a tick: tasks in a fixed (topological) order, each checked before it runs.
- *   record_bars -> fill_orders -> mark_portfolio -> expire_directives -> per skill slot:
- *   skill:<key>:<symbol> (preconditions: book ACTIVE, skill ACTIVE, warmed up, a bar at T; then
+ *   record_bars -> fill_orders -> mark_portfolio -> expire_directives -> [reevaluate_directives,
+ *   when an operator retried a directive] -> per skill slot:
+ *   skill:<key>:<symbol> (preconditions: book ACTIVE, skill ACTIVE or DEPRECATED (which opens nothing new), warmed up, a bar at T; then
  *   evaluate, filter its signals by what it declared, emit directives, gate, execute).
  * A skill that throws is FAILED (non-critical: the tick goes on, DEGRADED); one that emits what it
  * did not declare is QUARANTINED (skill.status_changed) and FAILED. An error in the harness's own
  * governance tasks ends the tick HALTED: the book takes no new entries until an operator resumes.
  * tick.completed is written only for a tick that did not end OK (a normal tick writes no outcome:
- * every task SUCCESS or SKIPPED). A bug in the ledger or the fills (an invariant) still throws:
+ * every task SUCCESS or SKIPPED). Each task has a budget in work units (./budgets.ts: bars read,
+ * signals, fills, policy evaluations): over it, the task stops, FAILED `budget_exceeded:<unit>`,
+ * the tick DEGRADED; fill_orders is critical (its stop skips the skill tasks of the tick).
+ * A bug in the ledger or the fills (an invariant) still throws:
  * nothing of such a step is written.
  */
 export function runTick(ctx: StepContext, candles: readonly Candle[], slots: ReadonlyMap<string, SkillSlot>): void {
@@ -127,39 +132,86 @@ export function runTick(ctx: StepContext, candles: readonly Candle[], slots: Rea
   }
   for (const bar of bars) ctx.emit({ type: 'bar.closed', time_ms: ctx.time_ms, payload: bar });
   const equityBefore = s.equity;
+  const budgets = ctx.book.budgets;
+  /** Harness tasks that did not simply succeed, or that ran only this tick (reevaluate_directives). */
+  const notes: SkillRun[] = [];
   let filled = false;
+  let fillsStopped = false;
   if (s.orders.length > 0) {
     const working = s.orders.slice(); // only orders placed before this tick fill on it
+    let simulated = 0; // work units of fill_orders: orders matched against a bar
     for (const placed of working) {
       const bar = barOf(bars, placed.symbol);
-      if (bar !== undefined && s.orders.includes(placed)) filled = fillOrder(ctx, placed, bar, equityBefore) || filled;
+      if (bar === undefined || !s.orders.includes(placed)) continue;
+      if (simulated >= budgets.fills_max) {
+        fillsStopped = true; // critical: the orders not reached keep working; no skill runs this tick
+        notes.push({ task: 'fill_orders', outcome: 'FAILED', reason: budgetExceeded('fills') });
+        break;
+      }
+      simulated += 1;
+      filled = fillOrder(ctx, placed, bar, equityBefore) || filled;
     }
   }
   markPortfolio(ctx);
-  if (s.directives.size > 0) expireDirectives(ctx);
+  let degraded = fillsStopped;
+  if (s.directives.size > 0 && anyProposed(s)) {
+    expireDirectives(ctx);
+    const r = reevaluateTask(ctx, notes);
+    if (r === 'FAILED') degraded = true;
+    else if (r !== null) return emitOutcome(ctx, 'HALTED', notes, [], r.halted);
+  }
   const runs: SkillRun[] = [];
-  let degraded = false;
   for (const bar of bars) {
     const slot = slots.get(bar.symbol);
     if (slot === undefined) continue;
     const run: SkillRun = { task: `skill:${slot.binding.key}:${bar.symbol}`, outcome: 'SUCCESS', reason: '' };
     runs.push(run);
-    if (s.status !== 'ACTIVE') {
+    if (fillsStopped || s.status !== 'ACTIVE') {
       run.outcome = 'SKIPPED';
-      run.reason = `book ${s.status}`;
+      run.reason = fillsStopped ? 'critical task fill_orders failed' : `book ${s.status}`;
       continue;
     }
     try {
       runSkill(ctx, slot.binding, bar.symbol, slot.memKey, run);
     } catch (e) {
       if (!(e instanceof HarnessError)) throw e;
-      emitOutcome(ctx, 'HALTED', runs, `${run.task}: ${e.message}`);
+      emitOutcome(ctx, 'HALTED', notes, runs, `${run.task}: ${e.message}`);
       return;
     }
     if (run.outcome === 'FAILED') degraded = true;
   }
   if (filled || s.ticks % INVARIANT_CHECK_EVERY_TICKS === 0) checkInvariants(s);
-  if (degraded) emitOutcome(ctx, 'DEGRADED', runs, null);
+  if (degraded) emitOutcome(ctx, 'DEGRADED', notes, runs, null);
+}
+
+/** Whether a directive waits (proposed): the state also keeps blocked ones for a retry, which need no task. */
+function anyProposed(s: BookState): boolean {
+  for (const d of s.directives.values()) if (d.status === 'proposed') return true;
+  return false;
+}
+
+/**
+ * The task reevaluate_directives (only when an operator retried a directive): the policy judges
+ * each retried one again, within the policy_evaluations budget. Returns null when nothing was
+ * retried or all went well, 'FAILED' when the budget stopped it (the rest wait for the next tick),
+ * or the harness error that ends the tick HALTED.
+ */
+function reevaluateTask(ctx: StepContext, notes: SkillRun[]): null | 'FAILED' | { halted: string } {
+  let retried = false;
+  for (const d of ctx.s.directives.values()) if (d.status === 'proposed' && d.verdict === null) retried = true;
+  if (!retried) return null;
+  const note: SkillRun = { task: 'reevaluate_directives', outcome: 'SUCCESS', reason: '' };
+  notes.push(note);
+  try {
+    const r = reevaluateDirectives(ctx, ctx.book.budgets.policy_evaluations_max);
+    if (!r.exceeded) return null;
+    note.outcome = 'FAILED';
+    note.reason = budgetExceeded('policy_evaluations');
+    return 'FAILED';
+  } catch (e) {
+    if (e instanceof InvariantError || e instanceof EvolveError || e instanceof LifecycleError) throw e; // bugs: nothing of the step is written
+    return { halted: `reevaluate_directives: ${(e as Error)?.message ?? String(e)}` };
+  }
 }
 
 /** An error in the harness's own work (governance of a signal): the tick ends HALTED. */
@@ -169,8 +221,12 @@ export class HarnessError extends Error {
 
 const HARNESS_TASKS = ['record_bars', 'fill_orders', 'mark_portfolio', 'expire_directives'] as const;
 
-function emitOutcome(ctx: StepContext, status: 'DEGRADED' | 'HALTED', runs: readonly SkillRun[], harnessError: string | null): void {
-  const tasks: { task: string; outcome: TaskOutcome; reason: string }[] = HARNESS_TASKS.map((task) => ({ task, outcome: 'SUCCESS', reason: '' }));
+function emitOutcome(ctx: StepContext, status: 'DEGRADED' | 'HALTED', notes: readonly SkillRun[], runs: readonly SkillRun[], harnessError: string | null): void {
+  const tasks: { task: string; outcome: TaskOutcome; reason: string }[] = HARNESS_TASKS.map((task) => {
+    const n = notes.find((x) => x.task === task);
+    return { task, outcome: n?.outcome ?? 'SUCCESS', reason: n?.reason ?? '' };
+  });
+  for (const n of notes) if (!(HARNESS_TASKS as readonly string[]).includes(n.task)) tasks.push({ task: n.task, outcome: n.outcome, reason: n.reason });
   for (const r of runs) tasks.push({ task: r.task, outcome: r.outcome, reason: r.reason });
   if (harnessError !== null) {
     const last = tasks[tasks.length - 1] as { outcome: TaskOutcome; reason: string };
@@ -321,7 +377,7 @@ function markPortfolio(ctx: StepContext): void {
 function runSkill(ctx: StepContext, b: SkillBinding, symbol: string, memKey: string, run: SkillRun): void {
   const { book, s, time_ms } = ctx;
   const state = s.skill_states.get(b.key);
-  if (state !== undefined) {
+  if (state !== undefined && !skillRuns(state)) {
     run.outcome = 'SKIPPED';
     run.reason = `skill ${state}`;
     return;
@@ -330,6 +386,11 @@ function runSkill(ctx: StepContext, b: SkillBinding, symbol: string, memKey: str
   if (h === undefined || h.bars.length < b.warmup_bars) {
     run.outcome = 'SKIPPED';
     run.reason = 'warming up';
+    return;
+  }
+  if (Math.min(h.bars.length, b.warmup_bars) > book.budgets.bars_read_max) {
+    run.outcome = 'FAILED';
+    run.reason = budgetExceeded('bars_read');
     return;
   }
   const pair = book.pairs[symbol] as PairSpec;
@@ -360,15 +421,21 @@ function runSkill(ctx: StepContext, b: SkillBinding, symbol: string, memKey: str
   if (violation !== null) {
     run.outcome = 'FAILED';
     run.reason = `quarantined: ${violation}`;
-    ctx.emit({ type: 'skill.status_changed', time_ms, payload: { skill: b.key, from: 'ACTIVE', to: 'QUARANTINED', reason: violation } });
+    ctx.emit({ type: 'skill.status_changed', time_ms, payload: { skill: b.key, from: state ?? 'ACTIVE', to: 'QUARANTINED', reason: violation } });
     return;
   }
   if (decision.memory !== memory && canonicalJson(decision.memory ?? null) !== canonicalJson(memory)) {
     ctx.emit({ type: 'skill.memory_set', time_ms, payload: { skill: b.key, symbol, memory: decision.memory } });
   }
-  for (const sig of decision.signals) {
+  const signalsMax = book.budgets.signals_max;
+  for (let i = 0; i < decision.signals.length; i++) {
+    if (i >= signalsMax) {
+      run.outcome = 'FAILED';
+      run.reason = budgetExceeded('signals'); // the signals before it were handled; the rest are not
+      return;
+    }
     try {
-      handleSignal(ctx, sig, b, symbol, pair);
+      handleSignal(ctx, decision.signals[i] as SignalDraft, b, symbol, pair, state === 'DEPRECATED');
     } catch (e) {
       if (e instanceof InvariantError || e instanceof EvolveError || e instanceof LifecycleError) throw e; // bugs: nothing of the step is written
       throw new HarnessError((e as Error)?.message ?? String(e));
@@ -387,7 +454,7 @@ function undeclared(b: SkillBinding, d: SkillDecision): string | null {
   return null;
 }
 
-function handleSignal(ctx: StepContext, sig: SignalDraft, b: SkillBinding, symbol: string, pair: PairSpec): void {
+function handleSignal(ctx: StepContext, sig: SignalDraft, b: SkillBinding, symbol: string, pair: PairSpec, deprecated: boolean): void {
   const { book, s, time_ms } = ctx;
   const signalId = `S${s.seq.signal + 1}`;
   const indicators: Record<string, string> = {};
@@ -428,7 +495,9 @@ function handleSignal(ctx: StepContext, sig: SignalDraft, b: SkillBinding, symbo
   const sized = sizeEntry(book.sizing, { price: ref, equity: s.equity, lot_decimals: pair.lot_decimals, slippage_bps: slippage, taker_pct: book.fees.taker_pct, atr: sig.indicators.atr ?? null });
   const intent: OrderIntent = { intent_id: `I${s.seq.intent + 1}`, symbol, side, type, qty: sized.ok ? sized.qty : Decimal.ZERO, limit_price: limit, stop_price: stop, unit_cost: uc, ref_price: ref };
   recordIntent(ctx, intent, signalId, sized.detail);
-  const r: { checks: RuleResult[]; qty: Decimal | null } = sized.ok ? riskChecks(ctx, intent, pair) : { checks: [{ rule: 'sizing', verdict: 'BLOCK', reason: `${sized.reason}: sizing produced no quantity` }], qty: null };
+  const r: { checks: RuleResult[]; qty: Decimal | null } = deprecated
+    ? { checks: [{ rule: 'skill.lifecycle', verdict: 'BLOCK', reason: `skill ${b.key} is DEPRECATED: it may close and reduce, it opens nothing new` }], qty: null }
+    : sized.ok ? riskChecks(ctx, intent, pair) : { checks: [{ rule: 'sizing', verdict: 'BLOCK', reason: `${sized.reason}: sizing produced no quantity` }], qty: null };
   propose(ctx, {
     ...base, type: 'order.open', objective: `${sig.action} ${symbol}: ${sig.reason}`, notional: (r.qty ?? intent.qty).mul(uc), provenance: provenance(),
     payload: orderPayload(intent, sig.order?.expire_bars ?? book.execution.market_expire_bars, false),

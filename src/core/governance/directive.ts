@@ -20,6 +20,8 @@ export type DirectiveStatus = (typeof DIRECTIVE_STATUSES)[number];
 export const DIRECTIVE_TYPES = [
   'order.open', 'order.close', 'order.reduce', 'risk.profile.change', 'risk.tier.reset', 'skill.activate', 'skill.deactivate',
   'book.pause', 'book.resume', 'book.flatten', 'epoch.auto.enable', 'policy.change', 'module.run',
+  // the skill lifecycle (./skill-lifecycle.ts) beyond activate/deactivate
+  'skill.deprecate', 'skill.remove',
 ] as const;
 export type DirectiveType = (typeof DIRECTIVE_TYPES)[number];
 

@@ -2,3 +2,4 @@
 export * from './directive.js';
 export * from './policy.js';
 export * from './modules.js';
+export * from './skill-lifecycle.js';

@@ -11,6 +11,7 @@
  * Budget: a module never commits more notional than the directive's budget.notional_max.
  */
 import type { CanonicalValue } from '../canonical/index.js';
+import type { SkillState } from './skill-lifecycle.js';
 
 export const MODULE_NAMES = ['paper.order', 'book.control', 'noop', 'echo', 'fail_intentionally'] as const;
 export type ModuleName = (typeof MODULE_NAMES)[number];
@@ -32,13 +33,14 @@ export interface Effects {
   resetTier(): string | null;
   changeProfile(): string | null;
   changePolicy(): string | null;
-  setSkillActive(active: boolean): string | null;
+  /** Moves a skill to a lifecycle state (./skill-lifecycle.ts checks the edge). */
+  setSkillState(to: SkillState): string | null;
   enableEpochAuto(): string | null;
 }
 
 const EFFECT_OF: Readonly<Record<keyof Effects, EffectName>> = {
   placeOrder: 'order.place', setStatus: 'book.status', flatten: 'order.place', resetTier: 'risk.tier', changeProfile: 'risk.profile',
-  changePolicy: 'policy', setSkillActive: 'skills', enableEpochAuto: 'epoch',
+  changePolicy: 'policy', setSkillState: 'skills', enableEpochAuto: 'epoch',
 };
 
 export interface ModuleInput {
@@ -71,8 +73,10 @@ const bookControl: ExecutionModule = {
       case 'risk.tier.reset': return done(fx.resetTier(), 'drawdown peak reset to the current equity');
       case 'risk.profile.change': return done(fx.changeProfile(), 'risk profile changed');
       case 'policy.change': return done(fx.changePolicy(), 'policy changed');
-      case 'skill.activate': return done(fx.setSkillActive(true), 'skill active');
-      case 'skill.deactivate': return done(fx.setSkillActive(false), 'skill deactivated');
+      case 'skill.activate': return done(fx.setSkillState('ACTIVE'), 'skill active');
+      case 'skill.deactivate': return done(fx.setSkillState('REGISTERED'), 'skill deactivated (registered, not running)');
+      case 'skill.deprecate': return done(fx.setSkillState('DEPRECATED'), 'skill deprecated (closes and reduces only)');
+      case 'skill.remove': return done(fx.setSkillState('REMOVED'), 'skill removed');
       case 'epoch.auto.enable': return done(fx.enableEpochAuto(), 'automatic epoch advancement enabled');
       default: return { status: 'ERROR', detail: `book.control does not carry out ${i.type}` };
     }
