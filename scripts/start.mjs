@@ -1,6 +1,6 @@
 /**
- * `npm start`: builds only if needed (dist missing, or a source newer than the build: src, test,
- * bench, web, tsconfig, package.json), then runs `warden --profile config/embedded.env quickstart`
+ * `npm start`: builds only if needed (dist missing, or a source newer than its build: src, test,
+ * bench, tsconfig, package.json for tsc; web/ for the dashboard), then runs `warden --profile config/embedded.env quickstart`
  * IN THIS PROCESS (no child: Ctrl-C reaches the runtime once, and it shuts down cleanly). Extra
  * arguments go to quickstart: `npm start -- --port 9000`.
  */
@@ -30,11 +30,19 @@ function newest(paths) {
 }
 
 const mtime = (f) => (existsSync(f) ? statSync(f).mtimeMs : 0);
-const built = Math.min(mtime(CLI), mtime(WEB));
-if (built === 0 || newest(['src', 'test', 'bench', 'web', 'tsconfig.json', 'package.json']) > built) {
-  process.stdout.write('building (tsc and the dashboard)...\n');
-  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit', shell: process.platform === 'win32' });
+const run = (cmd, args) => {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', shell: process.platform === 'win32' });
   if (r.status !== 0) process.exit(r.status ?? 1);
+};
+// tsc's build info is rewritten by every build (incremental builds leave unchanged outputs alone)
+const tscAt = existsSync(CLI) ? mtime(join(ROOT, 'dist', '.tsbuildinfo')) : 0;
+if (tscAt === 0 || newest(['src', 'test', 'bench', 'tsconfig.json', 'package.json']) > tscAt) {
+  process.stdout.write('building (TypeScript)...\n');
+  run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+}
+if (mtime(WEB) === 0 || newest(['web']) > mtime(WEB)) {
+  process.stdout.write('building (the dashboard)...\n');
+  run('npm', ['run', 'build:web', '--silent']);
 }
 process.argv = [process.argv[0], CLI, '--profile', 'config/embedded.env', 'quickstart', ...process.argv.slice(2)];
 await import(new URL(`file://${CLI}`).href);

@@ -5,7 +5,7 @@
  * DEMO_ANNOUNCE_EVERY_MS at most, the exact command that approves the newest directive waiting. Best effort: a
  * failed poll is retried at the next one; it never stops the runtime.
  */
-import { DEMO_ANNOUNCE_EVERY_MS, DEMO_BOOK_ID, DEMO_POLL_MS, DEMO_STATUS_EVERY_MS } from './demo.js';
+import { DEMO_ANNOUNCE_EVERY_MS, DEMO_BOOK_ID, DEMO_POLL_MS, DEMO_REPLAY_TO, DEMO_STATUS_EVERY_MS } from './demo.js';
 
 export interface WatchOptions {
   url: string;
@@ -47,12 +47,14 @@ function money(s: string | null): string {
   return `${i}.${(f + '00').slice(0, 2)}`;
 }
 
-export function watchDemo(o: WatchOptions): { stop(): void } {
+export function watchDemo(opts: WatchOptions): { stop(): void } {
   let stopped = false;
+  const o = { ...opts, say: (line: string) => (stopped ? undefined : opts.say(line)) }; // a poll in flight at stop prints nothing
   let ready = false;
   let lastStatus = 0;
   let lastAnnounce = 0;
   let lastAnnounced: string | null = null;
+  let ended = false;
   const announced = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
 
@@ -97,7 +99,11 @@ export function watchDemo(o: WatchOptions): { stop(): void } {
       const more = waiting.length > 1 ? `; ${waiting.length - 1} more waiting` : '';
       o.say(`${d.directive_id} waits for your approval (${what}${more}): ${cliCommand(o.profile, `directives approve ${d.directive_id} --book ${DEMO_BOOK_ID} --as you`)}`);
     }
-    if (now - lastStatus >= DEMO_STATUS_EVERY_MS) {
+    if (!ended && book.last_mark !== null && book.last_mark.time_ms >= Date.parse(DEMO_REPLAY_TO)) {
+      ended = true;
+      o.say(`the replay reached the end of the bundled data (${DEMO_REPLAY_TO}): the book waits for candles that will not come. Ctrl-C to stop, then replay verify.`);
+    }
+    if (now - lastStatus >= DEMO_STATUS_EVERY_MS && !ended) {
       lastStatus = now;
       const m = book.last_mark;
       o.say(`book ${DEMO_BOOK_ID}: ${m ? `at ${utc(m.time_ms)}, equity ${money(m.equity)} USD, tier ${m.tier ?? '?'}` : 'warming up'}, ${book.head_seq} events, ${waiting.length} directive(s) waiting`);

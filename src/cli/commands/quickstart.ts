@@ -59,7 +59,12 @@ async function liveCommand(opts: QuickstartOptions, globals: GlobalOptions): Pro
     return p;
   }, { create: true });
   say('starting the paper runtime (the first start on a new store takes a few seconds more)...');
-  process.exitCode = await runLive({ profile: globals.envFile, port, bars_per_second: bps, from: opts.from, logs: opts.logs === true, say }, prepared);
+  const code = await runLive({ profile: globals.envFile, port, bars_per_second: bps, from: opts.from, logs: opts.logs === true, say }, prepared);
+  if (code === EXIT.ok) {
+    const { cliCommand } = await import('../../quickstart/watch.js');
+    say(`\nstopped cleanly. Prove the run: ${cliCommand(globals.envFile, `replay verify --book ${demo.DEMO_BOOK_ID}`)}\nResume: npm start (or the same command again)`);
+  }
+  process.exitCode = code;
 }
 
 export async function quickstartCommand(opts: QuickstartOptions, globals: GlobalOptions): Promise<void> {
