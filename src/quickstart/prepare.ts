@@ -47,9 +47,11 @@ export async function prepareDemoStore(db: Db, from: string): Promise<Prepared> 
   const candles = new CandleStore(db);
   const replayFrom = dayMs(from);
   const warmFrom = replayFrom - DEMO_WARMUP_DAYS * 86_400_000;
-  const ingested: PreparedSeries[] = [];
-  for (const f of DEMO_FILES) {
-    const head = await candles.seriesHead(f.symbol, f.interval_s);
+  const heads = [];
+  for (const f of DEMO_FILES) heads.push(await candles.seriesHead(f.symbol, f.interval_s));
+  // every series is checked before anything is ingested: a refusal writes nothing
+  for (const [i, f] of DEMO_FILES.entries()) {
+    const head = heads[i]!;
     if (head !== null && book_events === 0 && head.first_open_ms < warmFrom) {
       throw new QuickstartError(
         `${db.description} already holds ${f.symbol} candles from ${formatUtc(head.first_open_ms)} (e.g. from \`warden quickstart --backtest\`), ` +
@@ -58,6 +60,10 @@ export async function prepareDemoStore(db: Db, from: string): Promise<Prepared> 
         EXIT.config,
       );
     }
+  }
+  const ingested: PreparedSeries[] = [];
+  for (const [i, f] of DEMO_FILES.entries()) {
+    const head = heads[i]!;
     const start = head === null ? warmFrom : Math.max(warmFrom, head.last_open_ms + f.interval_s * 1000);
     const rows: { candle: Candle; raw: string; where: string }[] = [];
     if (start < replayFrom) {
