@@ -66,7 +66,7 @@ export async function runLive(opts: LiveOptions, prepared: Prepared): Promise<nu
     ...(opts.logs ? {} : { WARDEN_LOG_LEVEL: 'warn' }),
   };
   const { watchDemo } = await import('./watch.js');
-  const watcher = watchDemo({ url: `http://127.0.0.1:${port}`, profile: opts.profile, bars_per_second: opts.bars_per_second, from: opts.from, resumed: prepared.book_events > 0, say: opts.say });
+  const watcher = watchDemo({ url: `http://127.0.0.1:${port}`, profile: opts.profile, bars_per_second: opts.bars_per_second, from: opts.from, resumed: prepared.book_events > 0, embedded: prepared.engine === 'pglite', say: opts.say });
   try {
     const { runRuntime } = await import('../runtime/main.js');
     return await runRuntime({ envFile: opts.profile, env, pretty: opts.logs ? undefined : false });

@@ -35,6 +35,7 @@ export interface Prepared {
   ingested: PreparedSeries[];
   /** Events already in book:demo (0 on the first start). */
   book_events: number;
+  engine: Db['engine'];
 }
 
 /** Migrates `db` and ingests the warm-up before `from` (a UTC date); `store` names the store in messages. */
@@ -80,5 +81,5 @@ export async function prepareDemoStore(db: Db, from: string): Promise<Prepared> 
     }
     ingested.push({ symbol: f.symbol, file: basename(f.file), accepted });
   }
-  return { schema_version, migrated: applied.map((m) => m.version), ingested, book_events };
+  return { schema_version, migrated: applied.map((m) => m.version), ingested, book_events, engine: db.engine };
 }

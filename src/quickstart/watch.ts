@@ -13,6 +13,8 @@ export interface WatchOptions {
   bars_per_second: number;
   from: string;
   resumed: boolean;
+  /** PGlite: the running runtime owns the store directory (said in the banner). */
+  embedded: boolean;
   say: (line: string) => void;
 }
 
@@ -72,8 +74,10 @@ export function watchDemo(opts: WatchOptions): { stop(): void } {
       c(`book status --book ${DEMO_BOOK_ID}`),
       'Ctrl-C stops it cleanly; `npm start` again resumes where it stopped. After stopping, prove the run by replaying it:',
       c(`replay verify --book ${DEMO_BOOK_ID}`),
-      '  (on the embedded store the running runtime owns the directory: `replay verify` and `serve` open it after Ctrl-C;',
-      '   `directives` and `book` commands reach the running runtime through its operator channel)',
+      ...(o.embedded
+        ? ['  (on the embedded store the running runtime owns the directory: `replay verify` and `serve` open it after Ctrl-C;',
+          '   `directives` and `book` commands reach the running runtime through its operator channel)']
+        : []),
       '',
     ].join('\n'));
   };
