@@ -1,5 +1,5 @@
 /**
- * `warden quickstart` as `npm start` runs it, from an empty working directory (no prior state):
+ * `warden quickstart --backtest` (what `npm start` ran before the live quick start), from an empty working directory (no prior state):
  * it migrates the embedded store in ./var, ingests the bundled Kraken BTC/USD and ETH/USD hourly
  * files, backtests config/quickstart.book.json from the store and writes ./var/reports/quickstart.html.
  * Its summary equals the backtest driver (src/backtest/run.ts) over the same files read by an
@@ -31,12 +31,12 @@ interface Out {
 
 function quickstart(cwd: string): Out {
   const env = cleanEnv({ WARDEN_LOG_LEVEL: 'warn' });
-  const r = spawnSync(process.execPath, [cli, '--profile', join(root, 'config', 'embedded.env'), 'quickstart', '--json'], { cwd, env, encoding: 'utf8', timeout: 280_000 });
+  const r = spawnSync(process.execPath, [cli, '--profile', join(root, 'config', 'embedded.env'), 'quickstart', '--backtest', '--json'], { cwd, env, encoding: 'utf8', timeout: 280_000 });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as Out;
 }
 
-test('warden quickstart works from a clean directory and again on the second run, with the summary of the same files in memory', async (t) => {
+test('warden quickstart --backtest works from a clean directory and again on the second run, with the summary of the same files in memory', async (t) => {
   const cwd = mkdtempSync(join(tmpdir(), 'warden-quickstart-'));
   t.after(() => rmSync(cwd, { recursive: true, force: true })); // ~130 MB of store
   const first = quickstart(cwd);
