@@ -20,6 +20,7 @@ import { cli, runtime, runtimeVars, start, type Proc } from './runtime-proc.js';
 import { openPostgres } from '../src/store/postgres.js';
 import { WARDEN_SCHEMA } from '../src/store/open.js';
 import { EventStore } from '../src/store/event-store.js';
+import { BAR_CLOSE_MS, evaluated, proposed } from './support/governance.js';
 
 /** A directive waiting for approval, as [F5]'s kernel records it (the contract's event shapes), on a runtime book stream of its own. */
 async function proposeDirective(url: string): Promise<void> {
@@ -27,11 +28,8 @@ async function proposeDirective(url: string): Promise<void> {
   try {
     const store = new EventStore(pg);
     const lease = await store.acquireLease('book:gov', 'e2e:1', 60_000);
-    const t = Date.UTC(2023, 0, 1);
-    await store.append(lease, 0, [
-      { type: 'directive.proposed', time_ms: t, payload: { directive: { directive_id: 'D1', issued_by: 'skill:sma-cross@1', role: 'skill', type: 'order.open', objective: 'enter BTC/USD', scope: { book: 'gov', symbols: ['BTC/USD'] }, constraints: {}, success_metrics: {}, budget: { notional_max: '2500' }, timebox: { expires_ms: null }, payload: { symbol: 'BTC/USD' }, idempotency_key: 'k1', module: 'paper.order', provenance: {} } } },
-      { type: 'policy.evaluated', time_ms: t, payload: { directive_id: 'D1', policy_version: 'default@1', policy_hash: 'ab', verdict: 'NEEDS_APPROVAL', results: [{ rule: 'notional_max', verdict: 'NEEDS_APPROVAL', reason: 'notional 2500 above the auto-approve limit' }], artifact_hash: 'cd' } },
-    ]);
+    const [t] = BAR_CLOSE_MS;
+    await store.append(lease, 0, [proposed('D1', t), evaluated('D1', t, 'NEEDS_APPROVAL')]);
     await store.releaseLease(lease);
   } finally {
     await pg.close();
@@ -185,7 +183,7 @@ test('the dashboard on a persisted real-data backtest and a live paper runtime, 
     await open('/governance', 'governance');
     assert.match(await page.locator('#waiting caption').innerText(), /Waiting for approval \(1\)/);
     assert.equal(await page.locator('#waiting code.cli').innerText(), 'warden directives approve D1 --book gov --as <your-name>');
-    assert.match(await page.locator('#waiting').innerText(), /notional_max: NEEDS_APPROVAL \(notional 2500 above the auto-approve limit\)/);
+    assert.match(await page.locator('#waiting').innerText(), /approval.notional_above: NEEDS_APPROVAL \(notional 847.18 > 500: a human approves\)/);
     assert.equal(await page.locator('main form, main input[type=submit]').count(), 0, 'no form that changes anything');
     await open('/data', 'data');
     assert.equal(await page.locator('#series tbody tr').count(), 2);

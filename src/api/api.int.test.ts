@@ -17,6 +17,7 @@ import { resolveBook, type BookConfigInput } from '../core/book/index.js';
 import type { Db } from '../store/db.js';
 import { EventStore } from '../store/event-store.js';
 import { executeBacktest, type BacktestOutcome } from '../backtest/service.js';
+import { BAR_CLOSE_MS, evaluated, proposed, statusChanged } from '../../test/support/governance.js';
 import { buildApi, startApi } from './server.js';
 import { MARK_POINTS_MAX, PAGE_LIMIT_MAX } from './limits.js';
 
@@ -41,17 +42,15 @@ const config: BookConfigInput = {
 const configFile = join(dir, 'book.json');
 writeFileSync(configFile, JSON.stringify(config));
 
-/** Contract-shaped governance events (what [F5]'s kernel appends), on a runtime book stream of their own. */
+/** Governance events in the contract's shapes (test/support/governance.ts: what [F5]'s kernel appends), on a runtime book stream of their own. */
 async function appendGovernance(db: Db): Promise<void> {
   const store = new EventStore(db);
   const lease = await store.acquireLease('book:gov', 'test:1', 60_000);
-  const t = Date.UTC(2023, 0, 1);
+  const [t] = BAR_CLOSE_MS;
   await store.append(lease, 0, [
-    { type: 'directive.proposed', time_ms: t, payload: { directive: { directive_id: 'D1', issued_by: 'skill:sma-cross@1', role: 'skill', type: 'order.open', objective: 'enter BTC', scope: { book: 'gov', symbols: ['BTC/USD'] }, constraints: {}, success_metrics: {}, budget: { notional_max: '1000' }, timebox: { expires_ms: null }, payload: { symbol: 'BTC/USD' }, idempotency_key: 'k1', module: 'paper.order', provenance: {} } } },
-    { type: 'policy.evaluated', time_ms: t, payload: { directive_id: 'D1', policy_version: 'default@1', policy_hash: 'ab', verdict: 'NEEDS_APPROVAL', results: [{ rule: 'notional_max', verdict: 'NEEDS_APPROVAL', reason: 'above the auto-approve limit' }], artifact_hash: 'cd' } },
-    { type: 'directive.proposed', time_ms: t, payload: { directive: { directive_id: 'D2', issued_by: 'operator:alice', role: 'operator', type: 'module.run', objective: 'drill', scope: { book: 'gov', symbols: [] }, constraints: {}, success_metrics: {}, budget: { notional_max: null }, timebox: { expires_ms: null }, payload: { module: 'noop' }, idempotency_key: 'k2', module: 'noop', provenance: {} } } },
-    { type: 'policy.evaluated', time_ms: t, payload: { directive_id: 'D2', policy_version: 'default@1', policy_hash: 'ab', verdict: 'ALLOW', results: [], artifact_hash: 'ef' } },
-    { type: 'directive.status_changed', time_ms: t, payload: { directive_id: 'D2', from: 'proposed', to: 'approved', by: 'policy', reason: 'ALLOW', human_override: false, note: null } },
+    proposed('D1', t), evaluated('D1', t, 'NEEDS_APPROVAL'),
+    proposed('D2', t, { issued_by: 'operator:alice', role: 'operator', type: 'module.run', objective: 'drill' }), evaluated('D2', t, 'ALLOW'),
+    statusChanged('D2', t, 'proposed', 'approved', 'policy', 'ALLOW'),
   ]);
   await store.releaseLease(lease);
 }
@@ -162,7 +161,7 @@ describeEngines('read-only API', (ctx) => {
       assert.equal(waiting.directives[0]!.directive_id, 'D1');
       assert.equal(waiting.directives[0]!.approve_command, 'warden directives approve D1 --book gov --as <your-name>');
       const evals = waiting.directives[0]!.evaluations as Array<{ verdict: string; results: Array<{ reason: string }> }>;
-      assert.equal(evals[0]!.results[0]!.reason, 'above the auto-approve limit');
+      assert.equal(evals[0]!.results[1]!.reason, 'notional 847.18 > 500: a human approves');
       const d2 = ((await app.inject({ method: 'GET', url: '/api/books/book:gov/directives' })).json() as { directives: Array<Record<string, unknown>> }).directives.find((d) => d.directive_id === 'D2')!;
       assert.equal(d2.status, 'approved');
       assert.equal(d2.approve_command, null);
@@ -174,10 +173,7 @@ describeEngines('read-only API', (ctx) => {
       assert.match(text, /data_staleness_seconds\{symbol="ETH\/USD",interval_s="3600"\} \d+/);
       const store = new EventStore(db);
       const lease = await store.acquireLease('book:gov', 'test:2', 60_000);
-      await store.append(lease, 5, [
-        { type: 'directive.status_changed', time_ms: 1, payload: { directive_id: 'D1', from: 'proposed', to: 'blocked', by: 'operator:bob', reason: 'rejected: too large', human_override: false, note: null } },
-        { type: 'policy.evaluated', time_ms: 1, payload: { directive_id: 'D1', policy_version: 'default@1', policy_hash: 'ab', verdict: 'BLOCK', results: [], artifact_hash: 'gh' } },
-      ]);
+      await store.append(lease, 5, [statusChanged('D1', BAR_CLOSE_MS[1], 'proposed', 'blocked', 'operator:bob', 'rejected: too large'), evaluated('D1', BAR_CLOSE_MS[1], 'BLOCK')]);
       await api.tailer.round();
       text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
       assert.match(text, /directives_total\{status="blocked"\} 1/);
@@ -211,7 +207,7 @@ describeEngines('read-only API', (ctx) => {
       const store = new EventStore(db);
       const head = (await store.head('book:gov'))!.seq;
       const lease = await store.acquireLease('book:gov', 'test:3', 60_000);
-      await store.append(lease, head, [{ type: 'directive.status_changed', time_ms: 2, payload: { directive_id: 'D2', from: 'approved', to: 'executing', by: 'policy', reason: 'run', human_override: false, note: null } }]);
+      await store.append(lease, head, [statusChanged('D2', BAR_CLOSE_MS[2], 'approved', 'executing', 'orchestrator', 'run')]);
       await read;
       const text = seen.join('');
       assert.match(text, /event: append/);

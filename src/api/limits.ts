@@ -14,8 +14,6 @@ export const CANDLES_MAX = 5_000;
 export const FILLS_PER_CHART_MAX = 5_000;
 /** Book states kept folded in memory (least recently used dropped). */
 export const STATE_CACHE_STREAMS_MAX = 8;
-/** Directives held per stream by the directive read model. */
-export const DIRECTIVES_PER_STREAM_MAX = 10_000;
 export const SSE_CLIENTS_MAX = 32;
 /** How often the live tailer looks for new events (SSE, metrics). */
 export const TAIL_INTERVAL_MS = 1_000;

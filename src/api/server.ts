@@ -13,7 +13,7 @@ import { CandleStore } from '../store/candle-store.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { BookMetaCache } from './book-meta.js';
 import { HttpError, type ApiContext } from './context.js';
-import { DirectiveIndex } from './directives.js';
+import { DirectiveIndex } from '../governance/directives-index.js';
 import { bookStreams } from './reads.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerBookRoutes } from './routes/books.js';
@@ -77,7 +77,7 @@ export function buildApi(opts: Omit<ApiOptions, 'host' | 'port'>): { app: Fastif
   });
   const tailer = new Tailer(db, metrics, opts.tailIntervalMs ?? TAIL_INTERVAL_MS, (e) => opts.log?.warn({ event: 'api_tail_failed', reason: (e as Error).message }));
   const ctx: ApiContext = {
-    db, store, states: new StateCache(db, store), metas: new BookMetaCache(db), directives: new DirectiveIndex(db), metrics, tailer,
+    db, store, states: new StateCache(db, store), metas: new BookMetaCache(db), directives: new DirectiveIndex(store), metrics, tailer,
     staleness: opts.staleness ?? DEFAULT_STALENESS, now,
   };
   const app = Fastify({
