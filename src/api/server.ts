@@ -20,6 +20,7 @@ import { registerBookRoutes } from './routes/books.js';
 import { registerGovernanceRoutes } from './routes/governance.js';
 import { registerLiveRoutes } from './routes/live.js';
 import { registerMarketRoutes } from './routes/market.js';
+import { registerOutcomeRoutes } from './routes/outcomes.js';
 import { DEFAULT_STALENESS, type StalenessRule } from './staleness.js';
 import { StateCache } from './state-cache.js';
 import { registerStatic } from './static.js';
@@ -106,6 +107,7 @@ export function buildApi(opts: Omit<ApiOptions, 'host' | 'port'>): { app: Fastif
   registerMarketRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
   registerGovernanceRoutes(app, ctx);
+  registerOutcomeRoutes(app, ctx);
   registerLiveRoutes(app, ctx);
   app.get('/api/health', { schema: { querystring: { type: 'object', additionalProperties: false, properties: {} } } }, async () => ({ status: 'ok', store: db.description, engine: db.engine }));
   if (opts.webDir) registerStatic(app, opts.webDir);
