@@ -217,6 +217,8 @@ test('the dashboard on a persisted real-data backtest and a live paper runtime, 
     assert.ok(ticks && Number(ticks[1]) > 0, 'the runtime counted its ticks');
     assert.match(metrics, /tick_duration_seconds_count [1-9]/);
     assert.match(metrics, /book_equity\{stream="book:main"\} \d/);
+    assert.match(metrics, /policy_evaluation_duration_seconds_count\{directive_type="order\.open"\} [1-9]/, 'the policy evaluations of the kernel were timed');
+    assert.match(metrics, /execution_duration_seconds_count\{directive_type="order\.open"\} [1-9]/, 'the module executions of the kernel were timed');
 
     assert.deepEqual(errors, [], 'no console errors');
     assert.deepEqual(foreign, [], 'no request beyond the server');
