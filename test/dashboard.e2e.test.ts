@@ -17,9 +17,11 @@ import { join } from 'node:path';
 import { adminPgUrl, requirePostgres, tempPgDatabase, uniqueName } from './support/engines.js';
 import { BUNDLED_DATA_DIR } from './support/market-data.js';
 import { cli, runtime, runtimeVars, start, type Proc } from './runtime-proc.js';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, SHOTS } from './support/chromium.js';
 import { openPostgres } from '../src/store/postgres.js';
 import { WARDEN_SCHEMA } from '../src/store/open.js';
 import { EventStore } from '../src/store/event-store.js';
+import { BAR_CLOSE_MS, evaluated, proposed } from './support/governance.js';
 
 /** A directive waiting for approval, as [F5]'s kernel records it (the contract's event shapes), on a runtime book stream of its own. */
 async function proposeDirective(url: string): Promise<void> {
@@ -27,30 +29,30 @@ async function proposeDirective(url: string): Promise<void> {
   try {
     const store = new EventStore(pg);
     const lease = await store.acquireLease('book:gov', 'e2e:1', 60_000);
-    const t = Date.UTC(2023, 0, 1);
-    await store.append(lease, 0, [
-      { type: 'directive.proposed', time_ms: t, payload: { directive: { directive_id: 'D1', issued_by: 'skill:sma-cross@1', role: 'skill', type: 'order.open', objective: 'enter BTC/USD', scope: { book: 'gov', symbols: ['BTC/USD'] }, constraints: {}, success_metrics: {}, budget: { notional_max: '2500' }, timebox: { expires_ms: null }, payload: { symbol: 'BTC/USD' }, idempotency_key: 'k1', module: 'paper.order', provenance: {} } } },
-      { type: 'policy.evaluated', time_ms: t, payload: { directive_id: 'D1', policy_version: 'default@1', policy_hash: 'ab', verdict: 'NEEDS_APPROVAL', results: [{ rule: 'notional_max', verdict: 'NEEDS_APPROVAL', reason: 'notional 2500 above the auto-approve limit' }], artifact_hash: 'cd' } },
-    ]);
+    const [t] = BAR_CLOSE_MS;
+    await store.append(lease, 0, [proposed('D1', t), evaluated('D1', t, 'NEEDS_APPROVAL')]);
     await store.releaseLease(lease);
   } finally {
     await pg.close();
   }
 }
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SHOTS = join(tmpdir(), 'warden-dashboard-e2e');
+/** A monitor's finding in audit:suggestions (through the monitors' own writer), as f7's monitors record it. */
+async function raiseSuggestion(url: string): Promise<void> {
+  const pg = await openPostgres(url, WARDEN_SCHEMA);
+  try {
+    const { recordFindings, SuggestionLedger } = await import('../src/monitors/suggestions.js');
+    await recordFindings(new EventStore(pg), new SuggestionLedger(), [{
+      monitor: 'stale_data', severity: 'warn', book: null, series: 'BTC/USD 3600', key: 'stale_data:BTC/USD 3600',
+      message: 'BTC/USD 3600: no candle since 2023-01-01', evidence: { ctt_ms: Date.UTC(2023, 0, 1) },
+    }], () => true, { owner: 'e2e:m', time_ms: Date.UTC(2023, 0, 1) });
+  } finally {
+    await pg.close();
+  }
+}
+
 const FROM_S = Date.UTC(2022, 9, 1) / 1000;
 const TO_S = Date.UTC(2023, 0, 1) / 1000;
-
-function chromiumMissing(): string | null {
-  if (existsSync(CHROMIUM)) return null;
-  const msg = `chromium not found at ${CHROMIUM}: the dashboard browser test needs it (apt-get install chromium; CHROMIUM_PATH overrides the path)`;
-  if (process.env.CI === 'true' || process.env.CI === '1') throw new Error(`${msg}. CI=true: a missing browser is a failure, not a skip`);
-  process.stderr.write(`\n!!! SKIPPING the dashboard browser test: ${msg} !!!\n\n`);
-  return msg;
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-dash-'));
 function cut(name: string): void {
@@ -185,15 +187,19 @@ test('the dashboard on a persisted real-data backtest and a live paper runtime, 
     await open('/governance', 'governance');
     assert.match(await page.locator('#waiting caption').innerText(), /Waiting for approval \(1\)/);
     assert.equal(await page.locator('#waiting code.cli').innerText(), 'warden directives approve D1 --book gov --as <your-name>');
-    assert.match(await page.locator('#waiting').innerText(), /notional_max: NEEDS_APPROVAL \(notional 2500 above the auto-approve limit\)/);
+    assert.match(await page.locator('#waiting').innerText(), /approval.notional_above: NEEDS_APPROVAL \(notional 847.18 > 500: a human approves\)/);
     assert.equal(await page.locator('main form, main input[type=submit]').count(), 0, 'no form that changes anything');
+    await raiseSuggestion(db.url);
     await open('/data', 'data');
     assert.equal(await page.locator('#series tbody tr').count(), 2);
+    assert.match(await page.locator('#suggestions caption').innerText(), /Monitor suggestions \(1 open/);
+    assert.match(await page.locator('#suggestions').innerText(), /stale_data\s+WARN\s+-\s+BTC\/USD 3600\s+BTC\/USD 3600: no candle since 2023-01-01\s+OPEN/);
     assert.match(await page.locator('#series').innerText(), /STALE/, 'data of 2022 is STALE now');
     await open('/audit', 'audit');
     await page.keyboard.press('Tab'); // keyboard: the skip link takes focus first, then the page's links
     assert.equal(await page.evaluate<string>('document.activeElement.textContent'), 'Skip to content');
     const panel = page.locator(`section.panel[data-stream="${stream}"]`);
+    assert.match(await panel.locator('table.ticks caption').innerText(), /Ticks that did not end OK \(0; an OK tick records no outcome\)/, 'every tick of this backtest ran OK');
     assert.equal(await panel.locator('.chain-seq').innerText(), String(run.persisted.events));
     await panel.locator('button').click();
     await panel.locator('.verify-result .badge').waitFor({ timeout: 120_000 });
@@ -219,6 +225,8 @@ test('the dashboard on a persisted real-data backtest and a live paper runtime, 
     assert.ok(ticks && Number(ticks[1]) > 0, 'the runtime counted its ticks');
     assert.match(metrics, /tick_duration_seconds_count [1-9]/);
     assert.match(metrics, /book_equity\{stream="book:main"\} \d/);
+    assert.match(metrics, /policy_evaluation_duration_seconds_count\{directive_type="order\.open"\} [1-9]/, 'the policy evaluations of the kernel were timed');
+    assert.match(metrics, /execution_duration_seconds_count\{directive_type="order\.open"\} [1-9]/, 'the module executions of the kernel were timed');
 
     assert.deepEqual(errors, [], 'no console errors');
     assert.deepEqual(foreign, [], 'no request beyond the server');

@@ -17,6 +17,7 @@ import { resolveBook, type BookConfigInput } from '../core/book/index.js';
 import type { Db } from '../store/db.js';
 import { EventStore } from '../store/event-store.js';
 import { executeBacktest, type BacktestOutcome } from '../backtest/service.js';
+import { BAR_CLOSE_MS, evaluated, proposed, statusChanged } from '../../test/support/governance.js';
 import { buildApi, startApi } from './server.js';
 import { MARK_POINTS_MAX, PAGE_LIMIT_MAX } from './limits.js';
 
@@ -41,17 +42,15 @@ const config: BookConfigInput = {
 const configFile = join(dir, 'book.json');
 writeFileSync(configFile, JSON.stringify(config));
 
-/** Contract-shaped governance events (what [F5]'s kernel appends), on a runtime book stream of their own. */
+/** Governance events in the contract's shapes (test/support/governance.ts: what [F5]'s kernel appends), on a runtime book stream of their own. */
 async function appendGovernance(db: Db): Promise<void> {
   const store = new EventStore(db);
   const lease = await store.acquireLease('book:gov', 'test:1', 60_000);
-  const t = Date.UTC(2023, 0, 1);
+  const [t] = BAR_CLOSE_MS;
   await store.append(lease, 0, [
-    { type: 'directive.proposed', time_ms: t, payload: { directive: { directive_id: 'D1', issued_by: 'skill:sma-cross@1', role: 'skill', type: 'order.open', objective: 'enter BTC', scope: { book: 'gov', symbols: ['BTC/USD'] }, constraints: {}, success_metrics: {}, budget: { notional_max: '1000' }, timebox: { expires_ms: null }, payload: { symbol: 'BTC/USD' }, idempotency_key: 'k1', module: 'paper.order', provenance: {} } } },
-    { type: 'policy.evaluated', time_ms: t, payload: { directive_id: 'D1', policy_version: 'default@1', policy_hash: 'ab', verdict: 'NEEDS_APPROVAL', results: [{ rule: 'notional_max', verdict: 'NEEDS_APPROVAL', reason: 'above the auto-approve limit' }], artifact_hash: 'cd' } },
-    { type: 'directive.proposed', time_ms: t, payload: { directive: { directive_id: 'D2', issued_by: 'operator:alice', role: 'operator', type: 'module.run', objective: 'drill', scope: { book: 'gov', symbols: [] }, constraints: {}, success_metrics: {}, budget: { notional_max: null }, timebox: { expires_ms: null }, payload: { module: 'noop' }, idempotency_key: 'k2', module: 'noop', provenance: {} } } },
-    { type: 'policy.evaluated', time_ms: t, payload: { directive_id: 'D2', policy_version: 'default@1', policy_hash: 'ab', verdict: 'ALLOW', results: [], artifact_hash: 'ef' } },
-    { type: 'directive.status_changed', time_ms: t, payload: { directive_id: 'D2', from: 'proposed', to: 'approved', by: 'policy', reason: 'ALLOW', human_override: false, note: null } },
+    proposed('D1', t), evaluated('D1', t, 'NEEDS_APPROVAL'),
+    proposed('D2', t, { issued_by: 'operator:alice', role: 'operator', type: 'module.run', objective: 'drill' }), evaluated('D2', t, 'ALLOW'),
+    statusChanged('D2', t, 'proposed', 'approved', 'policy', 'ALLOW'),
   ]);
   await store.releaseLease(lease);
 }
@@ -74,7 +73,8 @@ describeEngines('read-only API', (ctx) => {
     try {
       const enc = encodeURIComponent(stream);
       const concrete = (r: string) => r.replace(':stream', enc).replace('/*', '/anything') + (r.endsWith('/candles') ? '?symbol=BTC/USD' : '');
-      assert.ok(routes.length >= 17 && routes.includes('/') && routes.includes('/*'), `routes: ${routes.join(' ')}`);
+      assert.ok(routes.length >= 19 && routes.includes('/') && routes.includes('/*'), `routes: ${routes.join(' ')}`);
+      for (const r of ['/api/books/:stream/ticks', '/api/suggestions', '/api/books/:stream/directives', '/api/directives']) assert.ok(routes.includes(r), `${r} is enumerated`);
       for (const r of routes) {
         if (r === '/api/live') continue; // a stream: answered below over a socket
         const url = concrete(r);
@@ -162,7 +162,7 @@ describeEngines('read-only API', (ctx) => {
       assert.equal(waiting.directives[0]!.directive_id, 'D1');
       assert.equal(waiting.directives[0]!.approve_command, 'warden directives approve D1 --book gov --as <your-name>');
       const evals = waiting.directives[0]!.evaluations as Array<{ verdict: string; results: Array<{ reason: string }> }>;
-      assert.equal(evals[0]!.results[0]!.reason, 'above the auto-approve limit');
+      assert.equal(evals[0]!.results[1]!.reason, 'notional 847.18 > 500: a human approves');
       const d2 = ((await app.inject({ method: 'GET', url: '/api/books/book:gov/directives' })).json() as { directives: Array<Record<string, unknown>> }).directives.find((d) => d.directive_id === 'D2')!;
       assert.equal(d2.status, 'approved');
       assert.equal(d2.approve_command, null);
@@ -174,10 +174,7 @@ describeEngines('read-only API', (ctx) => {
       assert.match(text, /data_staleness_seconds\{symbol="ETH\/USD",interval_s="3600"\} \d+/);
       const store = new EventStore(db);
       const lease = await store.acquireLease('book:gov', 'test:2', 60_000);
-      await store.append(lease, 5, [
-        { type: 'directive.status_changed', time_ms: 1, payload: { directive_id: 'D1', from: 'proposed', to: 'blocked', by: 'operator:bob', reason: 'rejected: too large', human_override: false, note: null } },
-        { type: 'policy.evaluated', time_ms: 1, payload: { directive_id: 'D1', policy_version: 'default@1', policy_hash: 'ab', verdict: 'BLOCK', results: [], artifact_hash: 'gh' } },
-      ]);
+      await store.append(lease, 5, [statusChanged('D1', BAR_CLOSE_MS[1], 'proposed', 'blocked', 'operator:bob', 'rejected: too large'), evaluated('D1', BAR_CLOSE_MS[1], 'BLOCK')]);
       await api.tailer.round();
       text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
       assert.match(text, /directives_total\{status="blocked"\} 1/);
@@ -186,6 +183,81 @@ describeEngines('read-only API', (ctx) => {
     } finally {
       await app.close();
     }
+  });
+
+  it('ticks with task outcomes: only the ticks that did not end OK, filtered by status and time, paged; suggestions of the monitors, paged, by book', async () => {
+    const store = new EventStore(db);
+    const lease = await store.acquireLease('book:ticks', 'test:t', 60_000);
+    const [t0, t1, t2] = BAR_CLOSE_MS;
+    const harness = ['record_bars', 'fill_orders', 'mark_portfolio', 'expire_directives'].map((task) => ({ task, outcome: 'SUCCESS', reason: '' }));
+    const tick = (time_ms: number, status: 'DEGRADED' | 'HALTED', skill: { outcome: string; reason: string }) =>
+      ({ type: 'tick.completed', time_ms, payload: { status, tasks: [...harness, { task: 'skill:sma-cross@1:BTC/USD', ...skill }] } });
+    await store.append(lease, 0, [
+      tick(t0, 'DEGRADED', { outcome: 'FAILED', reason: 'skill threw: division by zero' }),
+      { type: 'mark.recorded', time_ms: t1, payload: { cash: '10000', equity: '10000', close: '16935.3' } },
+      tick(t1, 'HALTED', { outcome: 'FAILED', reason: 'harness error: gate failed' }),
+      tick(t2, 'DEGRADED', { outcome: 'FAILED', reason: 'skill threw: no bar' }),
+    ]);
+    await store.releaseLease(lease);
+    const { recordFindings, SuggestionLedger } = await import('../monitors/suggestions.js');
+    const findings = [
+      { monitor: 'stale_data', severity: 'warn', book: null, series: 'BTC/USD 3600', key: 'stale_data:BTC/USD 3600', message: 'BTC/USD 3600: newest candle is 5h old', evidence: { age_ms: 18_000_000 } },
+      { monitor: 'drawdown_near_tier', severity: 'warn', book: 'ticks', series: null, key: 'drawdown_near_tier:ticks:reduced', message: 'ticks: drawdown near tier reduced', evidence: { drawdown: '0.046' } },
+      { monitor: 'tick_lag', severity: 'critical', book: 'ticks', series: null, key: 'tick_lag:ticks', message: 'ticks: 3 ticks behind', evidence: { behind: 3 } },
+    ] as const;
+    await recordFindings(store, new SuggestionLedger(), findings as never, () => true, { owner: 'test:m', time_ms: t0 });
+    await recordFindings(store, new SuggestionLedger(), findings.slice(0, 2) as never, () => true, { owner: 'test:m', time_ms: t2 }); // tick_lag clears
+    const { app } = buildApi({ db, webDir: null });
+    const get = async (url: string) => {
+      const r = await app.inject({ method: 'GET', url });
+      assert.equal(r.statusCode, 200, `${url}: ${r.body.slice(0, 300)}`);
+      return r.json() as Record<string, unknown> & { items: Array<{ seq: number; time_ms: number; status: string; tasks: Array<{ task: string; outcome: string; reason: string }> }>; next_after_seq: number | null };
+    };
+    try {
+      const all = await get('/api/books/book:ticks/ticks');
+      assert.deepEqual(all.items.map((t) => [t.seq, t.status]), [[1, 'DEGRADED'], [3, 'HALTED'], [4, 'DEGRADED']], 'the mark between them is not a tick outcome');
+      assert.equal(all.next_after_seq, null);
+      assert.deepEqual(all.items[1]!.tasks[4], { task: 'skill:sma-cross@1:BTC/USD', outcome: 'FAILED', reason: 'harness error: gate failed' });
+      assert.equal(all.items[1]!.tasks.length, 5);
+      assert.deepEqual((await get('/api/books/book:ticks/ticks?status=DEGRADED')).items.map((t) => t.seq), [1, 4]);
+      assert.deepEqual((await get(`/api/books/book:ticks/ticks?from_ms=${t1}&to_ms=${t1}`)).items.map((t) => t.seq), [3]);
+      const p1 = await get('/api/books/book:ticks/ticks?status=DEGRADED&limit=1');
+      assert.deepEqual([p1.items.map((t) => t.seq), p1.next_after_seq], [[1], 1]);
+      const p2 = await get('/api/books/book:ticks/ticks?status=DEGRADED&limit=1&after_seq=1');
+      assert.deepEqual([p2.items.map((t) => t.seq), p2.next_after_seq], [[4], 4]);
+      assert.deepEqual((await get('/api/books/book:ticks/ticks?status=DEGRADED&limit=1&after_seq=4')).items, []);
+      assert.deepEqual((await get(`/api/books/${stream}/ticks`)).items, [], 'a backtest whose every tick ran OK has no tick outcome');
+      for (const [url, re] of [['/api/books/book:ticks/ticks?status=OK', /status/], [`/api/books/book:ticks/ticks?from_ms=${t1}&to_ms=${t0}`, /to_ms .* is before from_ms/]] as const) {
+        const r = await app.inject({ method: 'GET', url });
+        assert.equal(r.statusCode, 400, url);
+        assert.match((r.json() as { error: string }).error, re);
+      }
+
+      type S = { suggestions: Array<{ key: string; book: string | null; seq: number; cleared: { seq: number } | null }>; next_after_seq: number | null; open_count: number };
+      const sug = (await get('/api/suggestions')) as unknown as S;
+      assert.deepEqual(sug.suggestions.map((x) => [x.key, x.cleared === null]), [['stale_data:BTC/USD 3600', true], ['drawdown_near_tier:ticks:reduced', true], ['tick_lag:ticks', false]]);
+      assert.equal(sug.open_count, 2);
+      const mine = (await get('/api/suggestions?book=ticks&limit=1')) as unknown as S;
+      assert.deepEqual(mine.suggestions.map((x) => x.key), ['drawdown_near_tier:ticks:reduced']);
+      const next = (await get(`/api/suggestions?book=book:ticks&limit=1&after_seq=${mine.next_after_seq}`)) as unknown as S;
+      assert.deepEqual(next.suggestions.map((x) => x.key), ['tick_lag:ticks']);
+      assert.deepEqual(((await get('/api/suggestions?open=true')) as unknown as S).suggestions.map((x) => x.key), ['stale_data:BTC/USD 3600', 'drawdown_near_tier:ticks:reduced']);
+      assert.equal(((await get(`/api/suggestions?since_ms=${t0 + 1}`)) as unknown as S).suggestions.length, 0, 'raised at t0: none since');
+      const bad = await app.inject({ method: 'GET', url: '/api/suggestions?book=Bad Book' });
+      assert.equal(bad.statusCode, 400);
+      assert.match((bad.json() as { error: string }).error, /book/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('typed reads walk the index events(stream, type, seq) of migration 0004', async () => {
+    await db.query('ANALYZE events');
+    const plan = async (sql: string, params: unknown[]) => (await db.query<Record<string, unknown>>(`EXPLAIN ${sql}`, params)).map((r) => String(Object.values(r)[0])).join('\n');
+    const rare = await plan(`SELECT seq FROM events WHERE stream = $1 AND type = $2 AND seq > $3 AND seq <= $4 ORDER BY seq LIMIT $5`, [stream, 'trade.closed', 0, run.persisted!.events, 100]);
+    assert.match(rare, /events_stream_type_seq/, rare);
+    const newest = await plan(`SELECT seq FROM events WHERE stream = $1 AND type = $2 ORDER BY seq DESC LIMIT 1`, [stream, 'book.opened']);
+    assert.match(newest, /events_stream_type_seq/, newest);
   });
 
   it('SSE delivers an append; a non-loopback bind is refused without allowRemote', async () => {
@@ -211,7 +283,7 @@ describeEngines('read-only API', (ctx) => {
       const store = new EventStore(db);
       const head = (await store.head('book:gov'))!.seq;
       const lease = await store.acquireLease('book:gov', 'test:3', 60_000);
-      await store.append(lease, head, [{ type: 'directive.status_changed', time_ms: 2, payload: { directive_id: 'D2', from: 'approved', to: 'executing', by: 'policy', reason: 'run', human_override: false, note: null } }]);
+      await store.append(lease, head, [statusChanged('D2', BAR_CLOSE_MS[2], 'approved', 'executing', 'orchestrator', 'run')]);
       await read;
       const text = seen.join('');
       assert.match(text, /event: append/);

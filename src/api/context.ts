@@ -3,7 +3,7 @@ import type { Db } from '../store/db.js';
 import type { EventStore } from '../store/event-store.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { BookMetaCache } from './book-meta.js';
-import type { DirectiveIndex } from './directives.js';
+import type { DirectiveIndex } from '../governance/directives-index.js';
 import type { StalenessRule } from './staleness.js';
 import type { StateCache } from './state-cache.js';
 import type { Tailer } from './tailer.js';

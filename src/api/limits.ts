@@ -5,8 +5,8 @@
  */
 export const PAGE_LIMIT_DEFAULT = 100;
 export const PAGE_LIMIT_MAX = 1_000;
-/** A typed list (trades, fills, ledger, events of a type) scans at most this many seqs per page. */
-export const PAGE_SCAN_SEQS_MAX = 50_000;
+/** Rows a filtered list (ticks by status) examines per page before it answers with what it found and next_after_seq. */
+export const PAGE_SCAN_ROWS_MAX = 10_000;
 export const MARK_POINTS_DEFAULT = 1_000;
 export const MARK_POINTS_MAX = 4_000;
 export const CANDLES_DEFAULT = 500;
@@ -14,8 +14,6 @@ export const CANDLES_MAX = 5_000;
 export const FILLS_PER_CHART_MAX = 5_000;
 /** Book states kept folded in memory (least recently used dropped). */
 export const STATE_CACHE_STREAMS_MAX = 8;
-/** Directives held per stream by the directive read model. */
-export const DIRECTIVES_PER_STREAM_MAX = 10_000;
 export const SSE_CLIENTS_MAX = 32;
 /** How often the live tailer looks for new events (SSE, metrics). */
 export const TAIL_INTERVAL_MS = 1_000;

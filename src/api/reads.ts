@@ -1,6 +1,6 @@
 /**
  * The API's SQL reads over the event store's tables: book streams, typed pages of a stream (keyset
- * on seq, scanning a bounded seq range per page), the newest event of a type, and marks
+ * on seq, through the index events(stream, type, seq) of migration 0004), the newest event of a type, and marks
  * downsampled in the database (the newest mark per time bucket: bounded points whatever the
  * range). Reads only: nothing here takes a lease or writes.
  */
@@ -9,7 +9,7 @@ import type { CanonicalValue } from '../core/canonical/index.js';
 import { toHex } from '../core/canonical/hash.js';
 import { toInt, type Db } from '../store/db.js';
 import { byteaColumn, bytesOf } from '../store/event-store.js';
-import { BOOK_STREAMS_MAX, PAGE_SCAN_SEQS_MAX } from './limits.js';
+import { BOOK_STREAMS_MAX } from './limits.js';
 
 export interface EventRow {
   seq: number;
@@ -71,7 +71,7 @@ function rowOf(r: Record<string, unknown>, withHashes: boolean): EventRow {
 }
 
 export interface TypedPageQuery {
-  /** Event types to return; empty = every type. */
+  /** Event types to return; empty = every type. At most TYPES_PER_QUERY_MAX. */
   types: readonly string[];
   afterSeq: number;
   /** Inclusive upper seq bound (the caller's to_seq), or null. */
@@ -79,26 +79,42 @@ export interface TypedPageQuery {
   limit: number;
   headSeq: number;
   withHashes?: boolean;
+  /** Event time bounds, inclusive (only with types). */
+  fromMs?: number | null;
+  toMs?: number | null;
 }
 
+/** Types one typed page may name (each is one range scan of events_stream_type_seq). */
+export const TYPES_PER_QUERY_MAX = 16;
+
 /**
- * One page: events with seq in (afterSeq, min(afterSeq + PAGE_SCAN_SEQS_MAX, toSeq, head)] of the
- * given types, oldest first, at most `limit`. `next_after_seq` continues it (null at the end): a
- * page may hold fewer than `limit` items when the scanned range held fewer (rare types).
+ * One page: events with seq in (afterSeq, min(toSeq, head)] of the given types (and event time
+ * range), oldest first, at most `limit`; `next_after_seq` continues it (null at the end). Typed:
+ * one range scan per type of the index events(stream, type, seq) (migration 0004), merged by seq,
+ * and only the page's rows are fetched: a rare type costs what it returns, not the stream's
+ * length. Untyped: a range of the primary key.
  */
 export async function typedPage(db: Db, stream: string, q: TypedPageQuery): Promise<{ items: EventRow[]; next_after_seq: number | null }> {
-  const end = Math.min(q.afterSeq + PAGE_SCAN_SEQS_MAX, q.toSeq ?? Number.MAX_SAFE_INTEGER, q.headSeq);
-  if (end <= q.afterSeq) return { items: [], next_after_seq: null };
-  const col = (c: string) => byteaColumn(db.engine, c);
-  const typed = q.types.length > 0;
-  const rows = await db.query<Record<string, unknown>>(
-    `SELECT seq, type, time_ms, ${col('body')}${q.withHashes ? `, ${col('hash')}, ${col('prev_hash')}` : ''} FROM events
-      WHERE stream = $1 AND seq > $2 AND seq <= $3 ${typed ? 'AND type = ANY($5::text[])' : ''} ORDER BY seq LIMIT $4`,
-    typed ? [stream, q.afterSeq, end, q.limit, [...q.types]] : [stream, q.afterSeq, end, q.limit],
-  );
-  const items = rows.map((r) => rowOf(r, q.withHashes === true));
-  const last = items.length === q.limit ? items[items.length - 1]!.seq : end;
   const stop = Math.min(q.toSeq ?? Number.MAX_SAFE_INTEGER, q.headSeq);
+  if (stop <= q.afterSeq) return { items: [], next_after_seq: null };
+  if (q.types.length > TYPES_PER_QUERY_MAX) throw new RangeError(`typedPage: ${q.types.length} types (max ${TYPES_PER_QUERY_MAX})`);
+  const col = (c: string) => byteaColumn(db.engine, c);
+  const cols = `seq, type, time_ms, ${col('body')}${q.withHashes ? `, ${col('hash')}, ${col('prev_hash')}` : ''}`;
+  let rows: Record<string, unknown>[];
+  if (q.types.length === 0) {
+    rows = await db.query(`SELECT ${cols} FROM events WHERE stream = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4`, [stream, q.afterSeq, stop, q.limit]);
+  } else {
+    const params: unknown[] = [stream, q.afterSeq, stop, q.limit, q.fromMs ?? 0, q.toMs ?? Number.MAX_SAFE_INTEGER];
+    const scans = q.types.map((t) => {
+      params.push(t);
+      return `(SELECT seq FROM events WHERE stream = $1 AND type = $${params.length} AND seq > $2 AND seq <= $3 AND time_ms >= $5 AND time_ms <= $6 ORDER BY seq LIMIT $4)`;
+    });
+    rows = await db.query(
+      `SELECT ${cols} FROM events WHERE stream = $1 AND seq IN (SELECT seq FROM (${scans.join(' UNION ALL ')}) AS picked ORDER BY seq LIMIT $4) ORDER BY seq`, params,
+    );
+  }
+  const items = rows.map((r) => rowOf(r, q.withHashes === true));
+  const last = items.length === q.limit ? items[items.length - 1]!.seq : stop;
   return { items, next_after_seq: last >= stop ? null : last };
 }
 

@@ -56,3 +56,49 @@ export const pageReply = {
     properties: { items: { type: 'array' }, next_after_seq: { type: ['integer', 'null'] } },
   },
 } as const;
+
+export const TICKS_DESCRIPTION =
+  'Ticks that did not end OK, newest seq last: each tick.completed event of the book (status DEGRADED or HALTED, and every harness task with its outcome and reason). ' +
+  'A tick that ran OK records no tick.completed event, so it is never listed here (ticks_total{status="OK"} on /metrics counts them). ' +
+  'Filter by status and event time (from_ms, to_ms inclusive); page with after_seq = next_after_seq.';
+
+export const ticksQuery = {
+  type: 'object', additionalProperties: false, description: TICKS_DESCRIPTION,
+  properties: {
+    status: { type: 'string', enum: ['DEGRADED', 'HALTED'], description: 'only ticks of this status (an OK tick has no event)' },
+    from_ms: int(0), to_ms: int(0), after_seq: int(0), limit: int(1, PAGE_LIMIT_MAX),
+  },
+} as const;
+
+export const ticksReply = {
+  200: {
+    type: 'object', required: ['items', 'next_after_seq'], additionalProperties: true, description: TICKS_DESCRIPTION,
+    properties: {
+      items: {
+        type: 'array',
+        items: {
+          type: 'object', required: ['seq', 'time_ms', 'status', 'tasks'], additionalProperties: false,
+          properties: {
+            seq: { type: 'integer' }, time_ms: { type: 'integer' }, status: { type: 'string', enum: ['DEGRADED', 'HALTED'] },
+            tasks: {
+              type: 'array',
+              items: { type: 'object', required: ['task', 'outcome', 'reason'], additionalProperties: false, properties: { task: { type: 'string' }, outcome: { type: 'string' }, reason: { type: 'string' } } },
+            },
+          },
+        },
+      },
+      next_after_seq: { type: ['integer', 'null'] },
+    },
+  },
+} as const;
+
+export const suggestionsQuery = {
+  type: 'object', additionalProperties: false,
+  description: 'What the monitors suggested (audit:suggestions, read with listSuggestions): each suggestion.raised, oldest first, with the suggestion.cleared that closed it (null while open). Monitors never act.',
+  properties: {
+    book: { type: 'string', pattern: '^(book:)?[a-z0-9][a-z0-9_.-]{0,63}$', description: 'only suggestions about this book (id, or its book: stream)' },
+    since_ms: { ...int(0), description: 'only suggestions observed at or after this wall-clock time' },
+    open: { type: 'boolean', description: 'only suggestions still open' },
+    after_seq: int(0), limit: int(1, PAGE_LIMIT_MAX),
+  },
+} as const;

@@ -13,13 +13,14 @@ import { CandleStore } from '../store/candle-store.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { BookMetaCache } from './book-meta.js';
 import { HttpError, type ApiContext } from './context.js';
-import { DirectiveIndex } from './directives.js';
+import { DirectiveIndex } from '../governance/directives-index.js';
 import { bookStreams } from './reads.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerBookRoutes } from './routes/books.js';
 import { registerGovernanceRoutes } from './routes/governance.js';
 import { registerLiveRoutes } from './routes/live.js';
 import { registerMarketRoutes } from './routes/market.js';
+import { registerOutcomeRoutes } from './routes/outcomes.js';
 import { DEFAULT_STALENESS, type StalenessRule } from './staleness.js';
 import { StateCache } from './state-cache.js';
 import { registerStatic } from './static.js';
@@ -77,7 +78,7 @@ export function buildApi(opts: Omit<ApiOptions, 'host' | 'port'>): { app: Fastif
   });
   const tailer = new Tailer(db, metrics, opts.tailIntervalMs ?? TAIL_INTERVAL_MS, (e) => opts.log?.warn({ event: 'api_tail_failed', reason: (e as Error).message }));
   const ctx: ApiContext = {
-    db, store, states: new StateCache(db, store), metas: new BookMetaCache(db), directives: new DirectiveIndex(db), metrics, tailer,
+    db, store, states: new StateCache(db, store), metas: new BookMetaCache(db), directives: new DirectiveIndex(store), metrics, tailer,
     staleness: opts.staleness ?? DEFAULT_STALENESS, now,
   };
   const app = Fastify({
@@ -106,6 +107,7 @@ export function buildApi(opts: Omit<ApiOptions, 'host' | 'port'>): { app: Fastif
   registerMarketRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
   registerGovernanceRoutes(app, ctx);
+  registerOutcomeRoutes(app, ctx);
   registerLiveRoutes(app, ctx);
   app.get('/api/health', { schema: { querystring: { type: 'object', additionalProperties: false, properties: {} } } }, async () => ({ status: 'ok', store: db.description, engine: db.engine }));
   if (opts.webDir) registerStatic(app, opts.webDir);

@@ -8,7 +8,10 @@
  * DirectiveLogError naming the seq and field (exit 65), never a guess.
  *
  * Memory: one small summary per directive, plus the full record (evaluations, history, runs) of
- * the one directive asked for (`show`), never the stream's events.
+ * the one directive asked for (`show`), or of every directive (EVERY_DIRECTIVE: the read-only
+ * API, which folds a stream incrementally and keeps at most `detailsMax` records, dropping the
+ * oldest finished directive's record first), never the stream's events. This is the only
+ * directive read model: the CLI and the API (src/api/routes/governance.ts) both read it.
  */
 import type { CanonicalValue } from '../core/canonical/index.js';
 import { DIRECTIVE_TRANSITIONS, GOVERNANCE_EVENT_TYPES, type DirectiveStatus, type RunStatus } from './limits.js';
@@ -82,17 +85,31 @@ export interface PolicyVersion {
   time_ms: number;
 }
 
+/** `detailOf` for a fold that keeps the full record of every directive (bounded by `detailsMax`). */
+export const EVERY_DIRECTIVE = Symbol('every directive');
+/** Statuses a directive never leaves: its record may be dropped first when records are bounded. */
+export const FINISHED_STATUSES: ReadonlySet<DirectiveStatus> = new Set(['complete', 'aborted', 'blocked']);
+
 const ALLOWED = new Set(DIRECTIVE_TRANSITIONS.map(([a, b]) => `${a}->${b}`));
 
 export class DirectivesFold {
   private readonly summaries = new Map<string, DirectiveSummary>();
-  private detail: DirectiveRecord | null = null;
+  /** Full records kept (one for `show`, every one up to detailsMax for EVERY_DIRECTIVE), in the order proposed. */
+  private readonly details = new Map<string, DirectiveRecord>();
   policy: PolicyVersion | null = null;
   /** The last seq folded. */
   seq = 0;
 
-  /** `detailOf`: the directive whose full record is kept (show), or null (list). */
-  constructor(readonly stream: string, private readonly detailOf: string | null = null) {}
+  /**
+   * `detailOf`: the directive whose full record is kept (show), EVERY_DIRECTIVE (the API), or null
+   * (list). `detailsMax`: records kept at most with EVERY_DIRECTIVE (summaries are always kept).
+   */
+  constructor(readonly stream: string, private readonly detailOf: string | null | typeof EVERY_DIRECTIVE = null, private readonly detailsMax = Number.MAX_SAFE_INTEGER) {}
+
+  /** The kept record of `id`, if any. */
+  private detail(id: string): DirectiveRecord | undefined {
+    return this.details.get(id);
+  }
 
   apply(e: GovEvent): void {
     if (e.seq <= this.seq) throw new DirectiveLogError(this.stream, e.seq, e.type, `events out of order (after seq ${this.seq})`);
@@ -131,20 +148,31 @@ export class DirectivesFold {
       proposed_seq: e.seq, proposed_ms: e.time_ms, last: { seq: e.seq, time_ms: e.time_ms, by: d.issued_by, reason: 'proposed', human_override: false }, verdict: null,
     };
     this.summaries.set(d.directive_id, s);
-    if (d.directive_id === this.detailOf) {
-      this.detail = {
-        ...s, directive: { ...d }, evaluations: [], runs: [],
+    if (d.directive_id === this.detailOf || this.detailOf === EVERY_DIRECTIVE) {
+      this.details.set(d.directive_id, {
+        ...s, last: { ...s.last }, directive: { ...d }, evaluations: [], runs: [],
         history: [{ seq: e.seq, time_ms: e.time_ms, from: 'draft', to: 'proposed', by: d.issued_by, reason: 'proposed', human_override: false, note: null }],
-      };
+      });
+      this.boundDetails();
+    }
+  }
+
+  /** Drops the oldest finished directives' records while more than detailsMax are kept. */
+  private boundDetails(): void {
+    if (this.details.size <= this.detailsMax) return;
+    for (const [id, r] of this.details) {
+      if (this.details.size <= this.detailsMax) return;
+      if (FINISHED_STATUSES.has(r.status)) this.details.delete(id);
     }
   }
 
   private evaluated(e: GovEvent, p: PayloadOf<'policy.evaluated'>): void {
     const s = this.known(e, p.directive_id);
     s.verdict = p.verdict;
-    if (this.detail?.directive_id === p.directive_id) {
-      this.detail.verdict = p.verdict;
-      this.detail.evaluations.push({
+    const detail = this.detail(p.directive_id);
+    if (detail) {
+      detail.verdict = p.verdict;
+      detail.evaluations.push({
         seq: e.seq, time_ms: e.time_ms, policy_version: p.policy_version, policy_hash: p.policy_hash, verdict: p.verdict, results: [...p.results], artifact_hash: p.artifact_hash,
       });
     }
@@ -158,23 +186,25 @@ export class DirectivesFold {
     if (!ALLOWED.has(`${p.from}->${p.to}`)) throw new DirectiveLogError(this.stream, e.seq, e.type, `payload.to: ${p.from} -> ${p.to} is not a directive transition`);
     s.status = p.to;
     s.last = { seq: e.seq, time_ms: e.time_ms, by: p.by, reason: p.reason, human_override: p.human_override };
-    if (this.detail?.directive_id === p.directive_id) {
-      this.detail.status = p.to;
-      this.detail.last = s.last;
-      this.detail.history.push({ seq: e.seq, time_ms: e.time_ms, from: p.from, to: p.to, by: p.by, reason: p.reason, human_override: p.human_override, note: p.note });
+    const detail = this.detail(p.directive_id);
+    if (detail) {
+      detail.status = p.to;
+      detail.last = { ...s.last };
+      detail.history.push({ seq: e.seq, time_ms: e.time_ms, from: p.from, to: p.to, by: p.by, reason: p.reason, human_override: p.human_override, note: p.note });
     }
   }
 
   private runChanged(e: GovEvent, p: PayloadOf<'execution.status_changed'>): void {
     this.known(e, p.directive_id);
-    if (this.detail?.directive_id !== p.directive_id) return;
-    let run = this.detail.runs.find((r) => r.run_id === p.run_id);
+    const detail = this.detail(p.directive_id);
+    if (!detail) return;
+    let run = detail.runs.find((r) => r.run_id === p.run_id);
     if (run && p.from !== run.status) {
       throw new DirectiveLogError(this.stream, e.seq, e.type, `payload.from: run ${p.run_id} changes from ${String(p.from)}, but the log left it ${run.status}`);
     }
     if (!run) {
       run = { run_id: p.run_id, module: p.module, status: p.to, history: [] };
-      this.detail.runs.push(run);
+      detail.runs.push(run);
     }
     run.status = p.to;
     run.history.push({ seq: e.seq, time_ms: e.time_ms, from: p.from, to: p.to, detail: p.detail });
@@ -197,13 +227,29 @@ export class DirectivesFold {
 
   /** The full record of the directive given to the constructor, or null if it was never proposed. */
   record(): DirectiveRecord | null {
-    return this.detail;
+    return typeof this.detailOf === 'string' ? (this.details.get(this.detailOf) ?? null) : null;
   }
+
+  /**
+   * With EVERY_DIRECTIVE: each directive in the order proposed (optionally of one status), as its
+   * full record, or as its summary alone (`record: null`) once its record was dropped (detailsMax).
+   */
+  records(status?: DirectiveStatus): Array<{ summary: DirectiveSummary; record: DirectiveRecord | null }> {
+    const out: Array<{ summary: DirectiveSummary; record: DirectiveRecord | null }> = [];
+    for (const s of this.summaries.values()) {
+      if (status === undefined || s.status === status) out.push({ summary: { ...s, last: { ...s.last } }, record: this.details.get(s.directive_id) ?? null });
+    }
+    return out;
+  }
+}
+
+/** Folds every page of governance events (oldest first) into `fold` (new, or one folded up to its seq: only later events). */
+export async function foldPages(fold: DirectivesFold, pages: AsyncIterable<readonly GovEvent[]>): Promise<DirectivesFold> {
+  for await (const page of pages) for (const e of page) fold.apply(e);
+  return fold;
 }
 
 /** Folds every page of governance events (oldest first) into a DirectivesFold. */
 export async function foldDirectives(stream: string, pages: AsyncIterable<readonly GovEvent[]>, detailOf: string | null = null): Promise<DirectivesFold> {
-  const fold = new DirectivesFold(stream, detailOf);
-  for await (const page of pages) for (const e of page) fold.apply(e);
-  return fold;
+  return foldPages(new DirectivesFold(stream, detailOf), pages);
 }

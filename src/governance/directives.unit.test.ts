@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { NewEvent } from '../core/events/index.js';
 import { BAR_CLOSE_MS, evaluated, proposed, runChanged, sampleHistory, statusChanged } from '../../test/support/governance.js';
-import { DirectivesFold, type GovEvent } from './directives.js';
+import { DirectivesFold, EVERY_DIRECTIVE, type GovEvent } from './directives.js';
 import { GOVERNANCE_EVENT_TYPES } from './limits.js';
 
 const S = 'book:main';
@@ -60,6 +60,27 @@ describe('directives read model', () => {
     assert.equal(r.evaluations[0]!.results[1]!.rule, 'approval.notional_above');
     assert.deepEqual(r.runs.map((x) => [x.run_id, x.status, x.history.length]), [['R1', 'completed', 2]]);
     assert.deepEqual(r.runs[0]!.history[1]!.detail, 'SUCCESS: order placed on the paper plane');
+  });
+
+  test('every directive (the API): each with its full record, folded in steps as it is with one pass; over the bound, the oldest finished record goes first', () => {
+    const events = asRead(sampleHistory());
+    const once = new DirectivesFold(S, EVERY_DIRECTIVE);
+    for (const e of events) once.apply(e);
+    const stepped = new DirectivesFold(S, EVERY_DIRECTIVE);
+    for (const e of events.slice(0, 4)) stepped.apply(e);
+    assert.equal(stepped.records().length, 1, 'D1 only after the first four governance events');
+    for (const e of events.slice(4)) stepped.apply(e);
+    assert.deepEqual(stepped.records(), once.records());
+    assert.deepEqual(once.records().map((x) => [x.summary.directive_id, x.record?.status, x.record?.history.length, x.record?.evaluations.length]), [
+      ['D1', 'complete', 4, 1], ['D2', 'proposed', 1, 1], ['D3', 'blocked', 2, 1],
+    ]);
+    assert.deepEqual(once.records('proposed').map((x) => x.summary.directive_id), ['D2']);
+    assert.equal(once.record(), null, 'record() is the one directive of show');
+    const bounded = new DirectivesFold(S, EVERY_DIRECTIVE, 2);
+    for (const e of events) bounded.apply(e);
+    assert.deepEqual(bounded.records().map((x) => [x.summary.directive_id, x.summary.status, x.record === null]), [
+      ['D1', 'complete', true], ['D2', 'proposed', false], ['D3', 'blocked', false],
+    ], 'D1 (complete) lost its record when D3 came; every summary stays');
   });
 
   test('a rejection and a retry: proposed -> blocked (rejected: ...) -> proposed', () => {

@@ -47,12 +47,35 @@ export interface ReportPoint {
   readonly value: string;
 }
 
+/** A candle of the price chart: one bar, or (a long run) several consecutive bars merged; exact decimal text. */
+export interface ReportCandle {
+  readonly open_time_ms: number;
+  readonly open: string;
+  readonly high: string;
+  readonly low: string;
+  readonly close: string;
+}
+
+export interface ReportFill {
+  readonly fill_id: string;
+  readonly symbol: string;
+  readonly side: string;
+  readonly qty: string;
+  readonly price: string;
+  readonly bar_open_time_ms: number;
+}
+
 export interface ReportModel {
   readonly trades: readonly ReportTrade[];
   readonly skills: readonly ReportSkill[];
   readonly equity: readonly ReportPoint[];
   /** Drawdown from the equity peak, percent (>= 0). */
   readonly drawdown: readonly ReportPoint[];
+  /** Per symbol (in the order first seen), the price chart's candles (at most REPORT_CANDLES_MAX). */
+  readonly candles: ReadonlyArray<{ readonly symbol: string; readonly candles: readonly ReportCandle[] }>;
+  /** The first REPORT_FILLS_MAX fills (markers on the price chart), and how many there were. */
+  readonly fills: readonly ReportFill[];
+  readonly fills_total: number;
 }
 
 export class ReportError extends Error {
@@ -85,6 +108,37 @@ function avgPrice(leg: Leg | undefined, what: string): string {
 
 /** Points kept per chart series: a longer run is downsampled (every k-th mark, k doubling; the last kept). */
 export const REPORT_POINTS_MAX = 4_000;
+
+/** Candles kept per symbol: a longer run merges neighbours (2, 4, 8, ... bars per candle; exact OHLC). */
+export const REPORT_CANDLES_MAX = 2_000;
+/** Fills drawn as markers at most (the first ones; the page says how many there were). */
+export const REPORT_FILLS_MAX = 5_000;
+
+type MutableCandle = { open_time_ms: number; open: string; high: Decimal; low: Decimal; close: string; bars: number };
+
+function merge(a: MutableCandle, b: MutableCandle): MutableCandle {
+  return { open_time_ms: a.open_time_ms, open: a.open, high: b.high.gt(a.high) ? b.high : a.high, low: b.low.lt(a.low) ? b.low : a.low, close: b.close, bars: a.bars + b.bars };
+}
+
+/** One symbol's candles, coarsened as they grow: bounded memory whatever the length of the run. */
+class Coarsened {
+  private candles: MutableCandle[] = [];
+  private stride = 1;
+  add(c: MutableCandle): void {
+    const last = this.candles[this.candles.length - 1];
+    if (last !== undefined && last.bars < this.stride) this.candles[this.candles.length - 1] = merge(last, c);
+    else this.candles.push(c);
+    if (this.candles.length > REPORT_CANDLES_MAX) {
+      const merged: MutableCandle[] = [];
+      for (let i = 0; i < this.candles.length; i += 2) merged.push(i + 1 < this.candles.length ? merge(this.candles[i]!, this.candles[i + 1]!) : this.candles[i]!);
+      this.candles = merged;
+      this.stride *= 2;
+    }
+  }
+  values(): ReportCandle[] {
+    return this.candles.map((c) => ({ open_time_ms: c.open_time_ms, open: c.open, high: c.high.toString(), low: c.low.toString(), close: c.close }));
+  }
+}
 
 /** A series thinned as it grows: bounded memory whatever the length of the run. */
 class Thinned {
@@ -124,6 +178,9 @@ export class ReportBuilder {
   private readonly trades: ReportTrade[] = [];
   private readonly equity = new Thinned();
   private readonly drawdown = new Thinned();
+  private readonly candles = new Map<string, Coarsened>();
+  private readonly fills: ReportFill[] = [];
+  private fillsTotal = 0;
 
   private skillOfFill(fill: string): string {
     const order = this.orderOfFill.get(fill);
@@ -150,7 +207,23 @@ export class ReportBuilder {
         break;
       case 'fill.executed':
         this.orderOfFill.set(str(p, 'fill_id', e.type), str(p, 'order_id', e.type));
+        if (this.fillsTotal++ < REPORT_FILLS_MAX) {
+          this.fills.push({
+            fill_id: str(p, 'fill_id', e.type), symbol: str(p, 'symbol', e.type), side: str(p, 'side', e.type), qty: str(p, 'qty', e.type),
+            price: str(p, 'price', e.type), bar_open_time_ms: p.bar_open_time_ms as number,
+          });
+        }
         break;
+      case 'bar.closed': {
+        const symbol = str(p, 'symbol', e.type);
+        let c = this.candles.get(symbol);
+        if (c === undefined) this.candles.set(symbol, (c = new Coarsened()));
+        c.add({
+          open_time_ms: p.open_time_ms as number, open: str(p, 'open', e.type), high: Decimal.parse(str(p, 'high', e.type)), low: Decimal.parse(str(p, 'low', e.type)),
+          close: str(p, 'close', e.type), bars: 1,
+        });
+        break;
+      }
       case 'lot.opened': {
         const trade = str(p, 'trade_id', e.type);
         this.tradeOfLot.set(str(p, 'lot_id', e.type), trade);
@@ -188,7 +261,10 @@ export class ReportBuilder {
   }
 
   model(): ReportModel {
-    return { trades: [...this.trades], skills: skillBreakdown(this.trades, [...new Set(this.skillOfSignal.values())]), equity: this.equity.values(), drawdown: this.drawdown.values() };
+    return {
+      trades: [...this.trades], skills: skillBreakdown(this.trades, [...new Set(this.skillOfSignal.values())]), equity: this.equity.values(), drawdown: this.drawdown.values(),
+      candles: [...this.candles].map(([symbol, c]) => ({ symbol, candles: c.values() })), fills: [...this.fills], fills_total: this.fillsTotal,
+    };
   }
 }
 

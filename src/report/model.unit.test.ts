@@ -14,23 +14,25 @@ import { encodeEvent, resolveBook } from '../core/book/index.js';
 import { Decimal } from '../core/money/decimal.js';
 import type { NewEvent } from '../core/events/envelope.js';
 import { BTC_2023Q1_HOURLY, loadKrakenCsv } from '../../test/support/candles-csv.js';
-import { buildReportModel, escapeHtml, OPERATOR_SKILL, renderBacktestReport, REPORT_POINTS_MAX, ReportBuilder, skillBreakdown } from './index.js';
+import { buildReportModel, escapeHtml, OPERATOR_SKILL, renderBacktestReport, REPORT_CANDLES_MAX, REPORT_POINTS_MAX, ReportBuilder, skillBreakdown } from './index.js';
 
 const ev = (type: string, time_ms: number, payload: Record<string, unknown>) => ({ type, time_ms, payload }) as NewEvent;
+const fill = (time_ms: number, fill_id: string, order_id: string, symbol: string, side: string, qty: string, price: string) =>
+  ev('fill.executed', time_ms, { fill_id, order_id, symbol, side, qty, price, bar_open_time_ms: time_ms - 1 });
 
 function syntheticRun(): NewEvent[] {
   return [
     ev('signal.emitted', 1, { signal_id: 'S1', skill: 'sma-cross@1' }),
     ev('intent.created', 1, { intent_id: 'I1', signal_id: 'S1' }),
     ev('order.placed', 1, { order_id: 'O1', intent_id: 'I1' }),
-    ev('fill.executed', 2, { fill_id: 'F1', order_id: 'O1' }),
+    fill(2, 'F1', 'O1', 'BTC/USD', 'buy', '1', '100'),
     ev('lot.opened', 2, { lot_id: 'L1', trade_id: 'T1', fill_id: 'F1', qty: '1', price: '100' }),
-    ev('fill.executed', 3, { fill_id: 'F2', order_id: 'O1' }),
+    fill(3, 'F2', 'O1', 'BTC/USD', 'buy', '2', '101'),
     ev('lot.opened', 3, { lot_id: 'L2', trade_id: 'T1', fill_id: 'F2', qty: '2', price: '101' }),
     ev('mark.recorded', 3, { equity: '1000.5', drawdown_pct: '0' }),
     ev('intent.created', 4, { intent_id: 'I2', signal_id: null }),
     ev('order.placed', 4, { order_id: 'O2', intent_id: 'I2' }),
-    ev('fill.executed', 5, { fill_id: 'F3', order_id: 'O2' }),
+    fill(5, 'F3', 'O2', 'BTC/USD', 'sell', '3', '99'),
     ev('lot.consumed', 5, { lot_id: 'L1', qty: '1', exit_price: '99' }),
     ev('lot.consumed', 5, { lot_id: 'L2', qty: '2', exit_price: '99' }),
     ev('trade.closed', 5, { trade_id: 'T1', symbol: 'BTC/USD', opened_ms: 2, closed_ms: 5, qty_bought: '3', realized_pnl: '-5.5', fees: '0.25' }),
@@ -38,7 +40,7 @@ function syntheticRun(): NewEvent[] {
     // a trade opened by an operator-side order (no signal): attributed to "operator"
     ev('intent.created', 6, { intent_id: 'I3', signal_id: null }),
     ev('order.placed', 6, { order_id: 'O3', intent_id: 'I3' }),
-    ev('fill.executed', 7, { fill_id: 'F4', order_id: 'O3' }),
+    fill(7, 'F4', 'O3', 'ETH/USD', 'buy', '0.3', '10'),
     ev('lot.opened', 7, { lot_id: 'L3', trade_id: 'T2', fill_id: 'F4', qty: '0.3', price: '10' }),
     ev('lot.consumed', 8, { lot_id: 'L3', qty: '0.3', exit_price: '10.01' }),
     ev('trade.closed', 8, { trade_id: 'T2', symbol: 'ETH/USD', opened_ms: 7, closed_ms: 8, qty_bought: '0.3', realized_pnl: '0.001', fees: '0.002' }),
@@ -55,6 +57,10 @@ test('trades: quantity-weighted prices, exact P&L text, skill from the opening s
   assert.equal(m.trades[1]?.exit_price, '10.01');
   assert.deepEqual(m.equity, [{ time_ms: 3, value: '1000.5' }, { time_ms: 5, value: '994.5' }]);
   assert.deepEqual(m.drawdown.map((p) => p.value), ['0', '0.6']);
+  assert.deepEqual(m.fills.map((f) => [f.fill_id, f.symbol, f.side, f.qty, f.price, f.bar_open_time_ms]), [
+    ['F1', 'BTC/USD', 'buy', '1', '100', 1], ['F2', 'BTC/USD', 'buy', '2', '101', 2], ['F3', 'BTC/USD', 'sell', '3', '99', 4], ['F4', 'ETH/USD', 'buy', '0.3', '10', 6],
+  ]);
+  assert.equal(m.fills_total, 4);
   assert.deepEqual(m.skills.map((s) => [s.skill, s.trades, s.win_rate_pct, s.net_pnl, s.fees]), [
     ['operator', 1, '100.00', '0.001', '0.002'], ['sma-cross@1', 1, '0.00', '-5.5', '0.25'],
   ]);
@@ -100,6 +106,19 @@ test('on a real run the report totals equal the ledger: trades, realized P&L, fe
   });
   const m = buildReportModel(events);
   assert.deepEqual(builder.model(), m);
+  // the price chart: a quarter of hours (more than REPORT_CANDLES_MAX) merged pairwise, exact OHLC of the bars it holds
+  const bars = loadKrakenCsv(BTC_2023Q1_HOURLY, 'BTC/USD', 3600);
+  assert.ok(bars.length > REPORT_CANDLES_MAX);
+  const [btc] = m.candles;
+  assert.equal(btc!.symbol, 'BTC/USD');
+  assert.ok(btc!.candles.length <= REPORT_CANDLES_MAX && btc!.candles.length >= REPORT_CANDLES_MAX / 2, `${btc!.candles.length} candles`);
+  const firstTwo = bars.slice(0, 2);
+  assert.deepEqual(btc!.candles[0], {
+    open_time_ms: firstTwo[0]!.open_time_ms, open: firstTwo[0]!.open.toString(), close: firstTwo[1]!.close.toString(),
+    high: (firstTwo[0]!.high.gt(firstTwo[1]!.high) ? firstTwo[0]! : firstTwo[1]!).high.toString(), low: (firstTwo[0]!.low.lt(firstTwo[1]!.low) ? firstTwo[0]! : firstTwo[1]!).low.toString(),
+  });
+  assert.equal(btc!.candles.at(-1)!.close, bars.at(-1)!.close.toString(), 'the last candle closes at the last bar');
+  assert.equal(m.fills.length, r.summary.fills);
   assert.equal(m.trades.length, r.summary.trades_closed);
   assert.ok(m.trades.length > 10);
   const sum = (xs: readonly string[]) => xs.reduce((a, x) => a.add(Decimal.parse(x)), Decimal.ZERO).toString();

@@ -1,7 +1,9 @@
 /**
  * The backtest report in a REAL browser (Debian chromium via playwright-core): a two-symbol,
  * two-skill run over the bundled Kraken hourly data is rendered to a file and opened from
- * file://. The equity and drawdown charts must draw (canvases of non-zero size), the trades
+ * file://. The equity, drawdown and per-symbol price charts (the dashboard's chart components, with
+ * a marker per fill) must draw (canvases of non-zero size); money shows in cents with the exact
+ * value on hover; the trades
  * table must have one row per closed trade, the console must stay free of errors and the page
  * must make no request beyond its own file. A screenshot goes to /tmp for a human to look at.
  * chromium is required in CI (CI=true: a missing /usr/bin/chromium FAILS); locally it skips loudly.
@@ -16,7 +18,8 @@ import type { BookConfigInput } from '../core/book/index.js';
 import { backtest } from '../../test/support/book.js';
 import { loadKrakenCsv } from '../../test/support/candles-csv.js';
 import { BUNDLED_DATA_DIR } from '../../test/support/market-data.js';
-import { writeBacktestReport } from './index.js';
+import { REPORT_CANDLES_MAX, writeBacktestReport } from './index.js';
+import { roundText } from '../ui/decimal-text.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -71,7 +74,7 @@ test('the HTML report renders its charts and every trade in chromium, offline, w
     // string expressions: the test compiles without the DOM library
     const canvases = await page.evaluate<Record<string, number[][]>>(`(() => {
       const size = (id) => [...document.querySelectorAll('#' + id + ' canvas')].map((c) => [c.width, c.height]);
-      return { equity: size('equity-chart'), drawdown: size('drawdown-chart') };
+      return { equity: size('equity-chart'), drawdown: size('drawdown-chart'), btc: size('price-chart-0'), eth: size('price-chart-1') };
     })()`);
     for (const [name, list] of Object.entries(canvases)) {
       assert.ok(list.length > 0, `${name} chart: no canvas`);
@@ -90,8 +93,23 @@ test('the HTML report renders its charts and every trade in chromium, offline, w
     assert.equal(rows, r.summary.trades_closed);
     const skillRows = await page.locator('#skills tbody tr td:first-child').allTextContents();
     assert.deepEqual(skillRows, ['donchian-breakout@1', 'rsi-reversion@1']);
-    const figures = await page.locator('#summary .fig .v').allTextContents();
-    assert.ok(figures.includes(r.summary.final_equity), 'the exact final equity is shown');
+    // money as in the dashboard: rounded to cents, the exact text on hover
+    const equity = page.locator('#summary .fig').filter({ has: page.locator('.k', { hasText: /^final equity$/ }) }).locator('.v .num');
+    assert.equal(await equity.getAttribute('title'), r.summary.final_equity, 'the exact final equity on hover');
+    assert.equal(await equity.innerText(), roundText(r.summary.final_equity, 2));
+    assert.match(await equity.innerText(), /^-?[\d,]+\.\d{2}$/);
+    const firstPnl = page.locator('#trades tbody tr:first-child td:nth-child(9) .num');
+    assert.match(await firstPnl.innerText(), /^-?[\d,]+\.\d{2}$/, 'trade P&L in cents');
+    assert.ok(/^-?\d+(\.\d+)?$/.test((await firstPnl.getAttribute('title')) ?? ''), 'exact P&L on hover');
+    // the price charts: candles and a marker per fill, per symbol, as the run recorded them
+    const fillsOf = (symbol: string) => r.events.filter((e) => e.type === 'fill.executed' && (e.payload as { symbol: string }).symbol === symbol).length;
+    for (const [i, symbol] of [[0, 'BTC/USD'], [1, 'ETH/USD']] as const) {
+      const chart = page.locator(`#price-chart-${i}`);
+      assert.equal(await chart.getAttribute('data-symbol'), symbol);
+      assert.equal(Number(await chart.getAttribute('data-fills')), fillsOf(symbol), `${symbol}: one marker per fill`);
+      const candles = Number(await chart.getAttribute('data-candles'));
+      assert.ok(candles > 1000 && candles <= REPORT_CANDLES_MAX, `${symbol}: ${candles} candles (a year of hours, merged to at most ${REPORT_CANDLES_MAX})`);
+    }
     assert.deepEqual(errors, [], 'no console errors');
     assert.deepEqual(requests, [url], 'no request beyond the page itself');
     const shot = join(tmpdir(), 'warden-report-e2e.png');

@@ -73,6 +73,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 /** Runs the runtime until it stops; resolves with the process exit code. */
 export async function runRuntime(opts: RuntimeOptions): Promise<number> {
   let kernel!: BookKernel; // set in config_validated
+  let telemetry: import('./api-hook.js').RuntimeTelemetry | null = null; // set in config_validated when WARDEN_API_PORT is set
   let log: Logger = createLogger('info', 1, { component: 'runtime' }, { pretty: opts.pretty });
   const r: Resources = { started: false };
   const status: import('./health.js').HealthStatus = { phase: 'starting', ready: false };
@@ -118,12 +119,14 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
       const config = loadConfig(opts.envFile, opts.env, RUNTIME_VARS) as RuntimeConfig;
       log = createLogger(config.WARDEN_LOG_LEVEL, 1, { component: 'runtime', book: config.WARDEN_BOOK }, { pretty: opts.pretty });
       let configHash: string | null = null;
+      // before the kernel: its timing seam feeds the API's metrics (policy evaluation, module execution)
+      telemetry = config.WARDEN_API_PORT === undefined ? null : (await import('./api-hook.js')).runtimeTelemetry();
       if (opts.kernel !== undefined) kernel = opts.kernel;
       else if (config.WARDEN_BOOK_CONFIG !== undefined) {
-        const t = await tradingKernelFrom(config.WARDEN_BOOK_CONFIG, config.WARDEN_BOOK);
+        const t = await tradingKernelFrom(config.WARDEN_BOOK_CONFIG, config.WARDEN_BOOK, undefined, telemetry?.probe);
         kernel = t.kernel;
         configHash = t.config_hash;
-      } else kernel = (await import('../core/book/index.js')).bookKernel(null); // a book without a market: operator commands only
+      } else kernel = (await import('../core/book/index.js')).bookKernel(null, { probe: telemetry?.probe }); // a book without a market: operator commands only
       const { checkSnapshotDir } = await import('./snapshot-files.js');
       try {
         checkSnapshotDir(config.WARDEN_SNAPSHOT_DIR);
@@ -170,7 +173,6 @@ export async function runRuntime(opts: RuntimeOptions): Promise<number> {
       return `${stream} is now quarantined (${AUDIT_STREAM} seq ${out.audit_seq}): the runtime refuses it until an operator runs ` +
         `warden replay verify --book ${config.WARDEN_BOOK}, then warden book release --book ${config.WARDEN_BOOK} --reason TEXT`;
     };
-    const telemetry = config.WARDEN_API_PORT === undefined ? null : (await import('./api-hook.js')).runtimeTelemetry();
     const steps: Array<[import('./phases.js').StartupPhase, () => Promise<{ value: unknown; fields?: Record<string, unknown> }>]> = [
       ['persistence_connected', async () => {
         const { openDb } = await import('../store/open.js');

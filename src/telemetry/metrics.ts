@@ -15,9 +15,14 @@
  *   data_staleness_seconds{symbol,interval_s}  seconds since the series' CTT (close of its last candle)
  *   directives_total{status}, policy_evaluations_total{verdict}, module_executions_total{module_name,status},
  *   execution_failures_total{failure_type}  governance, from its events
+ *   policy_evaluation_duration_seconds{directive_type}, execution_duration_seconds{directive_type}
+ *                                       wall time of the kernel's policy evaluation and of a module's execution, measured
+ *                                       by the runtime through the kernel's timing seam (src/core/book/probe.ts); registered
+ *                                       at the first one (absent in `warden serve`, which runs no kernel)
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CanonicalValue } from '../core/canonical/index.js';
+import type { ProbeKind } from '../core/book/probe.js';
 
 export interface EventLike {
   readonly seq: number;
@@ -38,6 +43,8 @@ export const METRIC_EVENT_TYPES = [
 ] as const;
 
 const TIERS = ['normal', 'reduced', 'reducing_only', 'halted'];
+/** Policy evaluation and module execution are pure in-memory work: microseconds to milliseconds. */
+const DURATION_BUCKETS_S = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1];
 type Obj = Record<string, CanonicalValue>;
 const obj = (v: CanonicalValue | undefined): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
 const text = (v: CanonicalValue | undefined, dflt: string): string => (typeof v === 'string' && v.length > 0 ? v : dflt);
@@ -52,6 +59,7 @@ export class Metrics {
   private readonly drawdown: Gauge<'stream'>;
   private readonly tier: Gauge<'stream' | 'tier'>;
   private readonly lazy = new Map<string, Counter<string>>();
+  private readonly durations = new Map<ProbeKind, Histogram<'directive_type'>>();
   /** Per stream: the tick waiting for its mark, and the most symbols a tick of it carried. */
   /** The tick in progress per stream: closed at the next step, at its tick.completed, or at a scrape (a step is appended whole). */
   private readonly open = new Map<string, { symbols: number; maxSymbols: number; tier: string | null; outcome: string | null } | null>();
@@ -111,6 +119,19 @@ export class Metrics {
       this.lazy.set(name, c);
     }
     return c;
+  }
+
+  /** The kernel's policy evaluation or a module's execution of a `directiveType` directive took `seconds` (wall time, runtime only). */
+  observeDuration(kind: ProbeKind, directiveType: string, seconds: number): void {
+    let h = this.durations.get(kind);
+    if (h === undefined) {
+      h = new Histogram({
+        name: `${kind}_duration_seconds`, labelNames: ['directive_type'], registers: [this.registry], buckets: DURATION_BUCKETS_S,
+        help: kind === 'policy_evaluation' ? "Wall time of the kernel's policy evaluation of one directive, by directive type (runtime only)" : "Wall time of one directive's module execution in the kernel, by directive type (runtime only)",
+      });
+      this.durations.set(kind, h);
+    }
+    h.observe({ directive_type: directiveType }, seconds);
   }
 
   /** A runtime tick step took `seconds` (wall time). */

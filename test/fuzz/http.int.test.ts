@@ -37,8 +37,9 @@ const config: BookConfigInput = {
 writeFileSync(join(dir, 'book.json'), JSON.stringify(config));
 
 const ROUTES = ['/api/books', '/api/books/:stream', '/api/books/:stream/candles', '/api/books/:stream/chain', '/api/books/:stream/directives', '/api/books/:stream/events',
-  '/api/books/:stream/lots', '/api/books/:stream/marks', '/api/books/:stream/positions', '/api/books/:stream/verify', '/api/data', '/api/directives', '/metrics', '/', '/nowhere/../api/books'];
-const KEYS = ['after_seq', 'limit', 'from_ms', 'to_ms', 'points', 'symbol', 'type', 'types', 'status', 'from_seq', 'to_seq', 'interval_s', ...JUNK_NAMES];
+  '/api/books/:stream/lots', '/api/books/:stream/marks', '/api/books/:stream/positions', '/api/books/:stream/verify', '/api/data', '/api/directives', '/metrics', '/', '/nowhere/../api/books',
+  '/api/books/:stream/ticks', '/api/suggestions'];
+const KEYS = ['after_seq', 'limit', 'from_ms', 'to_ms', 'points', 'symbol', 'type', 'types', 'status', 'from_seq', 'to_seq', 'interval_s', 'book', 'since_ms', 'open', ...JUNK_NAMES];
 const METHODS = ['GET', 'GET', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 const DOCUMENTED = new Set([200, 400, 404, 405, 406]);
 

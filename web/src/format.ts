@@ -2,26 +2,11 @@
  * Number formatting for people: the API carries exact decimal strings; the page shows them
  * rounded half-even (money at the quote's cents, prices at the pair's decimals, quantities at its
  * lot decimals) with the exact value in the element's title (hover). Rounding is done on the
- * decimal text with BigInt, never through a float.
+ * decimal text with BigInt, never through a float (src/ui/decimal-text.ts, shared with the report).
  */
-export function roundText(exact: string, decimals: number): string {
-  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(exact.trim());
-  if (!m) return exact;
-  const [, sign, int, frac = ''] = m;
-  const padded = (frac + '0'.repeat(decimals + 1)).slice(0, decimals);
-  let units = BigInt(int! + padded);
-  const rest = frac.slice(decimals);
-  if (rest.length > 0 && /[1-9]/.test(rest)) {
-    const first = Number(rest[0]);
-    const tail = /[1-9]/.test(rest.slice(1));
-    const up = first > 5 || (first === 5 && (tail || units % 2n === 1n));
-    if (up) units += 1n;
-  }
-  let s = units.toString().padStart(decimals + 1, '0');
-  s = decimals > 0 ? `${s.slice(0, -decimals)}.${s.slice(-decimals)}` : s;
-  const withSep = s.replace(/^(\d+)/, (d) => d.replace(/\B(?=(\d{3})+(?!\d))/g, ','));
-  return (sign === '-' && /[1-9]/.test(s) ? '-' : '') + withSep;
-}
+import { roundText } from '../../src/ui/decimal-text.js';
+
+export { roundText };
 
 /** An element showing `exact` rounded to `decimals`, the exact text on hover (data-exact for tests). */
 export function num(exact: string | null | undefined, decimals: number, suffix = ''): HTMLElement {

@@ -6,6 +6,7 @@
 import './style.css';
 import { live } from './api.js';
 import { disposeCharts } from './charts.js';
+import { disposeTimers } from './refresh.js';
 import { h } from './format.js';
 import { audit } from './pages/audit.js';
 import { bookPage } from './pages/book.js';
@@ -18,6 +19,7 @@ const liveEl = document.getElementById('live')!;
 
 async function route(): Promise<void> {
   disposeCharts();
+  disposeTimers();
   main.replaceChildren();
   document.body.dataset.page = 'loading';
   const hash = location.hash.replace(/^#/, '') || '/';

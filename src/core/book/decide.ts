@@ -17,6 +17,7 @@ import { planDeposit } from '../ledger/index.js';
 import { BookCommandError, OPERATOR_COMMANDS, REASON_CHARS_MAX, type OperatorCommand, type RuntimeCommand, type TickCommand } from './commands.js';
 import type { ResolvedBook } from './config.js';
 import type { BookEvent, BookStatus } from './events.js';
+import type { StepProbe } from './probe.js';
 import { evolve } from './evolve.js';
 import { flatten, type StepContext } from './orders.js';
 import { approve, propose, reject as reject_, retry } from './govern.js';
@@ -59,14 +60,15 @@ function flattenSymbols(payload: CanonicalValue, book: ResolvedBook): readonly s
 /** A tick's StepContext: its events, and emit = keep the event and evolve the state with it, in place. */
 class TickStep implements StepContext {
   readonly out: BookEvent[] = [];
-  constructor(readonly book: ResolvedBook, readonly s: BookState, readonly time_ms: number) {}
+  constructor(readonly book: ResolvedBook, readonly s: BookState, readonly time_ms: number, readonly probe: StepProbe | undefined) {}
   emit(e: BookEvent): void {
     this.out.push(e);
     evolve(this.s, e);
   }
 }
 
-export function bookDecider(book: ResolvedBook | null): BookDecider {
+/** `probe`: the driver's timing seam (./probe.ts); it sees the policy evaluations and executions, it changes nothing. */
+export function bookDecider(book: ResolvedBook | null, probe?: StepProbe): BookDecider {
   const slots = new Map<string, SkillSlot>();
   for (const b of book?.skills ?? []) for (const sym of b.symbols) slots.set(sym, { binding: b, memKey: `${b.key}|${sym}` });
   const known = book === null ? OPERATOR_COMMANDS.filter((c) => c === 'book.pause' || c === 'book.resume') : OPERATOR_COMMANDS;
@@ -108,7 +110,7 @@ export function bookDecider(book: ResolvedBook | null): BookDecider {
   function tick(cmd: TickCommand, s: BookState): BookEvent[] {
     if (book === null) throw new BookCommandError('this book has no market (no book config): it takes no market ticks');
     if (!s.running) throw new BookCommandError('market.tick before runtime.start');
-    const ctx = new TickStep(book, s, cmd.time_ms);
+    const ctx = new TickStep(book, s, cmd.time_ms, probe);
     const candles = tickCandles(ctx, cmd);
     // every symbol of the book (the usual tick): its sorted, readonly symbol list, not a new array per tick
     const symbols = candles.length === book.symbols.length ? book.symbols : candles.map((c) => c.symbol);
@@ -154,7 +156,7 @@ export function bookDecider(book: ResolvedBook | null): BookDecider {
     const name = /^operator:(.+)$/.exec(c.issued_by)?.[1];
     if (name === undefined || !OPERATOR_NAME_RE.test(name)) return reject(`${c.command} needs a named operator (issued_by "operator:<name>", from --as NAME), got ${JSON.stringify(c.issued_by)}`);
     if (!s.started) return reject('the book has not started trading yet (no market tick): no policy to evaluate with');
-    const ctx: StepContext = { book, s, time_ms: s.time_ms, emit };
+    const ctx: StepContext = { book, s, time_ms: s.time_ms, emit, probe };
     const p = parseGovernancePayload(c.command, c.payload, book);
     if ('rejected' in p) return reject(p.rejected);
     if (p.kind === 'propose') {

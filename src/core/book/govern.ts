@@ -26,6 +26,7 @@ import {
 import { activeProfile, cancelWorking, flatten, placeOrder, riskChecks, type StepContext } from './orders.js';
 import { riskOverrideOf, type OpenDirective } from './state.js';
 import type { BookEvent, EventPayloads, OrderPlaced } from './events.js';
+import { probed } from './probe.js';
 
 /** Limit: directives waiting for approval in one book; beyond it a new proposal is blocked. */
 export const OPEN_DIRECTIVES_MAX = 256;
@@ -89,7 +90,7 @@ function judge(ctx: StepContext, directive: Directive, notional: Decimal | null,
   const waiting = [...ctx.s.directives.values()].filter((d) => d.status === 'proposed').length - 1;
   const all: RuleResult[] = [...checks];
   if (waiting >= OPEN_DIRECTIVES_MAX) all.push({ rule: 'open_directives_max', verdict: 'BLOCK', reason: `${waiting} directives already wait for approval (max ${OPEN_DIRECTIVES_MAX})` });
-  const ev = evaluate(policy, directive, { book_id: directive.scope.book, notional, day_used: usedToday(ctx), checks: all });
+  const ev = probed(ctx.probe, 'policy_evaluation', directive.type, () => evaluate(policy, directive, { book_id: directive.scope.book, notional, day_used: usedToday(ctx), checks: all }));
   const qty = ev.verdict === 'BLOCK' ? null : qtyAllowed;
   const body = { directive_id: id, policy_version: policy.version, policy_hash: policy.hash, verdict: ev.verdict, results: ev.results, qty_allowed: qty?.toString() ?? null };
   ctx.emit({ type: 'policy.evaluated', time_ms: ctx.time_ms, payload: { ...body, artifact_hash: evaluationHash(evaluationBody(body)) } });
@@ -182,7 +183,7 @@ function execute(ctx: StepContext, id: string, qty: Decimal | null): void {
   const base = { run_id, directive_id: id, module: dir.module, idempotency_key: dir.idempotency_key };
   ctx.emit({ type: 'execution.status_changed', time_ms, payload: { ...base, from: 'pending', to: 'running', detail: '', committed: null } });
   const fx = effects(ctx, d, qty);
-  const out = runModule(dir.module as ModuleName, { directive_id: id, type: dir.type, payload: dir.payload, idempotency_key: dir.idempotency_key }, fx);
+  const out = probed(ctx.probe, 'execution', dir.type, () => runModule(dir.module as ModuleName, { directive_id: id, type: dir.type, payload: dir.payload, idempotency_key: dir.idempotency_key }, fx));
   const ok = out.status === 'SUCCESS';
   const detail = ok && fx.shadowed ? 'SHADOW plane: decision traced, no order placed' : `${out.status}: ${out.detail}`;
   ctx.emit({ type: 'execution.status_changed', time_ms, payload: { ...base, from: 'running', to: ok ? 'completed' : 'failed', detail, committed: ok ? fx.committed : null } });

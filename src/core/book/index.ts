@@ -10,4 +10,5 @@ export * from './orders.js';
 export * from './tick.js';
 export * from './ticks.js';
 export * from './kernel.js';
+export * from './probe.js';
 export { artifactsOf, evaluationBody } from './govern.js';

@@ -9,6 +9,7 @@ import { decodeEvent } from './codecs.js';
 import { bookDecider, type BookDecider } from './decide.js';
 import { evolve } from './evolve.js';
 import type { ExecutionPlane } from './events.js';
+import type { StepProbe } from './probe.js';
 import { BOOK_STATE_VERSION, decodeState, encodeState, stateHash, type BookState } from './state.js';
 
 export interface BookView {
@@ -61,9 +62,10 @@ export interface StoredLike {
 
 export const bookStateCodec: StateCodec = { name: `book.v${BOOK_STATE_VERSION}`, encode: encodeState, decode: decodeState };
 
-export function bookKernel(book: ResolvedBook | null): BookKernel {
+/** `opts.probe`: a driver's timing seam (./probe.ts); the events are the same without it. */
+export function bookKernel(book: ResolvedBook | null, opts: { probe?: StepProbe } = {}): BookKernel {
   const base = {
-    decider: bookDecider(book),
+    decider: bookDecider(book, opts.probe),
     book,
     codec: bookStateCodec,
     view: (s: BookState): BookView => ({ book_id: s.book_id, execution_plane: s.execution_plane, status: s.status, last_inbox_id: s.last_inbox_id, running: s.running }),

@@ -14,6 +14,7 @@ import type { RuleResult } from '../governance/index.js';
 import type { ResolvedBook } from './config.js';
 import type { BookEvent } from './events.js';
 import { lastCandle, type BookState } from './state.js';
+import type { StepProbe } from './probe.js';
 
 /** Limit: working orders of one book. */
 export const WORKING_ORDERS_MAX = 1_000;
@@ -25,6 +26,8 @@ export interface StepContext {
   /** Market time of the engine events of this step. */
   readonly time_ms: number;
   emit(e: BookEvent): void;
+  /** The driver's timing seam (./probe.ts), if it gave one. */
+  readonly probe?: StepProbe;
 }
 
 export function lastClose(s: BookState, symbol: string): Decimal | null {

@@ -1,11 +1,14 @@
 /**
  * Audit: per book the chain head, writer lease, quarantine and the last verification (a GET that
- * checks the hash chain now; it records nothing), and the newest events with a type filter.
+ * checks the hash chain now; it records nothing), the ticks that did not end OK with each task's
+ * outcome (tick.completed: an OK tick records none), and the events with a type filter.
  */
 import { enc, get, type Book, type Page } from '../api.js';
 import { badge, h, table, utc } from '../format.js';
 
 interface Chain { head_seq: number; head_hash: string; lease_owner: string | null; lease_live: boolean; quarantine: { reason: string; seq: number | null } | null; verify_command: string }
+interface Tick { seq: number; time_ms: number; status: string; tasks: Array<{ task: string; outcome: string; reason: string }> }
+const TICKS_SHOWN = 100;
 interface Verify { ok: boolean; head_seq: number; events: number; error: string | null; duration_ms: number; checked_at_ms: number }
 
 export async function audit(main: HTMLElement): Promise<void> {
@@ -30,6 +33,12 @@ export async function audit(main: HTMLElement): Promise<void> {
       h('p', {}, 'Full proof (rebuild + re-execute): ', h('code', { class: 'cli' }, c.verify_command)),
       btn, out,
     );
+    const ticks = await get<{ items: Tick[]; next_after_seq: number | null }>(`/api/books/${enc(b.stream)}/ticks?limit=${TICKS_SHOWN}`);
+    panel.append(table(`ticks-${b.stream.replace(/[^a-z0-9]/g, '-')}`, `Ticks that did not end OK (${ticks.items.length}${ticks.next_after_seq === null ? '' : '+'}; an OK tick records no outcome)`,
+      ['Seq', 'Tick', 'Status', 'Tasks not SUCCESS'],
+      ticks.items.map((t) => [String(t.seq), utc(t.time_ms), badge(t.status, t.status === 'HALTED' ? 'stale' : 'late'),
+        t.tasks.filter((x) => x.outcome !== 'SUCCESS').map((x) => `${x.task}: ${x.outcome}${x.reason ? ` (${x.reason})` : ''}`).join('; ') || '-'])));
+    panel.lastElementChild!.classList.add('ticks');
     main.append(panel);
   }
   if (books.length === 0) return;

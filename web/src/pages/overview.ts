@@ -5,6 +5,7 @@
  */
 import { get, type Book } from '../api.js';
 import { badge, h, num, utc } from '../format.js';
+import { every, STALENESS_REFRESH_MS } from '../refresh.js';
 
 export async function overview(main: HTMLElement): Promise<void> {
   const { books } = await get<{ books: Book[] }>('/api/books');
@@ -14,7 +15,21 @@ export async function overview(main: HTMLElement): Promise<void> {
   const grid = h('div', { class: 'cards' });
   for (const b of books) grid.append(card(b));
   main.append(grid);
+  every(STALENESS_REFRESH_MS, async () => {
+    for (const b of (await get<{ books: Book[] }>('/api/books')).books) {
+      const c = main.querySelector<HTMLElement>(`section.card[data-stream="${CSS.escape(b.stream)}"]`);
+      const el = c?.querySelector<HTMLElement>('span.staleness');
+      if (!c || !el || el.textContent === b.staleness.status) continue;
+      el.replaceChildren(badge(b.staleness.status));
+      const stale = b.staleness.status === 'STALE';
+      c.classList.toggle('stale', stale);
+      c.querySelector('p.warn')?.remove();
+      if (stale) c.append(staleWarning());
+    }
+  });
 }
+
+const staleWarning = () => h('p', { class: 'warn' }, 'Data is STALE: do not trust this book until its feed resumes.');
 
 function card(b: Book): HTMLElement {
   const stale = b.staleness.status === 'STALE';
@@ -23,7 +38,7 @@ function card(b: Book): HTMLElement {
   c.append(
     h('h2', {}, h('a', { href: `#/book/${encodeURIComponent(b.stream)}` }, b.stream)),
     h('p', { class: 'badges' }, badge(b.execution_plane ?? 'UNOPENED', 'plane'), ' ', badge(b.kind === 'backtest' ? 'BACKTEST' : 'RUNTIME', 'kind'), ' ',
-      badge(b.staleness.status), ' ', m?.tier ? badge(m.tier.toUpperCase(), `tier_${m.tier}`) : null),
+      h('span', { class: 'staleness' }, badge(b.staleness.status)), ' ', m?.tier ? badge(m.tier.toUpperCase(), `tier_${m.tier}`) : null),
     dl([
       ['Equity', h('span', { class: 'equity' }, num(m?.equity, b.quote_decimals))],
       ['Cash', num(m?.cash, b.quote_decimals)],
@@ -33,7 +48,7 @@ function card(b: Book): HTMLElement {
       ['Head seq', h('span', { class: 'head-seq' }, String(b.head_seq))],
     ]),
   );
-  if (stale) c.append(h('p', { class: 'warn' }, 'Data is STALE: do not trust this book until its feed resumes.'));
+  if (stale) c.append(staleWarning());
   return c;
 }
 

@@ -1,0 +1,19 @@
+/**
+ * A timing seam for the drivers. The kernel has no clock, so it cannot measure how long its
+ * policy evaluation or a module's execution takes; a driver that wants to (the paper runtime's
+ * metrics: policy_evaluation_duration_seconds, execution_duration_seconds) passes a StepProbe to
+ * bookKernel, and the kernel calls `time(kind, label, fn)` around exactly that work. The kernel
+ * uses only fn's result: a probe sees the work, it cannot change it, so the events and the state
+ * are the same with or without one (the backtest and replay run without).
+ */
+export type ProbeKind = 'policy_evaluation' | 'execution';
+
+export interface StepProbe {
+  /** Runs fn and returns its result; `label` is the directive type. */
+  time<T>(kind: ProbeKind, label: string, fn: () => T): T;
+}
+
+/** fn() through the probe when there is one. */
+export function probed<T>(probe: StepProbe | undefined, kind: ProbeKind, label: string, fn: () => T): T {
+  return probe === undefined ? fn() : probe.time(kind, label, fn);
+}
