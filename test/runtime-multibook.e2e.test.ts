@@ -211,6 +211,13 @@ describe('several books per runtime: two processes split three books by lease [p
     await q.waitFor('ready');
     q.child.kill('SIGTERM');
     assert.equal(await q.exit, 0, q.stderr());
+
+    // A process whose every book failed has nothing left to run: it exits with the failure's code.
+    const only = runtime({ ...vars, WARDEN_BOOKS: 'eth' });
+    procs.push(only);
+    assert.equal(await only.exit, 65, only.stderr());
+    const all = only.lines.find((l) => l.event === 'all_books_failed')!;
+    assert.match(String(all.reason), /every book of WARDEN_BOOKS failed; the first: .*book:eth.*quarantined/);
   });
 });
 

@@ -89,10 +89,12 @@ export class BookSupervisor {
     if (kernel.market && started !== null && started !== kernel.market.config_hash) {
       throw new ConfigError([`${this.spec.configName} has config hash ${kernel.market.config_hash}, but book ${id} was started with ${started}: a book keeps its config (use another book id)`]);
     }
-    this.runner = new BookRunner(this.ctx.store, this.lease!, kernel, restored, {
+    const runner: BookRunner = new BookRunner(this.ctx.store, this.lease!, kernel, restored, {
       log: this.log, ...this.ctx.hooks, snapshotEveryEvents: this.ctx.snapshotEveryEvents, snapshotDir: this.ctx.snapshotDir, leaseTtlMs: this.ctx.leaseTtlMs,
-      onFatal: (event, reason, exitCode, cause) => this.onFatal({ event, reason, exitCode, cause }),
+      // only this runner's failure counts: a runner halted earlier (a lost lease, then the book claimed again) may still report a step in flight
+      onFatal: (event, reason, exitCode, cause) => this.runner === runner && this.onFatal({ event, reason, exitCode, cause }),
     });
+    this.runner = runner;
     return {
       snapshot_seq: restored.snapshot_seq, events_replayed: restored.events_replayed, head_seq: restored.seq, state_hash: restored.state_hash,
       status: view.status, last_inbox_id: view.last_inbox_id, previous_run_crashed: view.running,
