@@ -116,7 +116,7 @@ describe('several books per runtime: two processes split three books by lease [p
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('split with no book twice; SIGKILL one; the other takes its books within ttl + a round; replay verify passes', async () => {
+  test('split with no book twice; SIGKILL one; the other takes its books within ttl + a round; replay verify passes', async (t) => {
     const a = runtime(vars);
     const b = runtime(vars);
     procs.push(a, b);
@@ -148,6 +148,7 @@ describe('several books per runtime: two processes split three books by lease [p
         return taken.every((bk) => at.has(bk));
       }, TTL_MS + ROUND_MS + TAKEOVER_SLACK_MS + 10_000, survivor);
       await waitUntil('every book running in the survivor', () => running(survivor).length === 3, TAKEOVER_SLACK_MS, survivor);
+      t.diagnostic(`split: ${ra.join(',')} | ${rb.join(',')}; taken over after the kill (ms): ${JSON.stringify(Object.fromEntries(at))}`);
       for (const bk of taken) {
         assert.ok(at.get(bk)! <= TTL_MS + ROUND_MS + 500, `${bk} taken over ${at.get(bk)} ms after the kill (ttl ${TTL_MS} + round ${ROUND_MS})`);
         const restored = survivor.lines.slice(mark).find((l) => l.event === 'book_state_restored' && l.book === bk);

@@ -53,9 +53,9 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 async function validateConfigPhase(ctx: RuntimeCtx, opts: RuntimeOptions): Promise<{ value: RuntimeConfig; fields: Record<string, unknown> }> {
   const env = loadEnv(opts.envFile, opts.env);
   const config = validateConfig(env, runtimeRequired(env)) as RuntimeConfig;
+  ctx.log = createLogger(config.WARDEN_LOG_LEVEL, 1, { component: 'runtime', ...(config.WARDEN_BOOKS === undefined ? { book: config.WARDEN_BOOK } : {}) }, { pretty: opts.pretty });
   const { loadRuntimeBooks } = await import('./books-config.js');
   ctx.books = await loadRuntimeBooks(config, opts.kernel);
-  ctx.log = createLogger(config.WARDEN_LOG_LEVEL, 1, { component: 'runtime', ...(ctx.books.multi ? {} : { book: config.WARDEN_BOOK }) }, { pretty: opts.pretty });
   const { checkSnapshotDir } = await import('./snapshot-files.js');
   try {
     checkSnapshotDir(config.WARDEN_SNAPSHOT_DIR);
