@@ -1,7 +1,9 @@
 /**
  * Liveness and readiness over node:http on a loopback address (WARDEN_HTTP_HOST/PORT):
  * GET /healthz -> 200 while the process runs; GET /readyz -> 200 only between the `ready` phase
- * and the start of shutdown, 503 otherwise. Nothing else is served (404/405): this is not the API.
+ * and the start of shutdown, 503 otherwise (with WARDEN_BOOKS: also while the process runs no book,
+ * e.g. a standby whose books all run in another process). /healthz lists each book's state
+ * (running, waiting for its lease, failed, ...). Nothing else is served (404/405): this is not the API.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +13,8 @@ export interface HealthStatus {
   ready: boolean;
   /** The runtime's feeds (WARDEN_FEEDS): name, kind, state, CTT and lag; absent without feeds. */
   feeds?: unknown[];
+  /** The runtime's books: {book, state, epoch, seq, note} each. */
+  books?: unknown[];
 }
 
 export interface HealthServer {
@@ -29,7 +33,7 @@ export async function startHealth(host: string, port: number, status: () => Heal
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, { error: 'only GET and HEAD' });
     const s = status();
-    if (path === '/healthz') return send(200, { status: 'alive', phase: s.phase, ...(s.feeds ? { feeds: s.feeds } : {}) });
+    if (path === '/healthz') return send(200, { status: 'alive', phase: s.phase, ...(s.books ? { books: s.books } : {}), ...(s.feeds ? { feeds: s.feeds } : {}) });
     if (path === '/readyz') return send(s.ready ? 200 : 503, { ready: s.ready, phase: s.phase });
     return send(404, { error: 'not found: this port serves /healthz and /readyz only' });
   });

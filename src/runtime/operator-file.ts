@@ -21,7 +21,7 @@ const fileSchema = z.object({
   host: z.literal('127.0.0.1'),
   port: z.number().int().min(1).max(65535),
   token: z.string().regex(/^[0-9a-f]{64}$/),
-  stream: z.string().max(200),
+  stream: z.string().max(4096), // the streams the runtime runs, comma-separated (informative: the channel routes by the stream in the URL)
   started_at: z.string().max(64),
 });
 export type OperatorFile = z.infer<typeof fileSchema>;

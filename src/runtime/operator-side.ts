@@ -23,15 +23,15 @@ export interface OperatorSide {
   close(): Promise<void>;
 }
 
-/** LISTENs for this stream's inbox rows; re-LISTENs after a lost connection. */
-async function startWake(db: Db, stream: string, wake: () => void, log: Logger): Promise<{ listening: boolean; stop: () => Promise<void> }> {
+/** LISTENs for inbox rows (the payload is the row's stream, routed by `wake` to its book); re-LISTENs after a lost connection. */
+async function startWake(db: Db, wake: (stream: string) => void, log: Logger): Promise<{ listening: boolean; stop: () => Promise<void> }> {
   let unlisten: (() => Promise<void>) | null = null;
   let retry: NodeJS.Timeout | undefined;
   let closed = false;
   let delay = LISTEN_RETRY_MS_MIN;
   const listen = async (): Promise<void> => {
     try {
-      unlisten = await db.listen(INBOX_NOTIFY_CHANNEL, (payload) => payload === stream && wake(), (e) => {
+      unlisten = await db.listen(INBOX_NOTIFY_CHANNEL, (payload) => wake(payload), (e) => {
         log.warn({ event: 'inbox_listen_lost', reason: e.message, retry_ms: delay, note: 'the inbox is still polled' });
         void unlisten?.();
         unlisten = null;
@@ -62,8 +62,14 @@ async function startWake(db: Db, stream: string, wake: () => void, log: Logger):
   };
 }
 
-export async function startOperatorSide(opts: { db: Db; store: EventStore; url: string; stream: string; log: Logger; wake: () => void }): Promise<OperatorSide> {
-  const wake = await startWake(opts.db, opts.stream, opts.wake, opts.log);
+/**
+ * One per process, whatever the number of books: `wake(stream)` gets the stream of every inbox row
+ * recorded (the caller wakes that book's runner, if it runs it); the operator channel serves every
+ * stream of the store (its routes name the stream). `stream` labels the operator file: the
+ * streams this runtime runs, comma-separated.
+ */
+export async function startOperatorSide(opts: { db: Db; store: EventStore; url: string; stream: string; log: Logger; wake: (stream: string) => void }): Promise<OperatorSide> {
+  const wake = await startWake(opts.db, opts.wake, opts.log);
   let channel: OperatorChannel | null = null;
   const parsed = parseStoreUrl(opts.url);
   if (parsed?.engine === 'pglite' && parsed.dir !== PGLITE_MEMORY) {

@@ -20,6 +20,8 @@ import { readEnvFile } from './env-file.js';
 export { ConfigError } from './errors.js';
 
 export const ENV_PREFIX = 'WARDEN_';
+/** The most books one runtime process runs (WARDEN_BOOKS). */
+export const BOOKS_PER_RUNTIME_MAX = 32;
 
 interface VarSpec {
   schema: z.ZodType;
@@ -45,6 +47,17 @@ export const VARS = {
     schema: z.string().regex(BOOK_ID_RE),
     meaning: 'the book this runtime runs; its event stream is book:<id>',
     expected: 'lower-case letters, digits, _ . - (1-64 characters, e.g. main)',
+  },
+  WARDEN_BOOKS: {
+    schema: z.string().max(4096).transform((v) => v.split(',').map((x) => x.trim()))
+      .refine((ids) => ids.length >= 1 && ids.length <= BOOKS_PER_RUNTIME_MAX && ids.every((id) => BOOK_ID_RE.test(id)) && new Set(ids).size === ids.length),
+    meaning: 'instead of WARDEN_BOOK: the books this runtime runs, each with its own stream book:<id>, lease, step loop and snapshots; a failure stops that book only (on PostgreSQL, runtimes given the same list split the books by lease)',
+    expected: `a comma list of 1-${BOOKS_PER_RUNTIME_MAX} distinct book ids (lower-case letters, digits, _ . -), e.g. btc,eth,btc-slow`,
+  },
+  WARDEN_BOOK_CONFIG_DIR: {
+    schema: z.string().min(1).max(4096),
+    meaning: 'optional, with WARDEN_BOOKS: the directory holding each book\'s config as <id>.book.json (every listed book must have one); unset = books without a market (pause/resume only)',
+    expected: 'a directory path, e.g. ./config/books',
   },
   WARDEN_EXECUTION_PLANE: {
     schema: z.enum(EXECUTION_PLANES),
@@ -105,7 +118,7 @@ export type Config = { [K in VarName]: z.infer<(typeof VARS)[K]['schema']> };
 export const STORE_VARS: readonly VarName[] = ['WARDEN_DATABASE_URL', 'WARDEN_LOG_LEVEL'];
 
 /** Variables the runtime reads when set (not required). */
-export const RUNTIME_OPTIONAL_VARS = ['WARDEN_BOOK_CONFIG', 'WARDEN_FEEDS', 'WARDEN_API_PORT', 'WARDEN_MONITOR_INTERVAL_MS'] as const satisfies readonly VarName[];
+export const RUNTIME_OPTIONAL_VARS = ['WARDEN_BOOK_CONFIG', 'WARDEN_FEEDS', 'WARDEN_API_PORT', 'WARDEN_MONITOR_INTERVAL_MS', 'WARDEN_BOOKS', 'WARDEN_BOOK_CONFIG_DIR'] as const satisfies readonly VarName[];
 
 /** Variables the paper runtime (npm run start:paper) needs: all of its own except RUNTIME_OPTIONAL_VARS. */
 export const RUNTIME_VARS = [
@@ -114,6 +127,12 @@ export const RUNTIME_VARS = [
 ] as const satisfies readonly VarName[];
 
 const KNOWN = Object.keys(VARS) as VarName[];
+
+/** What the runtime requires in `env`: RUNTIME_VARS, with WARDEN_BOOKS standing in for WARDEN_BOOK when set. */
+export function runtimeRequired(env: Record<string, string | undefined>): readonly VarName[] {
+  const books = env.WARDEN_BOOKS;
+  return books !== undefined && books !== '' ? RUNTIME_VARS.filter((v) => v !== 'WARDEN_BOOK') : RUNTIME_VARS;
+}
 
 function suggestion(name: string): string {
   const near = closest(name, KNOWN);
