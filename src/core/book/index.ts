@@ -11,3 +11,4 @@ export * from './tick.js';
 export * from './ticks.js';
 export * from './kernel.js';
 export { artifactsOf, evaluationBody } from './govern.js';
+export * from './epochs.js';

@@ -77,6 +77,21 @@ export function tickCandles(ctx: StepContext, cmd: TickCommand): readonly Candle
   return candles;
 }
 
+/** A tick's skipped symbols (late data), checked: symbols of the book, sorted, distinct, none with a candle in the tick. */
+export function tickSkipped(ctx: StepContext, cmd: TickCommand, candles: readonly Candle[]): readonly string[] {
+  const skipped = cmd.skipped;
+  if (skipped === undefined || skipped.length === 0) return NO_SKIPPED;
+  let prev = '';
+  for (const x of skipped) {
+    if (ctx.book.pairs[x] === undefined) throw new BookCommandError(`skipped symbol ${x}, which the book does not trade`);
+    if (x <= prev) throw new BookCommandError('skipped symbols must be sorted and distinct');
+    if (barOf(candles, x) !== undefined) throw new BookCommandError(`${x} is both skipped and in the tick`);
+    prev = x;
+  }
+  return skipped;
+}
+const NO_SKIPPED: readonly string[] = Object.freeze([]);
+
 /** The skill a symbol runs, with its state-memory key ("skill@v|symbol") built once: a fresh key string per tick costs a hash per lookup. */
 export interface SkillSlot {
   readonly binding: SkillBinding;
@@ -113,10 +128,11 @@ interface SkillRun {
  * did not declare is QUARANTINED (skill.status_changed) and FAILED. An error in the harness's own
  * governance tasks ends the tick HALTED: the book takes no new entries until an operator resumes.
  * tick.completed is written only for a tick that did not end OK (a normal tick writes no outcome:
- * every task SUCCESS or SKIPPED). A bug in the ledger or the fills (an invariant) still throws:
+ * every task SUCCESS or SKIPPED). A tick the runtime ran without a late symbol (the command's
+ * `skipped`) is DEGRADED, with one task data_complete SKIPPED "late:<SYMBOL>" per such symbol first. A bug in the ledger or the fills (an invariant) still throws:
  * nothing of such a step is written.
  */
-export function runTick(ctx: StepContext, candles: readonly Candle[], slots: ReadonlyMap<string, SkillSlot>): void {
+export function runTick(ctx: StepContext, candles: readonly Candle[], slots: ReadonlyMap<string, SkillSlot>, skipped: readonly string[] = NO_SKIPPED): void {
   const { s } = ctx;
   // vwap is not recorded: the kernel never reads it, and a replay rebuilds the candle from the record
   let bars = candles;
@@ -153,13 +169,13 @@ export function runTick(ctx: StepContext, candles: readonly Candle[], slots: Rea
       runSkill(ctx, slot.binding, bar.symbol, slot.memKey, run);
     } catch (e) {
       if (!(e instanceof HarnessError)) throw e;
-      emitOutcome(ctx, 'HALTED', runs, `${run.task}: ${e.message}`);
+      emitOutcome(ctx, 'HALTED', runs, `${run.task}: ${e.message}`, skipped);
       return;
     }
     if (run.outcome === 'FAILED') degraded = true;
   }
   if (filled || s.ticks % INVARIANT_CHECK_EVERY_TICKS === 0) checkInvariants(s);
-  if (degraded) emitOutcome(ctx, 'DEGRADED', runs, null);
+  if (degraded || skipped.length > 0) emitOutcome(ctx, 'DEGRADED', runs, null, skipped);
 }
 
 /** An error in the harness's own work (governance of a signal): the tick ends HALTED. */
@@ -169,8 +185,13 @@ export class HarnessError extends Error {
 
 const HARNESS_TASKS = ['record_bars', 'fill_orders', 'mark_portfolio', 'expire_directives'] as const;
 
-function emitOutcome(ctx: StepContext, status: 'DEGRADED' | 'HALTED', runs: readonly SkillRun[], harnessError: string | null): void {
-  const tasks: { task: string; outcome: TaskOutcome; reason: string }[] = HARNESS_TASKS.map((task) => ({ task, outcome: 'SUCCESS', reason: '' }));
+/** The task of a symbol skipped as late: its reason names the symbol (replay reads the skipped symbols back from it). */
+export const LATE_TASK = 'data_complete';
+export const LATE_REASON_PREFIX = 'late:';
+
+function emitOutcome(ctx: StepContext, status: 'DEGRADED' | 'HALTED', runs: readonly SkillRun[], harnessError: string | null, skipped: readonly string[]): void {
+  const tasks: { task: string; outcome: TaskOutcome; reason: string }[] = skipped.map((x) => ({ task: LATE_TASK, outcome: 'SKIPPED', reason: `${LATE_REASON_PREFIX}${x}` }));
+  for (const task of HARNESS_TASKS) tasks.push({ task, outcome: 'SUCCESS', reason: '' });
   for (const r of runs) tasks.push({ task: r.task, outcome: r.outcome, reason: r.reason });
   if (harnessError !== null) {
     const last = tasks[tasks.length - 1] as { outcome: TaskOutcome; reason: string };
