@@ -14,6 +14,7 @@ import { registerQuickstart } from './commands/quickstart.js';
 import { registerReplay } from './commands/replay.js';
 import { registerBook } from './commands/book.js';
 import { registerDirectives } from './commands/directives.js';
+import { registerEpoch } from './commands/epoch.js';
 import { registerFeed } from './commands/feed.js';
 import { registerServe } from './commands/serve.js';
 
@@ -43,6 +44,7 @@ export function buildProgram(version: string): Command {
   registerReplay(program, globals);
   registerBook(program, globals);
   registerDirectives(program, globals);
+  registerEpoch(program, globals);
   registerFeed(program, globals);
   registerServe(program, globals);
   return program;

@@ -82,7 +82,7 @@ export function dataCompleteAt(book: ResolvedBook, to_ms: number, ctt: Readonly<
 }
 
 /** no_critical and policy_compliant, from the state (and the quarantine flag read by the issuer). */
-export function healthChecks(s: BookState, quarantined: boolean): EpochCheck[] {
+export function healthChecks(s: Pick<BookState, 'status'>, quarantined: boolean): EpochCheck[] {
   const critical = s.status === 'HALTED' ? 'book HALTED (a harness error)' : quarantined ? 'book quarantined' : null;
   return [
     { check: 'no_critical', ok: critical === null, detail: critical ?? `book ${s.status}, not quarantined` },
