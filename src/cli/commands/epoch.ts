@@ -45,7 +45,7 @@ export function registerEpoch(program: Command, globals: () => GlobalOptions): v
       await withOperator(globals(), 'epoch show', async (port) => {
         const { epochBook, epochMode, cttOf, formatView } = await import('../../governance/epochs.js');
         const view = await port.epochView(`book:${id}`);
-        let book = null;
+        let book;
         try {
           book = view.config === null && cfg === null ? null : epochBook(view, id, cfg);
         } catch {
