@@ -14,7 +14,7 @@ import { fold } from '../decider/index.js';
 import { closeTimeMs, type Candle } from '../market/candle.js';
 import { BookHarness, given, P } from '../../../test/support/book.js';
 import { BTC_HOURLY, ETH_HOURLY, loadKrakenCsv } from '../../../test/support/candles-csv.js';
-import { BookCommandError, encodeEvent, latestCompleteMs, resolveBook, type BookConfigInput, type BookEvent, type RuntimeCommand } from './index.js';
+import { BookCommandError, encodeEvent, latestCompleteMs, resolveBook, TickAssembler, type BookConfigInput, type BookEvent, type RuntimeCommand } from './index.js';
 
 type Rec = Record<string, CanonicalValue>;
 const PE = (e: BookEvent | undefined): Rec => P(e === undefined ? undefined : encodeEvent(e));
@@ -169,4 +169,19 @@ test('given epochs on and an approved epoch.auto.enable, when a tick after TE ru
   h.apply(op('book.pause', { reason: 'test' }));
   assert.equal(h.kernel.market!.epochAllows(h.state, close(3)), false, 'a PAUSED book fails the gate: ticks wait');
   foldsBack(h);
+});
+
+test('the tick rule: a tick waiting on a symbol is partial(); forceNext() releases it with that symbol skipped, and the next one waits again', () => {
+  const a = new TickAssembler(['BTC/USD', 'ETH/USD'], 3600, null);
+  a.push('BTC/USD', [0, 1, 2, 3].map((i) => at(BTC, i)));
+  a.push('ETH/USD', [0, 1].map((i) => at(ETH, i)));
+  assert.deepEqual(a.take().map((t) => [t.time_ms, t.candles.length]), [[close(0), 2], [close(1), 2]]);
+  assert.deepEqual(a.partial(), { time_ms: close(2), missing: ['ETH/USD'] });
+  const f = a.forceNext();
+  assert.deepEqual([f?.time_ms, f?.candles.map((c) => c.symbol), f?.skipped], [close(2), ['BTC/USD'], ['ETH/USD']]);
+  assert.deepEqual(a.take(), [], 'the next tick waits for ETH again');
+  assert.deepEqual(a.partial(), { time_ms: close(3), missing: ['ETH/USD'] });
+  a.end('ETH/USD');
+  assert.equal(a.partial(), null, 'an ended symbol holds nothing back');
+  assert.deepEqual(a.take().map((t) => t.time_ms), [close(3)]);
 });
