@@ -15,6 +15,7 @@ import { registerReplay } from './commands/replay.js';
 import { registerBook } from './commands/book.js';
 import { registerDirectives } from './commands/directives.js';
 import { registerSkills } from './commands/skills.js';
+import { registerEpoch } from './commands/epoch.js';
 import { registerFeed } from './commands/feed.js';
 import { registerServe } from './commands/serve.js';
 import { registerMonitors } from './commands/monitors.js';
@@ -47,6 +48,7 @@ export function buildProgram(version: string): Command {
   registerBook(program, globals);
   registerDirectives(program, globals);
   registerSkills(program, globals);
+  registerEpoch(program, globals);
   registerFeed(program, globals);
   registerServe(program, globals);
   registerMonitors(program, globals);

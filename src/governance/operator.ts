@@ -15,6 +15,7 @@ import { foldDirectives, type DirectiveRecord, type DirectiveSummary, type Polic
 import { ANSWER_EVENT_TYPES, GOVERNANCE_EVENT_TYPES, type DirectiveStatus } from './limits.js';
 import { parseGovernancePayload } from './schemas.js';
 import type { BookSkills } from '../skills/read.js';
+import type { EpochView } from './epochs.js';
 
 /** A stream's head and its live writer lease (a runtime running the book holds it). */
 export interface StreamView {
@@ -66,6 +67,8 @@ export interface OperatorPort {
   appendInbox(stream: string, command: string, payload: CanonicalValue, issuedBy: string): Promise<{ inbox_id: number }>;
   listDirectives(stream: string, q: { status?: DirectiveStatus; limit: number }): Promise<DirectiveList>;
   showDirective(stream: string, id: string): Promise<DirectiveRecord | null>;
+  /** Truth epochs: TE, mode, status, quarantine, the recorded config, CTT per series (src/governance/epochs.ts). */
+  epochView(stream: string): Promise<EpochView>;
   /** The answer to inbox command `inboxId` among the events after `afterSeq`, or null; `after_seq`: where the next look starts. */
   inboxOutcome(stream: string, inboxId: number, afterSeq: number): Promise<{ outcome: InboxOutcome | null; after_seq: number }>;
   /** The skills a book binds, with their lifecycle state and history (src/skills/read.ts). */
@@ -114,6 +117,11 @@ export class StoreOperator implements OperatorPort {
   async showDirective(stream: string, id: string): Promise<DirectiveRecord | null> {
     const fold = await foldDirectives(stream, this.store.readTypesPaged(stream, GOVERNANCE_EVENT_TYPES, { pageSize: PAGE }), id);
     return fold.record();
+  }
+
+  async epochView(stream: string): Promise<EpochView> {
+    const { readEpochView } = await import('./epochs.js');
+    return readEpochView(this.store, stream);
   }
 
   /**

@@ -15,7 +15,8 @@
  * before the first tick have no hour (null: "before the first tick").
  */
 import type { CanonicalValue } from '../core/canonical/index.js';
-import type { BookKernel, BookState, RuntimeCommand } from '../core/book/index.js';
+import { LATE_REASON_PREFIX, LATE_TASK, type BookKernel, type BookState, type RuntimeCommand } from '../core/book/index.js';
+import type { Candle } from '../core/market/candle.js';
 import type { StoredEvent } from '../core/events/index.js';
 import type { ReplayInputs } from './inputs.js';
 
@@ -98,7 +99,26 @@ export async function commandOf(step: readonly StoredEvent[], before: BookState,
         const missing = (symbols as string[]).filter((x) => !have.has(x));
         throw new StepInputError(first.seq, `${first.stream} seq ${first.seq}: the tick at ${first.time_ms} recorded ${missing.join(', ')}, but the store has no such candle closing then (the recorded input is missing)`);
       }
-      return { kind: 'market.tick', time_ms: first.time_ms, candles };
+      // symbols the runtime skipped as late: its recorded decision, read back from the tick's outcome (never re-decided)
+      const skipped: string[] = [];
+      const outcome = step.find((e) => e.type === 'tick.completed');
+      const tasks = outcome === undefined ? undefined : field(outcome.payload, 'tasks');
+      if (Array.isArray(tasks)) {
+        for (const t of tasks) {
+          const reason = field(t, 'reason');
+          if (field(t, 'task') === LATE_TASK && typeof reason === 'string' && reason.startsWith(LATE_REASON_PREFIX)) skipped.push(reason.slice(LATE_REASON_PREFIX.length));
+        }
+      }
+      return skipped.length === 0 ? { kind: 'market.tick', time_ms: first.time_ms, candles } : { kind: 'market.tick', time_ms: first.time_ms, candles, skipped };
+    }
+    case 'market.late': {
+      const market = kernel.market;
+      if (market === undefined) throw new StepInputError(first.seq, `${first.stream} seq ${first.seq}: a late candle, but the kernel has no market (the book config is unknown)`);
+      const symbols = field(first.payload, 'symbols');
+      if (!Array.isArray(symbols) || symbols.length !== 1 || typeof symbols[0] !== 'string') throw new StepInputError(first.seq, `${first.stream} seq ${first.seq}: step.started of a late candle without its one symbol`);
+      const [candle] = await inputs.candlesClosingAt(symbols as string[], market.interval_s, first.time_ms);
+      if (candle === undefined) throw new StepInputError(first.seq, `${first.stream} seq ${first.seq}: the late ${String(symbols[0])} candle closing at ${first.time_ms} is not in the store (the recorded input is missing)`);
+      return { kind: 'market.late', time_ms: first.time_ms, candle };
     }
     default:
       throw new StepInputError(first.seq, `${first.stream} seq ${first.seq}: step.started names an unknown command ${JSON.stringify(kind)}`);
@@ -118,12 +138,12 @@ export function hourOf(kernel: BookKernel, before: BookState, step: readonly Sto
 
 /** A command as canonical JSON (the input hashed into a manifest): candles as decimal text. */
 export function commandValue(c: RuntimeCommand): CanonicalValue {
+  const candle = (k: Candle): CanonicalValue => ({
+    symbol: k.symbol, interval_s: k.interval_s, open_time_ms: k.open_time_ms, open: k.open.toString(), high: k.high.toString(),
+    low: k.low.toString(), close: k.close.toString(), volume: k.volume.toString(), vwap: k.vwap === null ? null : k.vwap.toString(), count: k.count,
+  });
+  if (c.kind === 'market.late') return { kind: c.kind, time_ms: c.time_ms, candle: candle(c.candle) };
   if (c.kind !== 'market.tick') return { ...c } as unknown as CanonicalValue;
-  return {
-    kind: c.kind, time_ms: c.time_ms,
-    candles: c.candles.map((k) => ({
-      symbol: k.symbol, interval_s: k.interval_s, open_time_ms: k.open_time_ms, open: k.open.toString(), high: k.high.toString(),
-      low: k.low.toString(), close: k.close.toString(), volume: k.volume.toString(), vwap: k.vwap === null ? null : k.vwap.toString(), count: k.count,
-    })),
-  };
+  // `skipped` only when the runtime skipped a symbol: a complete tick's input (and its manifest hash) is as before
+  return { kind: c.kind, time_ms: c.time_ms, candles: c.candles.map(candle), ...(c.skipped !== undefined && c.skipped.length > 0 ? { skipped: [...c.skipped] } : {}) };
 }

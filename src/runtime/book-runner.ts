@@ -12,7 +12,10 @@
  * the last tick the state processed, groups them by close time and applies ONE tick per step (one
  * transaction: never half a tick), in order; then polls for new candles every
  * MARKET_POLL_INTERVAL_MS. A tick T is fed only once every symbol of the book has a stored candle
- * closing at or after T (a symbol's missing hour then reads as no bar, as in the backtest). The
+ * closing at or after T (a symbol's missing hour then reads as no bar, as in the backtest), or, once
+ * the book's data.lateness_ms is exceeded, with the missing symbols skipped (recorded in the tick);
+ * a candle arriving after its tick ran without it is recorded as late (market.late). With truth
+ * epochs on, a tick runs only up to the truth epoch TE (core/book/epochs.ts). The
  * position is derived from the state alone, so a restart continues exactly after the last
  * committed tick: no duplicate, no skipped tick.
  */
@@ -44,6 +47,14 @@ export const MARKET_YIELD_EVERY_TICKS = 16;
 /** Reads candles of one series: from_open_ms <= open_time_ms < to_open_ms, oldest first, at most `limit`. */
 export type CandleReader = (symbol: string, interval_s: number, from_open_ms: number, limit: number) => Promise<Candle[]>;
 
+/** A tick the market loop may feed; `skipped` and `rule` when it was forced past late symbols. */
+interface ReadyTick {
+  readonly time_ms: number;
+  readonly candles: readonly Candle[];
+  readonly skipped?: readonly string[];
+  readonly rule?: 'event_time' | 'wall_clock';
+}
+
 export interface RunnerOptions {
   log: Logger;
   snapshotEveryEvents: number;
@@ -73,6 +84,9 @@ export class BookRunner {
   private inboxWoken = false;
   private progressLoggedMs = performance.now();
   private fedSinceProgress = 0;
+  /** The tick this runner first saw partly present, and when (the wall-clock lateness rule). */
+  private waiting: { time_ms: number; since_ms: number } | null = null;
+  private epochWaitLogged: number | null = null;
 
   constructor(
     private readonly store: EventStore,
@@ -296,30 +310,93 @@ export class BookRunner {
     this.timers.push(t);
   }
 
-  /** The complete ticks after the state's last tick, in order (read outside any step: reads only). The tick rule is core/book/ticks.ts. */
-  private async readyTicks(feed: MarketFeed, read: CandleReader): Promise<{ time_ms: number; candles: readonly Candle[] }[]> {
+  /**
+   * What the market loop feeds next (reads only, outside any step; the tick rule is core/book/ticks.ts):
+   *   late   candles of a symbol the book skipped as late, closing after its last recorded bar and at
+   *          or before the last tick (each becomes a market.late step: bar.late, no tick rewritten);
+   *   ticks  the complete ticks after the last tick, then, when the book's lateness is exceeded, the
+   *          waiting ticks forced with the missing symbols skipped. Exceeded = event time (another
+   *          symbol has a candle closing at or after T + lateness_ms) or wall clock (this runner has
+   *          seen T partly present for lateness_ms). Only a symbol whose read came back short (nothing
+   *          more stored) is ever skipped. The decision is recorded in the tick command (`skipped`).
+   */
+  private async readyTicks(feed: MarketFeed, read: CandleReader): Promise<{ late: Candle[]; ticks: ReadyTick[] }> {
     const intervalMs = feed.interval_s * 1000;
     const last = feed.lastTickMs(this.state);
     const from = last === null ? 0 : last - intervalMs + 1; // close > last  <=>  open > last - interval
     const ticks = new TickAssembler(feed.symbols, feed.interval_s, last);
-    for (const symbol of feed.symbols) ticks.push(symbol, await read(symbol, feed.interval_s, from, MARKET_READ_BATCH));
-    return ticks.take();
+    const late: Candle[] = [];
+    const short = new Set<string>();
+    let newest = Number.MIN_SAFE_INTEGER;
+    for (const symbol of feed.symbols) {
+      const seen = feed.lateness_ms === null || last === null ? null : feed.lastBarMs(this.state, symbol);
+      const lagging = seen !== null && last !== null && seen < last;
+      const got = await read(symbol, feed.interval_s, lagging ? seen - intervalMs + 1 : from, MARKET_READ_BATCH);
+      if (got.length < MARKET_READ_BATCH) short.add(symbol);
+      const onTime: Candle[] = [];
+      for (const c of got) {
+        const close = c.open_time_ms + intervalMs;
+        if (close > newest) newest = close;
+        if (last !== null && close <= last) {
+          if (lagging) late.push(c);
+        } else onTime.push(c);
+      }
+      ticks.push(symbol, onTime);
+    }
+    const out: ReadyTick[] = ticks.take();
+    if (feed.lateness_ms === null) return { late, ticks: out };
+    for (let p = ticks.partial(); p !== null; p = ticks.partial()) {
+      if (!p.missing.every((x) => short.has(x))) break;
+      const byEventTime = newest >= p.time_ms + feed.lateness_ms;
+      if (this.waiting?.time_ms !== p.time_ms) this.waiting = { time_ms: p.time_ms, since_ms: Date.now() };
+      const byClock = Date.now() - this.waiting.since_ms >= feed.lateness_ms;
+      if (!byEventTime && !byClock) break;
+      const forced = ticks.forceNext();
+      if (forced === null) break;
+      out.push({ ...forced, rule: byEventTime ? 'event_time' : 'wall_clock' });
+      out.push(...ticks.take());
+    }
+    return { late, ticks: out };
   }
 
-  /** One round: feeds every ready tick, one step each; returns how many were fed. */
+  /** One round: records late candles, then feeds every ready tick (up to the truth epoch), one step each; returns how many steps were fed. */
   private async marketRound(feed: MarketFeed, read: CandleReader): Promise<number> {
     if (this.failed || this.stopping) return 0;
-    const ticks = await this.readyTicks(feed, read);
+    const { late, ticks } = await this.readyTicks(feed, read);
     let fed = 0;
+    for (const c of late) {
+      if (this.failed || this.stopping) return fed;
+      const close = c.open_time_ms + feed.interval_s * 1000;
+      try {
+        await this.serial(async () => {
+          const seen = feed.lastBarMs(this.state, c.symbol);
+          if (this.failed || this.stopping || (seen !== null && close <= seen)) return;
+          await this.applyStep({ kind: 'market.late', time_ms: close, candle: c });
+          fed++;
+          this.opts.log.info({ event: 'bar_late_recorded', symbol: c.symbol, close_ms: close, close: new Date(close).toISOString(), seq: this.seq });
+        });
+      } catch (e) {
+        if (!this.failed) this.fail('runtime_failed', `late ${c.symbol} candle closing at ${close} failed, nothing of it was written: ${(e as Error).message}`, exitCodeOf(e), e);
+        return fed;
+      }
+    }
     for (const t of ticks) {
       if (this.failed || this.stopping) return fed;
+      if (!feed.epochAllows(this.state, t.time_ms)) {
+        if (this.epochWaitLogged !== t.time_ms) {
+          this.epochWaitLogged = t.time_ms;
+          this.opts.log.info({ event: 'tick_waits_for_epoch', tick_ms: t.time_ms, tick: new Date(t.time_ms).toISOString(), truth_epoch_ms: this.state.truth_epoch_ms, epoch_auto: this.state.epoch_auto, status: this.state.status });
+        }
+        break;
+      }
       try {
         await this.serial(async () => {
           // re-checked inside the step: the state may have moved since the read
           const last = feed.lastTickMs(this.state);
-          if (this.failed || this.stopping || (last !== null && t.time_ms <= last)) return;
-          await this.applyStep({ kind: 'market.tick', time_ms: t.time_ms, candles: t.candles });
+          if (this.failed || this.stopping || (last !== null && t.time_ms <= last) || !feed.epochAllows(this.state, t.time_ms)) return;
+          await this.applyStep(t.skipped === undefined ? { kind: 'market.tick', time_ms: t.time_ms, candles: t.candles } : { kind: 'market.tick', time_ms: t.time_ms, candles: t.candles, skipped: t.skipped });
           fed++;
+          if (t.skipped !== undefined) this.opts.log.warn({ event: 'tick_skipped_late', tick_ms: t.time_ms, tick: new Date(t.time_ms).toISOString(), skipped: t.skipped, rule: t.rule, lateness_ms: feed.lateness_ms, seq: this.seq });
           this.logProgress(feed);
         });
       } catch (e) {

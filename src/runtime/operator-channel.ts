@@ -8,6 +8,7 @@
  *
  *   GET  /v1/streams/{stream}                          stream head and live writer lease
  *   GET  /v1/streams/{stream}/status                   the same, with its quarantine
+ *   GET  /v1/streams/{stream}/epoch                    truth epoch, mode, CTT per series (src/governance/epochs.ts)
  *   POST /v1/streams/{stream}/inbox                    {command, payload, issued_by} -> {inbox_id}
  *   GET  /v1/streams/{stream}/directives[?status=S&limit=N]
  *   GET  /v1/streams/{stream}/directives/{id}          the record, or null
@@ -82,7 +83,7 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** Routes one authenticated request to the port; returns the JSON to answer. */
 async function route(port: OperatorPort, req: IncomingMessage, url: URL, log: Logger): Promise<unknown> {
-  const m = /^\/v1\/streams\/([^/]+)(\/status|\/inbox|\/skills|\/directives(?:\/([^/]+))?|\/inbox\/([0-9]{1,15})\/outcome)?$/.exec(url.pathname);
+  const m = /^\/v1\/streams\/([^/]+)(\/status|\/epoch|\/inbox|\/skills|\/directives(?:\/([^/]+))?|\/inbox\/([0-9]{1,15})\/outcome)?$/.exec(url.pathname);
   if (!m) throw new HttpError(404, `no route ${req.method ?? ''} ${url.pathname}`);
   const stream = decodeURIComponent(m[1]!);
   try {
@@ -103,6 +104,7 @@ async function route(port: OperatorPort, req: IncomingMessage, url: URL, log: Lo
   if (tail === '') return port.streamView(stream);
   if (tail === '/status') return port.bookStatus(stream);
   if (tail === '/skills') return port.bookSkills(stream);
+  if (tail === '/epoch') return port.epochView(stream);
   if (tail === '/directives') {
     const q = parse(listQuery, query, 'query');
     return port.listDirectives(stream, q.status === undefined ? { limit: q.limit } : { status: q.status, limit: q.limit });

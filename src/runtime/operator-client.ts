@@ -16,6 +16,7 @@ import type { DirectiveRecord } from '../governance/directives.js';
 import type { DirectiveStatus } from '../governance/limits.js';
 import type { BookSkills } from '../skills/read.js';
 import type { BookStatus, DirectiveList, InboxOutcome, OperatorPort, StreamView } from '../governance/operator.js';
+import type { EpochView } from '../governance/epochs.js';
 import { isAlive, readLock } from '../store/lockfile.js';
 import { operatorFilePath, readOperatorFile, type OperatorFile } from './operator-file.js';
 
@@ -96,6 +97,10 @@ export class ChannelClient implements OperatorPort {
 
   showDirective(stream: string, id: string): Promise<DirectiveRecord | null> {
     return this.call('GET', `${this.base(stream)}/directives/${encodeURIComponent(id)}`);
+  }
+
+  epochView(stream: string): Promise<EpochView> {
+    return this.call('GET', `${this.base(stream)}/epoch`);
   }
 
   inboxOutcome(stream: string, inboxId: number, afterSeq: number): Promise<{ outcome: InboxOutcome | null; after_seq: number }> {

@@ -34,7 +34,12 @@ function inputLine(c: RuntimeCommand): string {
   switch (c.kind) {
     case 'market.tick': {
       const bars = c.candles.map((k) => `${k.symbol} o ${k.open.toString()} h ${k.high.toString()} l ${k.low.toString()} c ${k.close.toString()} v ${k.volume.toString()} n ${k.count}`);
-      return `market.tick at ${new Date(c.time_ms).toISOString()}: ${bars.length === 0 ? 'no candles' : bars.join('; ')}`;
+      const skipped = c.skipped !== undefined && c.skipped.length > 0 ? `; skipped as late: ${c.skipped.join(', ')}` : '';
+      return `market.tick at ${new Date(c.time_ms).toISOString()}: ${bars.length === 0 ? 'no candles' : bars.join('; ')}${skipped}`;
+    }
+    case 'market.late': {
+      const k = c.candle;
+      return `market.late at ${new Date(c.time_ms).toISOString()}: ${k.symbol} o ${k.open.toString()} h ${k.high.toString()} l ${k.low.toString()} c ${k.close.toString()} v ${k.volume.toString()} n ${k.count}`;
     }
     case 'operator.command':
       return `operator.command inbox ${c.inbox_id} ${c.command} by ${c.issued_by} at ${new Date(c.time_ms).toISOString()} ${JSON.stringify(c.payload)}`;

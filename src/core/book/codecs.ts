@@ -307,6 +307,11 @@ export const CODECS: { readonly [K in EventType]: PayloadCodec<EventPayloads[K]>
   'tick.completed': codecOf(F.object({
     status: F.oneOf(['DEGRADED', 'HALTED'] as const), tasks: F.array(F.object({ task: F.str, outcome: F.oneOf(TASK_OUTCOMES), reason: F.str })),
   })),
+  'bar.late': barClosed as PayloadCodec<EventPayloads['bar.late']>,
+  'epoch.advanced': codecOf(F.object({
+    te_ms: F.int, mode: F.oneOf(['manual', 'auto', 'override'] as const), operator: F.nullable(F.str), justification: F.nullable(F.str),
+    checks: F.array(F.object({ check: F.oneOf(['data_complete', 'no_critical', 'policy_compliant'] as const), ok: F.bool, detail: F.str })),
+  })),
   'order.placed': codecOf(F.object({
     order_id: F.str, intent_id: F.str, symbol: F.str, side, order_type: F.oneOf(['market', 'limit', 'stop'] as const), qty: F.text,
     limit_price: optText, stop_price: optText, unit_cost: F.text, ref_price: F.text, expire_bars: F.int,

@@ -19,18 +19,26 @@ export type RuntimeCommand =
       readonly payload: CanonicalValue;
       readonly issued_by: string;
     }
-  /** The candles that closed at time_ms (at most one per symbol). */
-  | { readonly kind: 'market.tick'; readonly time_ms: number; readonly candles: readonly Candle[] };
+  /**
+   * The candles that closed at time_ms (at most one per symbol). `skipped`: symbols of the book the
+   * runtime stopped waiting for (late data, data.lateness_ms): the driver's decision, recorded as
+   * input (tick.completed DEGRADED, task data_complete SKIPPED "late:<SYMBOL>"); absent = none.
+   */
+  | { readonly kind: 'market.tick'; readonly time_ms: number; readonly candles: readonly Candle[]; readonly skipped?: readonly string[] }
+  /** A candle that arrived after its tick ran without it (time_ms = its close): recorded as bar.late, never rewriting a tick. */
+  | { readonly kind: 'market.late'; readonly time_ms: number; readonly candle: Candle };
 
 export type TickCommand = Extract<RuntimeCommand, { kind: 'market.tick' }>;
+export type LateCommand = Extract<RuntimeCommand, { kind: 'market.late' }>;
 export type OperatorCommand = Extract<RuntimeCommand, { kind: 'operator.command' }>;
 
 /**
  * Operator commands a book understands (the inbox `command` column). book.pause / resume / flatten
  * act at once (an emergency control never waits for an approval); the directive.* commands are
- * governance acts: propose a directive, approve or reject one that waits.
+ * governance acts: propose a directive, approve or reject one that waits; epoch.advance moves the
+ * book's truth epoch through its gate (./epochs.ts).
  */
-export const OPERATOR_COMMANDS = ['book.pause', 'book.resume', 'book.flatten', 'directive.propose', 'directive.approve', 'directive.reject', 'directive.retry'] as const;
+export const OPERATOR_COMMANDS = ['book.pause', 'book.resume', 'book.flatten', 'directive.propose', 'directive.approve', 'directive.reject', 'directive.retry', 'epoch.advance'] as const;
 export { REASON_CHARS_MAX } from './limits.js';
 
 /** A command the book cannot take (a bug in the caller, or a log that is not a book's): nothing is written. */

@@ -30,6 +30,10 @@ export const BOOK_SKILLS_MAX = 20;
 export const HISTORY_BARS_MAX = 5_000;
 /** Fee precision a book may ask for: enough that cost (price decimals + lot decimals) x a fee percent is exact. */
 export const FEE_DECIMALS_MAX = 24;
+/** The longest a runtime tick may wait for a late symbol (data.lateness_ms): 30 days. */
+export const LATENESS_MS_MAX = 30 * 86_400_000;
+/** Truth-epoch modes a book config may ask for (governance.truth_epochs); absent = "off". */
+export const TRUTH_EPOCH_MODES = ['manual'] as const;
 
 const sizingSchema = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('fixed_qty'), qty: positiveDec }),
@@ -48,6 +52,12 @@ export const bookConfigSchema = z.strictObject({
       z.strictObject({ kind: z.literal('kraken_ohlcvt_csv'), paths: z.record(symbol, z.string().min(1)) }),
       z.strictObject({ kind: z.literal('store') }),
     ]).optional(),
+    /**
+     * How long a runtime tick waits for a symbol's candle before it runs without it (DEGRADED, the
+     * symbol SKIPPED as late). Absent: one bar interval (timeframe_s * 1000); null: wait forever.
+     * Only the paper runtime waits; a backtest's sources are finite and complete.
+     */
+    lateness_ms: z.number().int().min(0).max(LATENESS_MS_MAX).nullable().optional(),
   }),
   skills: z.array(z.strictObject({
     skill: z.string(),
@@ -81,7 +91,11 @@ export const bookConfigSchema = z.strictObject({
   })).default({}),
   initial_cash: positiveDec,
   /** The governance policy (core/governance/policy.ts); absent = DEFAULT_POLICY. Checked by resolvePolicy, naming the field. */
-  governance: z.strictObject({ policy: z.unknown() }).optional(),
+  governance: z.strictObject({
+    policy: z.unknown(),
+    /** "manual": the runtime evaluates a tick only up to the truth epoch TE, which advances through its gate (infra/TRUTH_EPOCHS.md); absent: epochs off. */
+    truth_epochs: z.enum(TRUTH_EPOCH_MODES).optional(),
+  }).optional(),
   /** Per-task budgets of the harness in work units (./budgets.ts); absent = the structural caps. */
   harness: harnessConfigSchema,
 });
@@ -118,6 +132,10 @@ export interface ResolvedBook {
   readonly policy: ResolvedPolicy;
   /** The harness's per-task budgets in work units (./budgets.ts). */
   readonly budgets: TaskBudgets;
+  /** data.lateness_ms resolved: the default is one bar interval; null = wait forever. */
+  readonly lateness_ms: number | null;
+  /** governance.truth_epochs: "off" (ticks follow complete data) or "manual" (ticks wait for TE; auto after an approved epoch.auto.enable). */
+  readonly truth_epochs: 'off' | 'manual';
 }
 
 export class BookConfigError extends Error {
@@ -206,9 +224,9 @@ export function resolveBook(input: unknown): ResolvedBook {
     throw new BookConfigError('book config: execution.impact_bps_per_volume_pct must be 0 when participation_pct_max is null (no volume model)');
   }
   let policy = DEFAULT_POLICY;
-  if (config.governance !== undefined) {
+  if (config.governance?.policy !== undefined) {
     try {
-      policy = resolvePolicy(config.governance.policy, 'governance.policy');
+      policy = resolvePolicy(config.governance?.policy, 'governance.policy');
     } catch (e) {
       throw new BookConfigError(`book config: ${(e as Error).message}`);
     }
@@ -236,5 +254,7 @@ export function resolveBook(input: unknown): ResolvedBook {
     window_bars: window,
     policy,
     budgets: resolveBudgets(config.harness),
+    lateness_ms: config.data.lateness_ms === undefined ? config.data.timeframe_s * 1000 : config.data.lateness_ms,
+    truth_epochs: config.governance?.truth_epochs ?? 'off',
   };
 }

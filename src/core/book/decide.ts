@@ -10,11 +10,13 @@
  * events. decide(command, state) is step on a copy (the caller's state is untouched). Every step
  * begins with step.started naming its command. A command the book must refuse for a reason an
  * operator can read is answered with an event (operator.command_rejected, risk.decided deny); a
- * throw (BookCommandError) means an impossible command, and nothing is written.
+ * throw (BookCommandError) means an impossible command, and nothing is written. Late data and
+ * truth epochs ([F7], ./epochs.ts): a tick may carry the symbols the runtime skipped as late; a
+ * late candle is its own market.late step (bar.late); epoch.advance moves TE through its gate.
  */
 import type { Decider } from '../decider/index.js';
 import { planDeposit } from '../ledger/index.js';
-import { BookCommandError, OPERATOR_COMMANDS, REASON_CHARS_MAX, type OperatorCommand, type RuntimeCommand, type TickCommand } from './commands.js';
+import { BookCommandError, OPERATOR_COMMANDS, REASON_CHARS_MAX, type LateCommand, type OperatorCommand, type RuntimeCommand, type TickCommand } from './commands.js';
 import type { ResolvedBook } from './config.js';
 import type { BookEvent, BookStatus } from './events.js';
 import type { StepProbe } from './probe.js';
@@ -24,7 +26,10 @@ import { approve, propose, reject as reject_, retry } from './govern.js';
 import { parseGovernancePayload } from './operator-payloads.js';
 import { OPERATOR_NAME_RE } from '../governance/index.js';
 import { BOOK_ID_RE, cloneState, initialBookState, type BookState } from './state.js';
-import { runTick, tickCandles, checkInvariants, type SkillSlot } from './tick.js';
+import { runTick, tickCandles, tickSkipped, checkInvariants, type SkillSlot } from './tick.js';
+import { autoChecks, epochGate, parseEpochAdvance } from './epochs.js';
+import { closeTimeMs } from '../market/candle.js';
+import { lastCandle } from './state.js';
 import type { CanonicalValue } from '../canonical/index.js';
 
 export interface BookDecider extends Decider<RuntimeCommand, BookState, BookEvent> {
@@ -76,6 +81,7 @@ export function bookDecider(book: ResolvedBook | null, probe?: StepProbe): BookD
   function step(cmd: RuntimeCommand, s: BookState): BookEvent[] {
     if (!Number.isSafeInteger(cmd.time_ms) || cmd.time_ms < 0) throw new BookCommandError(`${cmd.kind}: time_ms must be a non-negative integer, got ${cmd.time_ms}`);
     if (cmd.kind === 'market.tick') return tick(cmd, s);
+    if (cmd.kind === 'market.late') return late(cmd, s);
     const out: BookEvent[] = [];
     const emit = (e: BookEvent): void => {
       out.push(e);
@@ -112,6 +118,7 @@ export function bookDecider(book: ResolvedBook | null, probe?: StepProbe): BookD
     if (!s.running) throw new BookCommandError('market.tick before runtime.start');
     const ctx = new TickStep(book, s, cmd.time_ms, probe);
     const candles = tickCandles(ctx, cmd);
+    const skipped = tickSkipped(ctx, cmd, candles);
     // every symbol of the book (the usual tick): its sorted, readonly symbol list, not a new array per tick
     const symbols = candles.length === book.symbols.length ? book.symbols : candles.map((c) => c.symbol);
     ctx.emit({ type: 'step.started', time_ms: cmd.time_ms, payload: { command: cmd.kind, inbox_id: null, symbols } });
@@ -122,8 +129,31 @@ export function bookDecider(book: ResolvedBook | null, probe?: StepProbe): BookD
       const p = book.policy;
       ctx.emit({ type: 'policy.changed', time_ms: t0, payload: { version: p.version, hash: p.hash, policy: p.json, by: 'config' } });
     }
-    runTick(ctx, candles, slots);
+    if (book.truth_epochs !== 'off' && s.epoch_auto && s.status === 'ACTIVE' && (s.truth_epoch_ms === null || cmd.time_ms > s.truth_epoch_ms)) {
+      ctx.emit({ type: 'epoch.advanced', time_ms: cmd.time_ms, payload: { te_ms: cmd.time_ms, mode: 'auto', operator: null, justification: null, checks: autoChecks(s, symbols, skipped) } });
+    }
+    runTick(ctx, candles, slots, skipped);
     return ctx.out;
+  }
+
+  /** market.late: a candle whose tick ran without it (the symbol skipped as late) is recorded, and rewrites nothing. */
+  function late(cmd: LateCommand, s: BookState): BookEvent[] {
+    if (book === null) throw new BookCommandError('this book has no market (no book config): it takes no late candles');
+    if (!s.running || !s.started) throw new BookCommandError('market.late before the book ran a tick');
+    const c = cmd.candle;
+    if (book.pairs[c.symbol] === undefined) throw new BookCommandError(`late candle for ${c.symbol}, which the book does not trade`);
+    if (c.interval_s !== book.interval_s) throw new BookCommandError(`${c.symbol}: interval ${c.interval_s}s, the book runs ${book.interval_s}s`);
+    if (closeTimeMs(c) !== cmd.time_ms) throw new BookCommandError(`${c.symbol}: late candle closes at ${closeTimeMs(c)}, the command says ${cmd.time_ms}`);
+    if (cmd.time_ms > s.time_ms) throw new BookCommandError(`${c.symbol}: a candle closing at ${cmd.time_ms} is not late (the last tick is ${s.time_ms}): it belongs to a tick`);
+    const prev = lastCandle(s, c.symbol);
+    if (prev !== undefined && closeTimeMs(prev) >= cmd.time_ms) throw new BookCommandError(`${c.symbol}: late candle closing at ${cmd.time_ms} is not after its last recorded bar (${closeTimeMs(prev)})`);
+    const bar = c.vwap === null ? c : { ...c, vwap: null };
+    const out: BookEvent[] = [
+      { type: 'step.started', time_ms: cmd.time_ms, payload: { command: 'market.late', inbox_id: null, symbols: [c.symbol] } },
+      { type: 'bar.late', time_ms: cmd.time_ms, payload: bar },
+    ];
+    for (const e of out) evolve(s, e);
+    return out;
   }
 
   function operator(c: OperatorCommand, s: BookState, emit: (e: BookEvent) => void): void {
@@ -132,6 +162,7 @@ export function bookDecider(book: ResolvedBook | null, probe?: StepProbe): BookD
     const apply = (reason: string, after: BookStatus) => emit({ type: 'operator.command_applied', time_ms: c.time_ms, payload: { ...base, reason, status_before: s.status, status_after: after } });
     if (!(known as readonly string[]).includes(c.command)) return reject(`unknown command (known: ${known.join(', ')})`);
     if (c.command.startsWith('directive.')) return governance(c, s, emit, reject, apply);
+    if (c.command === 'epoch.advance') return epochAdvance(c, s, emit, reject, apply);
     const reason = reasonOf(c.payload, c.command === 'book.flatten' ? ['reason', 'symbols'] : ['reason']);
     if (typeof reason !== 'string') return reject(reason.rejected);
     if (s.status === 'UNOPENED') return reject('the book is not opened');
@@ -188,6 +219,23 @@ export function bookDecider(book: ResolvedBook | null, probe?: StepProbe): BookD
       apply(p.reason, s.status);
       reject_(ctx, d, c.issued_by, p.reason);
     }
+  }
+
+  /** epoch.advance (`warden epoch advance`): TE moves through its gate (./epochs.ts), or an operator overrides it with a justification. */
+  function epochAdvance(c: OperatorCommand, s: BookState, emit: (e: BookEvent) => void, reject: (why: string) => void, apply: (reason: string, after: BookStatus) => void): void {
+    if (book === null) return reject('this book has no config: truth epochs need a trading book');
+    if (book.truth_epochs === 'off') return reject('truth epochs are off for this book (its config has no governance.truth_epochs): ticks follow complete data');
+    const name = /^operator:(.+)$/.exec(c.issued_by)?.[1];
+    if (name === undefined || !OPERATOR_NAME_RE.test(name)) return reject(`epoch.advance needs a named operator (issued_by "operator:<name>", from --as NAME), got ${JSON.stringify(c.issued_by)}`);
+    if (s.status === 'UNOPENED') return reject('the book is not opened');
+    const p = parseEpochAdvance(c.payload, book);
+    if ('rejected' in p) return reject(p.rejected);
+    if (s.truth_epoch_ms !== null && p.to_ms <= s.truth_epoch_ms) return reject(`the truth epoch is already at ${s.truth_epoch_ms} ms (asked ${p.to_ms}): it only moves forward`);
+    const checks = epochGate(book, s, p);
+    const failed = checks.filter((x) => !x.ok);
+    if (failed.length > 0 && !p.override) return reject(`gate failed: ${failed.map((x) => `${x.check}: ${x.detail}`).join(' | ')}`.slice(0, 1000));
+    apply(p.justification ?? '', s.status);
+    emit({ type: 'epoch.advanced', time_ms: c.time_ms, payload: { te_ms: p.to_ms, mode: p.override ? 'override' : 'manual', operator: c.issued_by, justification: p.justification, checks } });
   }
 
   return {

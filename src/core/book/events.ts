@@ -21,7 +21,10 @@
  *                     order.closed), mark.recorded, [risk.tier_changed], [expired directives: directive.status_changed],
  *                     then per skill slot [skill.status_changed (quarantine)], skill.memory_set, signal.emitted,
  *                     intent.created, directive.proposed, policy.evaluated, directive.status_changed, and when
- *                     approved the run: execution.status_changed, order.placed, ...; [tick.completed] when not OK.
+ *                     approved the run: execution.status_changed, order.placed, ...; [tick.completed] when not OK
+ *                     (also when symbols were skipped as late). With truth epochs on and auto mode: epoch.advanced
+ *                     right after the opening events, before bar.closed.
+ *   market.late       step.started (symbols: [the symbol]), bar.late
  * Governance (infra/GOVERNANCE.md): a directive's status changes only through directive.status_changed.
  * Adding a type here without a codec (./codecs.ts) or an evolve case (./evolve.ts) is a compile error.
  */
@@ -53,7 +56,7 @@ export type ExecutionPlane = (typeof EXECUTION_PLANES)[number];
 export const BOOK_STATUSES = ['UNOPENED', 'ACTIVE', 'PAUSED', 'HALTED'] as const;
 export type BookStatus = (typeof BOOK_STATUSES)[number];
 
-export const COMMAND_KINDS = ['runtime.start', 'runtime.stop', 'operator.command', 'market.tick'] as const;
+export const COMMAND_KINDS = ['runtime.start', 'runtime.stop', 'operator.command', 'market.tick', 'market.late'] as const;
 export type CommandKind = (typeof COMMAND_KINDS)[number];
 
 /** The command a step answers: its kind and its input reference (the inbox row, the tick's series). */
@@ -61,8 +64,15 @@ export interface StepStarted {
   readonly command: CommandKind;
   /** operator.command: the inbox row id; else null. */
   readonly inbox_id: number | null;
-  /** market.tick: the symbols whose candles closed at the tick (sorted); else null. */
+  /** market.tick: the symbols whose candles closed at the tick (sorted); market.late: the late candle's symbol; else null. */
   readonly symbols: readonly string[] | null;
+}
+
+/** One check of the truth-epoch gate. */
+export interface EpochCheck {
+  readonly check: 'data_complete' | 'no_critical' | 'policy_compliant';
+  readonly ok: boolean;
+  readonly detail: string;
 }
 
 export interface OrderPlaced {
@@ -167,6 +177,17 @@ export interface EventPayloads {
   'book.status_changed': { readonly from: BookStatus; readonly to: BookStatus; readonly directive_id: string };
   'epoch.mode_changed': { readonly mode: 'manual' | 'auto'; readonly directive_id: string };
   /** Written only for a tick that did not end OK: DEGRADED (a task FAILED) or HALTED (a harness error), with every task's outcome. */
+  /**
+   * A candle that arrived after its tick ran without it (the symbol was skipped as late). It never
+   * rewrites a past tick: it joins the symbol's history, so later ticks (skills, marks) see it as
+   * that symbol's newest bar until the next one.
+   */
+  'bar.late': Candle;
+  /** The truth epoch TE moved to te_ms through its gate (./epochs.ts); operator: "operator:<name>" or null (auto). */
+  'epoch.advanced': {
+    readonly te_ms: number; readonly mode: 'manual' | 'auto' | 'override'; readonly operator: string | null; readonly justification: string | null;
+    readonly checks: readonly EpochCheck[];
+  };
   'tick.completed': { readonly status: 'DEGRADED' | 'HALTED'; readonly tasks: readonly TaskRecord[] };
   'order.placed': OrderPlaced;
 }
@@ -184,4 +205,5 @@ export const EVENT_TYPES: readonly EventType[] = [
   'order.closed', 'risk.cooldown_started', 'mark.recorded', 'risk.tier_changed', 'skill.memory_set', 'signal.emitted',
   'intent.created', 'directive.proposed', 'policy.evaluated', 'directive.status_changed', 'execution.status_changed', 'policy.changed',
   'risk.peak_reset', 'risk.profile_changed', 'skill.status_changed', 'book.status_changed', 'epoch.mode_changed', 'tick.completed', 'order.placed',
+  'bar.late', 'epoch.advanced',
 ];

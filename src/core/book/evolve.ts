@@ -188,6 +188,21 @@ export function evolve(s: BookState, e: BookEvent): BookState {
     case 'epoch.mode_changed':
       s.epoch_auto = e.payload.mode === 'auto';
       return s;
+    case 'bar.late': {
+      // the symbol's history only: no tick, no market time, no order's bar count (it fills nothing)
+      const c = e.payload;
+      const window = s.window_bars[c.symbol] ?? 2;
+      let h = s.history.get(c.symbol);
+      if (h === undefined) {
+        h = newHistory(window);
+        s.history.set(c.symbol, h);
+      }
+      pushBar(h, c, window);
+      return s;
+    }
+    case 'epoch.advanced':
+      s.truth_epoch_ms = e.payload.te_ms;
+      return s;
     case 'tick.completed':
       if (e.payload.status === 'HALTED') s.status = 'HALTED';
       return s;

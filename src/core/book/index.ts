@@ -12,3 +12,4 @@ export * from './ticks.js';
 export * from './kernel.js';
 export * from './probe.js';
 export { artifactsOf, evaluationBody } from './govern.js';
+export * from './epochs.js';

@@ -10,7 +10,9 @@ import { bookDecider, type BookDecider } from './decide.js';
 import { evolve } from './evolve.js';
 import type { ExecutionPlane } from './events.js';
 import type { StepProbe } from './probe.js';
-import { BOOK_STATE_VERSION, decodeState, encodeState, stateHash, type BookState } from './state.js';
+import { BOOK_STATE_VERSION, decodeState, encodeState, lastCandle, stateHash, type BookState } from './state.js';
+import { epochAllows } from './epochs.js';
+import { closeTimeMs } from '../market/candle.js';
 
 export interface BookView {
   readonly book_id: string | null;
@@ -30,6 +32,12 @@ export interface MarketFeed {
   lastTickMs(state: BookState): number | null;
   /** The config hash the state's book was started with; null before it started. */
   startedConfigHash(state: BookState): string | null;
+  /** How long the runtime waits for a late symbol (data.lateness_ms resolved); null: forever. */
+  readonly lateness_ms: number | null;
+  /** The close of the newest candle recorded for `symbol` (bar.closed or bar.late); null: none. */
+  lastBarMs(state: BookState, symbol: string): number | null;
+  /** Truth epochs: whether the tick at t_ms may run now (T <= TE, or auto mode whose gate passes); always true with epochs off. */
+  epochAllows(state: BookState, t_ms: number): boolean;
 }
 
 export interface StateCodec {
@@ -81,6 +89,12 @@ export function bookKernel(book: ResolvedBook | null, opts: { probe?: StepProbe 
       config_hash: book.config_hash,
       lastTickMs: (s) => (s.ticks > 0 ? s.time_ms : null),
       startedConfigHash: (s) => (s.started ? s.config_hash : null),
+      lateness_ms: book.lateness_ms,
+      lastBarMs: (s, symbol) => {
+        const c = lastCandle(s, symbol);
+        return c === undefined ? null : closeTimeMs(c);
+      },
+      epochAllows: (s, t) => epochAllows(book, s, t),
     },
   };
 }

@@ -160,6 +160,12 @@ export interface BookState {
   skill_states: Map<string, SkillState>;
   /** True once an approved epoch.auto.enable directive ran. */
   epoch_auto: boolean;
+  /**
+   * The truth epoch TE (ms, a tick close): with truth epochs on, the runtime evaluates a tick T only
+   * when T <= TE; null until the first epoch.advanced. Encoded only when set, so the state of a book
+   * that never advanced an epoch (every book before [F7]) keeps its hash.
+   */
+  truth_epoch_ms: number | null;
   /** The risk profile an approved risk.profile.change put in force (null: the book config's). */
   risk_override: RiskOverride | null;
   seq: { signal: number; intent: number; order: number; fill: number; directive: number; run: number };
@@ -175,7 +181,7 @@ export function initialBookState(): BookState {
     counts: { events: 0, starts: 0, stops: 0, commands_applied: 0, commands_rejected: 0 },
     started: false, config_hash: '', time_ms: 0, window_bars: {}, history: new Map(), ledger: emptyLedger(), positions: new Map(), orders: [],
     memory: new Map(), equity: Decimal.ZERO, peak_equity: Decimal.ZERO, tier: 'normal', cooldown_until_ms: 0,
-    policy: null, directives: new Map(), budget_day: { day: 0, used: Decimal.ZERO }, skill_states: new Map(), epoch_auto: false, risk_override: null,
+    policy: null, directives: new Map(), budget_day: { day: 0, used: Decimal.ZERO }, skill_states: new Map(), epoch_auto: false, truth_epoch_ms: null, risk_override: null,
     seq: { signal: 0, intent: 0, order: 0, fill: 0, directive: 0, run: 0 }, bars: 0, ticks: 0, fills: 0,
   };
 }
@@ -253,6 +259,7 @@ export function encodeState(s: BookState): CanonicalValue {
     policy: s.policy === null ? null : s.policy.json, directives, budget_day: { day: s.budget_day.day, used: s.budget_day.used.toString() }, skill_states, epoch_auto: s.epoch_auto,
     risk_override: s.risk_override === null ? null : { profile: s.risk_override.profile, overrides: s.risk_override.overrides },
     seq: { ...s.seq }, bars: s.bars, ticks: s.ticks, fills: s.fills,
+    ...(s.truth_epoch_ms === null ? {} : { truth_epoch_ms: s.truth_epoch_ms }),
   };
 }
 
@@ -417,6 +424,7 @@ export function decodeState(value: CanonicalValue): BookState {
     started: bool(v.started, 'started'), config_hash: str(v.config_hash, 'config_hash'), time_ms: int(v.time_ms, 'time_ms'), window_bars, history, ledger, positions, orders, memory,
     equity: dec(v.equity, 'equity'), peak_equity: dec(v.peak_equity, 'peak_equity'), tier: oneOf(v.tier, TIERS, 'tier'), cooldown_until_ms: int(v.cooldown_until_ms, 'cooldown_until_ms'),
     policy, directives, budget_day: { day: int(bd.day, 'budget_day.day'), used: dec(bd.used, 'budget_day.used') }, skill_states, epoch_auto: bool(v.epoch_auto, 'epoch_auto'), risk_override,
+    truth_epoch_ms: v.truth_epoch_ms === undefined ? null : int(v.truth_epoch_ms, 'truth_epoch_ms'),
     seq: {
       signal: int(seq.signal, 'seq.signal'), intent: int(seq.intent, 'seq.intent'), order: int(seq.order, 'seq.order'), fill: int(seq.fill, 'seq.fill'),
       directive: int(seq.directive, 'seq.directive'), run: int(seq.run, 'seq.run'),

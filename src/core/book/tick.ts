@@ -78,6 +78,21 @@ export function tickCandles(ctx: StepContext, cmd: TickCommand): readonly Candle
   return candles;
 }
 
+/** A tick's skipped symbols (late data), checked: symbols of the book, sorted, distinct, none with a candle in the tick. */
+export function tickSkipped(ctx: StepContext, cmd: TickCommand, candles: readonly Candle[]): readonly string[] {
+  const skipped = cmd.skipped;
+  if (skipped === undefined || skipped.length === 0) return NO_SKIPPED;
+  let prev = '';
+  for (const x of skipped) {
+    if (ctx.book.pairs[x] === undefined) throw new BookCommandError(`skipped symbol ${x}, which the book does not trade`);
+    if (x <= prev) throw new BookCommandError('skipped symbols must be sorted and distinct');
+    if (barOf(candles, x) !== undefined) throw new BookCommandError(`${x} is both skipped and in the tick`);
+    prev = x;
+  }
+  return skipped;
+}
+const NO_SKIPPED: readonly string[] = Object.freeze([]);
+
 /** The skill a symbol runs, with its state-memory key ("skill@v|symbol") built once: a fresh key string per tick costs a hash per lookup. */
 export interface SkillSlot {
   readonly binding: SkillBinding;
@@ -118,10 +133,12 @@ interface SkillRun {
  * every task SUCCESS or SKIPPED). Each task has a budget in work units (./budgets.ts: bars read,
  * signals, fills, policy evaluations): over it, the task stops, FAILED `budget_exceeded:<unit>`,
  * the tick DEGRADED; fill_orders is critical (its stop skips the skill tasks of the tick).
+ * A tick the runtime ran without a late symbol (the command's `skipped`) is DEGRADED, with one
+ * task data_complete SKIPPED "late:<SYMBOL>" per such symbol first.
  * A bug in the ledger or the fills (an invariant) still throws:
  * nothing of such a step is written.
  */
-export function runTick(ctx: StepContext, candles: readonly Candle[], slots: ReadonlyMap<string, SkillSlot>): void {
+export function runTick(ctx: StepContext, candles: readonly Candle[], slots: ReadonlyMap<string, SkillSlot>, skipped: readonly string[] = NO_SKIPPED): void {
   const { s } = ctx;
   // vwap is not recorded: the kernel never reads it, and a replay rebuilds the candle from the record
   let bars = candles;
@@ -158,7 +175,7 @@ export function runTick(ctx: StepContext, candles: readonly Candle[], slots: Rea
     expireDirectives(ctx);
     const r = reevaluateTask(ctx, notes);
     if (r === 'FAILED') degraded = true;
-    else if (r !== null) return emitOutcome(ctx, 'HALTED', notes, [], r.halted);
+    else if (r !== null) return emitOutcome(ctx, 'HALTED', notes, [], r.halted, skipped);
   }
   const runs: SkillRun[] = [];
   for (const bar of bars) {
@@ -175,13 +192,13 @@ export function runTick(ctx: StepContext, candles: readonly Candle[], slots: Rea
       runSkill(ctx, slot.binding, bar.symbol, slot.memKey, run);
     } catch (e) {
       if (!(e instanceof HarnessError)) throw e;
-      emitOutcome(ctx, 'HALTED', notes, runs, `${run.task}: ${e.message}`);
+      emitOutcome(ctx, 'HALTED', notes, runs, `${run.task}: ${e.message}`, skipped);
       return;
     }
     if (run.outcome === 'FAILED') degraded = true;
   }
   if (filled || s.ticks % INVARIANT_CHECK_EVERY_TICKS === 0) checkInvariants(s);
-  if (degraded) emitOutcome(ctx, 'DEGRADED', notes, runs, null);
+  if (degraded || skipped.length > 0) emitOutcome(ctx, 'DEGRADED', notes, runs, null, skipped);
 }
 
 /** Whether a directive waits (proposed): the state also keeps blocked ones for a retry, which need no task. */
@@ -221,11 +238,16 @@ export class HarnessError extends Error {
 
 const HARNESS_TASKS = ['record_bars', 'fill_orders', 'mark_portfolio', 'expire_directives'] as const;
 
-function emitOutcome(ctx: StepContext, status: 'DEGRADED' | 'HALTED', notes: readonly SkillRun[], runs: readonly SkillRun[], harnessError: string | null): void {
-  const tasks: { task: string; outcome: TaskOutcome; reason: string }[] = HARNESS_TASKS.map((task) => {
+/** The task of a symbol skipped as late: its reason names the symbol (replay reads the skipped symbols back from it). */
+export const LATE_TASK = 'data_complete';
+export const LATE_REASON_PREFIX = 'late:';
+
+function emitOutcome(ctx: StepContext, status: 'DEGRADED' | 'HALTED', notes: readonly SkillRun[], runs: readonly SkillRun[], harnessError: string | null, skipped: readonly string[]): void {
+  const tasks: { task: string; outcome: TaskOutcome; reason: string }[] = skipped.map((x) => ({ task: LATE_TASK, outcome: 'SKIPPED', reason: `${LATE_REASON_PREFIX}${x}` }));
+  for (const task of HARNESS_TASKS) {
     const n = notes.find((x) => x.task === task);
-    return { task, outcome: n?.outcome ?? 'SUCCESS', reason: n?.reason ?? '' };
-  });
+    tasks.push({ task, outcome: n?.outcome ?? 'SUCCESS', reason: n?.reason ?? '' });
+  }
   for (const n of notes) if (!(HARNESS_TASKS as readonly string[]).includes(n.task)) tasks.push({ task: n.task, outcome: n.outcome, reason: n.reason });
   for (const r of runs) tasks.push({ task: r.task, outcome: r.outcome, reason: r.reason });
   if (harnessError !== null) {

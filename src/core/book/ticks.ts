@@ -4,7 +4,8 @@
  * no candle at T simply has none: Kraken's CSV omits no-trade hours). Tick T is released only when
  * every symbol of the book has a candle closing at or after T, or has ended (a finite source that
  * has nothing more: a backtest's file or range). A live series never ends, so the runtime waits for
- * every symbol, as before; late data is [F7]'s.
+ * every symbol; once the book's lateness is exceeded the runtime forces the tick (forceNext) with
+ * the symbols it waited on SKIPPED, and records that decision in the tick command (never re-made).
  *
  * Incremental and bounded: readers push batches per symbol; take() releases the ticks up to the
  * watermark and drops them; needs() names the symbols the watermark waits on, so a reader fetches
@@ -126,6 +127,29 @@ export class TickAssembler {
       }
     }
     return { time_ms: t, candles };
+  }
+
+  /**
+   * The earliest buffered tick that waits on some symbols (next() returns null), with the symbols it
+   * waits on (not ended, nothing at or after T), or null.
+   */
+  partial(): { time_ms: number; missing: string[] } | null {
+    let t = Number.MAX_SAFE_INTEGER;
+    for (const s of this.list) if (s.head < s.queue.length && (s.closes[s.head] as number) < t) t = s.closes[s.head] as number;
+    if (t === Number.MAX_SAFE_INTEGER || t <= this.watermark()) return null;
+    const missing: string[] = [];
+    for (const [sym, s] of this.series) if (!s.ended && s.top < t) missing.push(sym);
+    return { time_ms: t, missing: missing.sort() };
+  }
+
+  /** Releases the partial() tick with the symbols it waits on skipped (the runtime's late-data decision); null when there is none. */
+  forceNext(): (Tick & { skipped: string[] }) | null {
+    const p = this.partial();
+    if (p === null) return null;
+    for (const sym of p.missing) (this.series.get(sym) as Series).top = p.time_ms; // waits no more for T; a later candle of it is late
+    const t = this.next();
+    if (t === null || t.time_ms !== p.time_ms) throw new TickError(`forced tick ${p.time_ms} was not released`);
+    return { ...t, skipped: p.missing };
   }
 
   /** Releases the ticks every symbol has reached, oldest first. */
