@@ -29,7 +29,7 @@ import { EXIT, exitCodeOf } from '../exit-codes.js';
 import type { Restored } from './restore.js';
 import { writeSnapshotFile } from './snapshot-files.js';
 import { StepLoop } from './step-loop.js';
-import { endSpan, startSpan, traceFields } from '../telemetry/tracing.js';
+import { endSpan, startSpan, traceFields, withStepSpan } from '../telemetry/tracing.js';
 
 export const INBOX_POLL_INTERVAL_MS = 250;
 export const INBOX_BATCH_MAX = 100;
@@ -135,7 +135,8 @@ export class BookRunner {
     const t0 = performance.now();
     const span = command.kind === 'market.tick' ? startSpan('book.tick', undefined, { 'warden.stream': this.lease.stream, 'warden.tick_ms': command.time_ms }) : null;
     try {
-      events = await this.loop.apply(command); // decided and evolved in place, then appended in one transaction
+      // decided and evolved in place (the kernel's task spans under this step's span), then appended in one transaction
+      events = await withStepSpan(span, () => this.loop.apply(command));
     } catch (e) {
       if (span) endSpan(span, e);
       // A refused append, or a decider that threw (a bug): either way the state in memory is no longer

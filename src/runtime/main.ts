@@ -56,8 +56,11 @@ async function validateConfigPhase(ctx: RuntimeCtx, opts: RuntimeOptions): Promi
   ctx.log = createLogger(config.WARDEN_LOG_LEVEL, 1, { component: 'runtime', ...(config.WARDEN_BOOKS === undefined ? { book: config.WARDEN_BOOK } : {}) }, { pretty: opts.pretty });
   // before the kernels: the timing seam feeds the API's metrics (policy evaluation, module execution)
   ctx.telemetry = config.WARDEN_API_PORT === undefined ? null : (await import('./api-hook.js')).runtimeTelemetry();
+  // with tracing on (OTEL_ variables), also spans per harness task, gate evaluation and module execution
+  const { tracingOn } = await import('../telemetry/tracing.js');
+  const { bothProbes, tracingProbe } = await import('../telemetry/trace-probe.js');
   const { loadRuntimeBooks } = await import('./books-config.js');
-  ctx.books = await loadRuntimeBooks(config, opts.kernel, ctx.telemetry?.probe);
+  ctx.books = await loadRuntimeBooks(config, opts.kernel, bothProbes(ctx.telemetry?.probe, tracingOn() ? tracingProbe() : undefined));
   const { checkSnapshotDir } = await import('./snapshot-files.js');
   try {
     checkSnapshotDir(config.WARDEN_SNAPSHOT_DIR);

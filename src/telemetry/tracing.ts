@@ -6,9 +6,10 @@
  * variables itself) through a batch processor, flushed at shutdown.
  *
  * Spans: `startup` with a child per start-up phase, `book.tick` per market tick (book, tick time,
- * events, seq range, gate denials as attributes: the gate runs inside the pure kernel, so its
- * verdicts are the tick's attributes, not spans of their own). Log lines of a tick carry its
- * trace_id and span_id when tracing is on.
+ * events, seq range, gate denials as attributes), and inside the pure kernel, through its probe
+ * seam (./trace-probe.ts): `harness.task` per task of the tick, `policy.evaluate` per gate
+ * evaluation and `module.execute` per module execution. Log lines of a tick carry its trace_id
+ * and span_id when tracing is on.
  */
 import { context, trace, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -78,4 +79,25 @@ export function traceFields(span: Span): { trace_id?: string; span_id?: string }
   if (!active) return {};
   const c = span.spanContext();
   return { trace_id: c.traceId, span_id: c.spanId };
+}
+
+/**
+ * The span of the step being decided (the runner's `book.tick`), or null: set by the runner around
+ * the synchronous decide of a step (several books share a process, but a decide never awaits), read
+ * by the kernel's tracing probe (./trace-probe.ts) as the parent of the harness task spans.
+ */
+let stepSpan: Span | null = null;
+
+export function withStepSpan<T>(span: Span | null, fn: () => T): T {
+  const before = stepSpan;
+  stepSpan = span;
+  try {
+    return fn();
+  } finally {
+    stepSpan = before;
+  }
+}
+
+export function currentStepSpan(): Span | null {
+  return stepSpan;
 }

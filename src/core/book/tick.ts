@@ -147,13 +147,17 @@ export function runTick(ctx: StepContext, candles: readonly Candle[], slots: Rea
     bars = candles.map((x) => (x.vwap === null ? x : { ...x, vwap: null }));
     break;
   }
+  const probe = ctx.probe; // the driver's seam (./probe.ts): task spans in the runtime, nothing in a backtest
+  probe?.task?.('record_bars');
   for (const bar of bars) ctx.emit({ type: 'bar.closed', time_ms: ctx.time_ms, payload: bar });
+  probe?.taskEnd?.();
   const equityBefore = s.equity;
   const budgets = ctx.book.budgets;
   /** Harness tasks that did not simply succeed, or that ran only this tick (reevaluate_directives). */
   const notes: SkillRun[] = [];
   let filled = false;
   let fillsStopped = false;
+  probe?.task?.('fill_orders');
   if (s.orders.length > 0) {
     const working = s.orders.slice(); // only orders placed before this tick fill on it
     let simulated = 0; // work units of fill_orders: orders matched against a bar
@@ -169,11 +173,18 @@ export function runTick(ctx: StepContext, candles: readonly Candle[], slots: Rea
       filled = fillOrder(ctx, placed, bar, equityBefore) || filled;
     }
   }
+  probe?.taskEnd?.();
+  probe?.task?.('mark_portfolio');
   markPortfolio(ctx);
+  probe?.taskEnd?.();
   let degraded = fillsStopped;
   if (s.directives.size > 0 && anyProposed(s)) {
+    probe?.task?.('expire_directives');
     expireDirectives(ctx);
+    probe?.taskEnd?.();
+    probe?.task?.('reevaluate_directives');
     const r = reevaluateTask(ctx, notes);
+    probe?.taskEnd?.();
     if (r === 'FAILED') degraded = true;
     else if (r !== null) return emitOutcome(ctx, 'HALTED', notes, [], r.halted, skipped);
   }
@@ -188,13 +199,16 @@ export function runTick(ctx: StepContext, candles: readonly Candle[], slots: Rea
       run.reason = fillsStopped ? 'critical task fill_orders failed' : `book ${s.status}`;
       continue;
     }
+    probe?.task?.(run.task);
     try {
       runSkill(ctx, slot.binding, bar.symbol, slot.memKey, run);
     } catch (e) {
       if (!(e instanceof HarnessError)) throw e;
+      probe?.taskEnd?.();
       emitOutcome(ctx, 'HALTED', notes, runs, `${run.task}: ${e.message}`, skipped);
       return;
     }
+    probe?.taskEnd?.();
     if (run.outcome === 'FAILED') degraded = true;
   }
   if (filled || s.ticks % INVARIANT_CHECK_EVERY_TICKS === 0) checkInvariants(s);
