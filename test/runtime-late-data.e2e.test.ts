@@ -71,7 +71,7 @@ async function scenario(engine: 'pglite' | 'postgres'): Promise<void> {
     const drop = join(dir, 'drop');
     mkdirSync(drop);
     writeFileSync(join(dir, 'feeds.json'), JSON.stringify({ feeds: [{ name: 'drop', kind: 'file-drop', dir: drop, poll_ms: 200, settle_ms: 100 }] }));
-    const vars = runtimeVars(store.url, join(dir, 'snapshots'), { WARDEN_BOOK_CONFIG: join(dir, 'book.json'), WARDEN_FEEDS: join(dir, 'feeds.json') });
+    const vars = runtimeVars(store.url, join(dir, 'snapshots'), { WARDEN_BOOK_CONFIG: join(dir, 'book.json'), WARDEN_FEEDS: join(dir, 'feeds.json'), WARDEN_MONITOR_INTERVAL_MS: '1000' });
     assert.equal((await cli(['init'], vars)).code, 0);
     const first = [slice(join(dir, 'a'), 'XBTUSD_60.csv', FROM, END), slice(join(dir, 'a'), 'ETHUSD_60.csv', FROM, ETH_STOPS)];
     const ing = await cli(['ingest', ...first], vars);
@@ -84,9 +84,13 @@ async function scenario(engine: 'pglite' | 'postgres'): Promise<void> {
     assert.equal(skippedLines.length, (END - ETH_STOPS) / H, 'one skipped tick per hour after ETH stopped');
     assert.deepEqual(skippedLines.at(-1)?.rule, 'wall_clock', 'the newest tick waited lateness_ms on the clock');
     assert.ok(skippedLines.slice(0, -1).every((l) => l.rule === 'event_time' && (l.skipped as string[]).join() === 'ETH/USD'));
+    // the runtime's monitors suggest (never act): ETH lags the book's other symbol past the lateness
+    const suggested = await until('a late_data suggestion', rt, () => rt.lines.find((l) => l.event === 'suggestion' && l.monitor === 'late_data') ?? null);
+    assert.deepEqual([suggested.key, suggested.series, suggested.book], ['late_data:main:ETH/USD', 'ETH/USD 3600', 'main']);
     // 2. ETH's missing candles arrive while the runtime runs: recorded as late, nothing rewritten
     renameSync(slice(join(dir, 'b'), 'ETHUSD_60.csv', ETH_STOPS, END), join(drop, 'ETHUSD_60.csv'));
     await until('every late ETH candle recorded', rt, () => (rt.lines.filter((l) => l.event === 'bar_late_recorded').length === (END - ETH_STOPS) / H ? true : null));
+    await until('the late_data suggestion cleared once ETH caught up', rt, () => (rt.lines.some((l) => l.event === 'suggestion_cleared' && l.key === 'late_data:main:ETH/USD') ? true : null));
     rt.child.kill('SIGTERM');
     assert.equal(await rt.exit, 0, rt.stderr());
     // 3. what the log says

@@ -115,6 +115,31 @@ export function tickLag(book: string, last_tick_ms: number, complete_ms: number,
   };
 }
 
+/**
+ * late_data: a symbol of a book whose newest candle (CTT) is behind the book's newest symbol by more
+ * than the book's lateness (data.lateness_ms), in event time: the runtime runs that book's ticks
+ * without it (DEGRADED, data_complete SKIPPED late:<SYMBOL>) and records its candles that arrive
+ * afterwards as bar.late. `ctt` holds each symbol's CTT (null: none stored).
+ */
+export function lateData(book: string, ctt: Readonly<Record<string, number | null>>, interval_s: number, lateness_ms: number | null): Finding[] {
+  if (lateness_ms === null) return []; // the book waits for every symbol: tick_lag says it stalls
+  const values = Object.values(ctt).filter((v): v is number => v !== null);
+  if (values.length === 0) return [];
+  const newest = Math.max(...values);
+  const out: Finding[] = [];
+  for (const [symbol, v] of Object.entries(ctt)) {
+    const behind_ms = v === null ? null : newest - v;
+    if (behind_ms !== null && behind_ms <= lateness_ms) continue;
+    const series = seriesName(symbol, interval_s);
+    out.push({
+      monitor: 'late_data', severity: 'warn', book, series, key: `late_data:${book}:${symbol}`,
+      message: `${book}: ${symbol} has ${v === null ? 'no candle' : `no candle since ${new Date(v).toISOString()}`}, ${behind_ms === null ? 'while' : `${hours(behind_ms)} behind`} the book's other symbols (lateness ${lateness_ms} ms): its ticks run without it (DEGRADED) and its candles arriving later are recorded as late; check its feed`,
+      evidence: { symbol, ctt_ms: v, newest_ctt_ms: newest, behind_ms, lateness_ms },
+    });
+  }
+  return out;
+}
+
 /** feed_error: a feed that failed (critical) or is retrying after an error (warn). */
 export function feedError(s: FeedStatus): Finding | null {
   if (s.state !== 'failed' && s.state !== 'retrying') return null;

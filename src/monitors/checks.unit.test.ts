@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Decimal } from '../core/money/index.js';
 import { DEFAULT_RISK_PROFILE } from '../core/risk/index.js';
-import { drawdownNearTier, feedError, gaps, nextTier, staleData, tickLag, type BookMark } from './checks.js';
+import { drawdownNearTier, feedError, gaps, lateData, nextTier, staleData, tickLag, type BookMark } from './checks.js';
 import { DEFAULT_THRESHOLDS, ThresholdError, checkThresholds } from './thresholds.js';
 
 const H = 3_600_000;
@@ -66,4 +66,14 @@ test('thresholds outside their limits are refused by name (exit 64)', () => {
   assert.throws(() => checkThresholds({ ...t, stale_critical_after_intervals: 2 }), /must be >= stale_after_intervals/);
   assert.throws(() => checkThresholds({ ...t, drawdown_near_pct: Decimal.ZERO }), /drawdown_near_pct: expected a decimal > 0/);
   assert.throws(() => checkThresholds({ ...t, gap_lookback_intervals: 1 }), /gap_lookback_intervals/);
+});
+
+test('given a two-symbol book, when one symbol lags the other by the lateness / one hour more / has no candle, then nothing / late_data / late_data; a book that waits forever gets none', () => {
+  const late = (eth: number | null) => lateData('main', { 'BTC/USD': CTT, 'ETH/USD': eth }, 3600, H);
+  assert.deepEqual(late(CTT - H), [], 'exactly the lateness behind: the tick still waits');
+  const f = late(CTT - 2 * H);
+  assert.deepEqual(f.map((x) => [x.monitor, x.key, x.series, x.book, x.severity]), [['late_data', 'late_data:main:ETH/USD', 'ETH/USD 3600', 'main', 'warn']]);
+  assert.deepEqual(f[0]!.evidence, { symbol: 'ETH/USD', ctt_ms: CTT - 2 * H, newest_ctt_ms: CTT, behind_ms: 2 * H, lateness_ms: H });
+  assert.equal(late(null)[0]?.key, 'late_data:main:ETH/USD', 'never ingested');
+  assert.deepEqual(lateData('main', { 'BTC/USD': CTT, 'ETH/USD': CTT - 100 * H }, 3600, null), [], 'lateness null: tick_lag speaks instead');
 });

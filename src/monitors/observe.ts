@@ -75,6 +75,8 @@ export async function latestMark(db: Db, stream: string): Promise<BookMark | nul
 export interface BookFacts {
   symbols: string[];
   interval_s: number;
+  /** data.lateness_ms resolved (null: the book waits for every symbol). */
+  lateness_ms: number | null;
   profile: RiskProfile;
   profile_name: string;
 }
@@ -99,7 +101,7 @@ export async function bookFacts(db: Db, stream: string, cache: ObserveCache = ne
     const book = resolveBook(started.payload.config);
     const cfg = started.payload.config as { risk?: { profile?: unknown } } | null;
     const name = typeof cfg?.risk?.profile === 'string' ? cfg.risk.profile : `${book.profile.id}@${book.profile.version}`;
-    known = { facts: { symbols: [...book.symbols], interval_s: book.interval_s, profile: book.profile, profile_name: name }, scanned_seq: 0 };
+    known = { facts: { symbols: [...book.symbols], interval_s: book.interval_s, lateness_ms: book.lateness_ms, profile: book.profile, profile_name: name }, scanned_seq: 0 };
     cache.books.set(stream, known);
   }
   if (head > known.scanned_seq) {

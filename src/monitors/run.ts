@@ -13,7 +13,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Db } from '../store/db.js';
 import type { EventStore } from '../store/event-store.js';
 import type { FeedStatus } from '../feeds/feed.js';
-import { drawdownNearTier, feedError, gaps, staleData, tickLag } from './checks.js';
+import { drawdownNearTier, feedError, gaps, lateData, staleData, tickLag } from './checks.js';
 import { ObserveCache, bookFacts, bookLabel, bookStreams, latestMark, openTimes, seriesObservations } from './observe.js';
 import { MONITORS, SuggestionLedger, recordFindings, type Finding, type MonitorName, type OpenSuggestion, type Suggestion, type SuggestionCleared } from './suggestions.js';
 import { FEEDS_MONITORED_MAX, checkThresholds, type Thresholds } from './thresholds.js';
@@ -52,7 +52,7 @@ export async function runMonitors(db: Db, store: EventStore, o: MonitorPassOptio
   const findings: Finding[] = [];
   const failures: MonitorPassResult['failures'] = [];
   const ran = new Set<MonitorName>();
-  const booksSeen = { drawdown_near_tier: new Set<string>(), tick_lag: new Set<string>() };
+  const booksSeen = { drawdown_near_tier: new Set<string>(), tick_lag: new Set<string>(), late_data: new Set<string>() };
   const fail = (monitor: MonitorName, book: string | null, e: unknown) => {
     const reason = e instanceof Error ? e.message : String(e);
     failures.push({ monitor, book, reason });
@@ -88,6 +88,7 @@ export async function runMonitors(db: Db, store: EventStore, o: MonitorPassOptio
     streams = await bookStreams(store, o.books);
     ran.add('drawdown_near_tier');
     ran.add('tick_lag');
+    ran.add('late_data');
   } catch (e) {
     fail('drawdown_near_tier', null, e);
   }
@@ -110,6 +111,13 @@ export async function runMonitors(db: Db, store: EventStore, o: MonitorPassOptio
         }
       }
       booksSeen.tick_lag.add(book);
+      // Late data: a runtime book with several symbols, one of which lags the others past the lateness.
+      if (facts !== null && stream.startsWith('book:') && facts.symbols.length > 1) {
+        const ctt: Record<string, number | null> = {};
+        for (const sym of facts.symbols) ctt[sym] = series.find((s) => s.symbol === sym && s.interval_s === facts.interval_s)?.ctt_ms ?? null;
+        findings.push(...lateData(book, ctt, facts.interval_s, facts.lateness_ms));
+      }
+      booksSeen.late_data.add(book);
     } catch (e) {
       fail('drawdown_near_tier', book, e);
     }
@@ -132,7 +140,7 @@ export async function runMonitors(db: Db, store: EventStore, o: MonitorPassOptio
 
   const covered = (s: OpenSuggestion): boolean => {
     if (!ran.has(s.monitor)) return false;
-    if (s.monitor === 'drawdown_near_tier' || s.monitor === 'tick_lag') {
+    if (s.monitor === 'drawdown_near_tier' || s.monitor === 'tick_lag' || s.monitor === 'late_data') {
       // Only the books this pass read: another book's suggestions stay as they are.
       return s.book !== null && booksSeen[s.monitor].has(s.book);
     }
