@@ -63,6 +63,9 @@ export async function runLive(opts: LiveOptions, prepared: Prepared): Promise<nu
     ...process.env,
     WARDEN_BOOK: DEMO_BOOK_ID, WARDEN_BOOK_CONFIG: DEMO_BOOK_FILE, WARDEN_FEEDS: feedsFile, WARDEN_API_PORT: String(port),
     WARDEN_HTTP_PORT: '0', // /healthz on a free port: the profile's may be another runtime's
+    // The monitors judge staleness by the wall clock: on 2022 candles replayed today they would only
+    // say "stale" every pass. Off in the demo unless the environment sets it.
+    WARDEN_MONITOR_INTERVAL_MS: process.env.WARDEN_MONITOR_INTERVAL_MS ?? '0',
     ...(opts.logs ? {} : { WARDEN_LOG_LEVEL: 'warn' }),
   };
   const { watchDemo } = await import('./watch.js');
