@@ -8,15 +8,13 @@
  * `warden replay verify` re-executes the whole book, skips and late bars included, and passes.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { processStore } from './support/engines.js';
-import { EXTERNAL_DATA_DIR } from './support/market-data.js';
-import { cli, RUNTIME_JS, runtimeVars, start, WAIT_MS_MAX, type Proc } from './runtime-proc.js';
-import { openDb } from '../src/store/open.js';
-import { EventStore } from '../src/store/event-store.js';
+import { sliceHourly, streamEvents, until } from './support/book-e2e.js';
+import { cli, RUNTIME_JS, runtimeVars, start } from './runtime-proc.js';
 
 const H = 3_600_000;
 const DAY = 24 * H;
@@ -32,36 +30,8 @@ const BOOK = {
   initial_cash: '10000',
 };
 
-/** The real Kraken rows of `file` whose candle opens in [from, to), as a file named like Kraken's (the symbol comes from the name). */
-function slice(dir: string, name: string, from_ms: number, to_ms: number): string {
-  const rows = readFileSync(join(EXTERNAL_DATA_DIR, 'kraken_ohlcvt_hourly_full', name), 'utf8').split('\n')
-    .filter((l) => l.trim() !== '' && Number(l.split(',')[0]) * 1000 >= from_ms && Number(l.split(',')[0]) * 1000 < to_ms);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, name), `${rows.join('\n')}\n`);
-  return join(dir, name);
-}
-
-type Ev = { seq: number; type: string; time_ms: number; payload: Record<string, unknown> };
-async function events(url: string): Promise<Ev[]> {
-  const db = await openDb(url, { command: 'late data e2e check' });
-  try {
-    const out: Ev[] = [];
-    for await (const batch of new EventStore(db).read('book:main')) for (const e of batch) out.push({ seq: e.seq, type: e.type, time_ms: e.time_ms, payload: e.payload as Record<string, unknown> });
-    return out;
-  } finally {
-    await db.close();
-  }
-}
-
-async function until<T>(what: string, rt: Proc, fn: () => T | null): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v !== null) return v;
-    if (Date.now() - t0 > WAIT_MS_MAX) throw new Error(`${what}: timed out; log:\n${rt.lines.slice(-20).map((l) => JSON.stringify(l)).join('\n')}\n${rt.stderr()}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
+const slice = sliceHourly;
+const events = (url: string) => streamEvents(url, 'book:main', 'late data e2e check');
 
 async function scenario(engine: 'pglite' | 'postgres'): Promise<void> {
   const store = await processStore(engine, 'late');

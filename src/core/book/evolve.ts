@@ -7,6 +7,7 @@
 import { Decimal } from '../money/decimal.js';
 import { applyLedgerEvent } from '../ledger/index.js';
 import type { BookEvent } from './events.js';
+import type { Candle } from '../market/candle.js';
 import { newHistory, pushBar, riskOverrideOf, type BookState, type OpenDirective, type WorkingOrder } from './state.js';
 import { resolvePolicy, skillTransition, transition } from '../governance/index.js';
 
@@ -55,13 +56,7 @@ export function evolve(s: BookState, e: BookEvent): BookState {
       return s;
     case 'bar.closed': {
       const c = e.payload;
-      const window = s.window_bars[c.symbol] ?? 2;
-      let h = s.history.get(c.symbol);
-      if (h === undefined) {
-        h = newHistory(window);
-        s.history.set(c.symbol, h);
-      }
-      pushBar(h, c, window);
+      recordBar(s, c);
       for (const o of s.orders) if (o.symbol === c.symbol) o.bars_seen += 1;
       if (e.time_ms !== s.time_ms) s.ticks += 1;
       s.time_ms = e.time_ms;
@@ -190,14 +185,7 @@ export function evolve(s: BookState, e: BookEvent): BookState {
       return s;
     case 'bar.late': {
       // the symbol's history only: no tick, no market time, no order's bar count (it fills nothing)
-      const c = e.payload;
-      const window = s.window_bars[c.symbol] ?? 2;
-      let h = s.history.get(c.symbol);
-      if (h === undefined) {
-        h = newHistory(window);
-        s.history.set(c.symbol, h);
-      }
-      pushBar(h, c, window);
+      recordBar(s, e.payload);
       return s;
     }
     case 'epoch.advanced':
@@ -246,4 +234,15 @@ function pruneBlocked(s: BookState, time_ms: number): void {
     const t = d.directive.timebox.expires_ms;
     if (d.status === 'blocked' && t !== null && time_ms >= t) s.directives.delete(k);
   }
+}
+
+/** A bar joins its symbol's history (bounded by the symbol's window): bar.closed and bar.late alike. */
+function recordBar(s: BookState, c: Candle): void {
+  const window = s.window_bars[c.symbol] ?? 2;
+  let h = s.history.get(c.symbol);
+  if (h === undefined) {
+    h = newHistory(window);
+    s.history.set(c.symbol, h);
+  }
+  pushBar(h, c, window);
 }
