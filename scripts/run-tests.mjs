@@ -20,5 +20,7 @@ if (files.length === 0) {
   console.error(`run-tests: no test files${tier ? ` for tier ${tier}` : ''} under dist/ (did the build run?)`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=600000', ...files], { stdio: 'inherit' });
+// A test file is one test of the runner with this budget: the crash suite's engines take ~2-4 min
+// each on a quiet 2-core machine and up to ~8 min on a loaded one; every test inside has its own.
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=900000', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -148,8 +148,8 @@ export async function runMonitors(db: Db, store: EventStore, o: MonitorPassOptio
   };
   const r = await recordFindings(store, o.ledger ?? new SuggestionLedger(), findings, covered, { owner: o.owner, time_ms: o.now_ms });
   for (const s of r.raised) {
-    // book only when the suggestion names one: a runtime's logger already binds its own book
-    const line = { event: 'suggestion', monitor: s.monitor, ...(s.book === null ? {} : { book: s.book }), series: s.series, severity: s.severity, key: s.key, message: s.message };
+    // the contract's fields, book null included (it then overrides the book a runtime's logger binds: the suggestion is about no book)
+    const line = { event: 'suggestion', monitor: s.monitor, book: s.book, series: s.series, severity: s.severity, key: s.key, message: s.message };
     if (s.severity === 'info') o.log.info(line, 'suggestion');
     else o.log.warn(line, 'suggestion');
   }

@@ -13,7 +13,8 @@
  * transaction: never half a tick), in order; then polls for new candles every
  * MARKET_POLL_INTERVAL_MS. A tick T is fed only once every symbol of the book has a stored candle
  * closing at or after T (a symbol's missing hour then reads as no bar, as in the backtest), or, once
- * the book's data.lateness_ms is exceeded, with the missing symbols skipped (recorded in the tick);
+ * the book's data.lateness_ms is exceeded on the wall clock (or at once for a symbol already skipped
+ * at the tick before), with the missing symbols skipped (recorded in the tick);
  * a candle arriving after its tick ran without it is recorded as late (market.late). With truth
  * epochs on, a tick runs only up to the truth epoch TE (core/book/epochs.ts). The
  * position is derived from the state alone, so a restart continues exactly after the last
@@ -52,7 +53,7 @@ interface ReadyTick {
   readonly time_ms: number;
   readonly candles: readonly Candle[];
   readonly skipped?: readonly string[];
-  readonly rule?: 'event_time' | 'wall_clock';
+  readonly rule?: 'wall_clock' | 'still_late';
 }
 
 export interface RunnerOptions {
@@ -86,6 +87,12 @@ export class BookRunner {
   private fedSinceProgress = 0;
   /** The tick this runner first saw partly present, and when (the wall-clock lateness rule). */
   private waiting: { time_ms: number; since_ms: number } | null = null;
+  /**
+   * The symbols the last tick this runner fed ran without (late): the next ticks skip them at once
+   * while they stay absent (a catch-up past a symbol that stopped does not wait lateness_ms per
+   * tick); a complete tick empties it. In memory: after a restart the first skip waits again.
+   */
+  private stillLate = new Set<string>();
   private epochWaitLogged: number | null = null;
 
   constructor(
@@ -316,10 +323,13 @@ export class BookRunner {
    *   late   candles of a symbol the book skipped as late, closing after its last recorded bar and at
    *          or before the last tick (each becomes a market.late step: bar.late, no tick rewritten);
    *   ticks  the complete ticks after the last tick, then, when the book's lateness is exceeded, the
-   *          waiting ticks forced with the missing symbols skipped. Exceeded = event time (another
-   *          symbol has a candle closing at or after T + lateness_ms) or wall clock (this runner has
-   *          seen T partly present for lateness_ms). Only a symbol whose read came back short (nothing
-   *          more stored) is ever skipped. The decision is recorded in the tick command (`skipped`).
+   *          waiting ticks forced with the missing symbols skipped. Exceeded = wall clock (this runner
+   *          has seen T partly present for lateness_ms), or at once when every missing symbol was
+   *          already skipped at the tick before (still late). Not event time: feeds deliver symbols
+   *          out of step (a backfill of one pair before another, a replay of two files), and a
+   *          symbol ahead in the store must not make another one late. Only a symbol whose read
+   *          came back short (nothing more stored) is ever skipped. The decision is recorded in the
+   *          tick command (`skipped`), so replay never re-decides it.
    */
   private async readyTicks(feed: MarketFeed, read: CandleReader): Promise<{ late: Candle[]; ticks: ReadyTick[] }> {
     const intervalMs = feed.interval_s * 1000;
@@ -328,7 +338,6 @@ export class BookRunner {
     const ticks = new TickAssembler(feed.symbols, feed.interval_s, last);
     const late: Candle[] = [];
     const short = new Set<string>();
-    let newest = Number.MIN_SAFE_INTEGER;
     for (const symbol of feed.symbols) {
       const seen = feed.lateness_ms === null || last === null ? null : feed.lastBarMs(this.state, symbol);
       const lagging = seen !== null && last !== null && seen < last;
@@ -337,7 +346,6 @@ export class BookRunner {
       const onTime: Candle[] = [];
       for (const c of got) {
         const close = c.open_time_ms + intervalMs;
-        if (close > newest) newest = close;
         if (last !== null && close <= last) {
           if (lagging) late.push(c);
         } else onTime.push(c);
@@ -345,17 +353,21 @@ export class BookRunner {
       ticks.push(symbol, onTime);
     }
     const out: ReadyTick[] = ticks.take();
+    if (out.length > 0) this.stillLate.clear(); // a complete tick: every symbol delivered again
     if (feed.lateness_ms === null) return { late, ticks: out };
     for (let p = ticks.partial(); p !== null; p = ticks.partial()) {
       if (!p.missing.every((x) => short.has(x))) break;
-      const byEventTime = newest >= p.time_ms + feed.lateness_ms;
+      const stillLate = p.missing.every((x) => this.stillLate.has(x));
       if (this.waiting?.time_ms !== p.time_ms) this.waiting = { time_ms: p.time_ms, since_ms: Date.now() };
       const byClock = Date.now() - this.waiting.since_ms >= feed.lateness_ms;
-      if (!byEventTime && !byClock) break;
+      if (!stillLate && !byClock) break;
       const forced = ticks.forceNext();
       if (forced === null) break;
-      out.push({ ...forced, rule: byEventTime ? 'event_time' : 'wall_clock' });
-      out.push(...ticks.take());
+      out.push({ ...forced, rule: stillLate ? 'still_late' : 'wall_clock' });
+      this.stillLate = new Set(forced.skipped);
+      const more = ticks.take();
+      if (more.length > 0) this.stillLate.clear();
+      out.push(...more);
     }
     return { late, ticks: out };
   }
