@@ -14,7 +14,7 @@
  */
 import { type CanonicalValue } from '../canonical/index.js';
 import type { SkillBar } from '../skills/types.js';
-import { sha256, toHex } from '../canonical/hash.js';
+import { sha256Hex } from '../canonical/hash.js';
 import { Decimal } from '../money/decimal.js';
 import type { PairSpec } from '../execution/index.js';
 import { positionQty } from '../ledger/index.js';
@@ -300,5 +300,5 @@ export function inputsHash(bars: readonly SkillBar[], n: number): string {
     const b = bars[i] as SkillBar;
     f[k++] = b.open_time_ms; f[k++] = b.open; f[k++] = b.high; f[k++] = b.low; f[k++] = b.close; f[k++] = b.volume;
   }
-  return toHex(sha256(INPUTS_TAG, new Uint8Array(f.buffer)));
+  return sha256Hex(INPUTS_TAG, new Uint8Array(f.buffer));
 }
