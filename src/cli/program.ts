@@ -36,7 +36,7 @@ const COMMANDS: readonly (readonly [string, () => Promise<Register>])[] = [
 const VALUE_OPTIONS: ReadonlySet<string> = new Set(['--profile', '--env-file']);
 
 /** The command argv names (its first operand after the global options), or null. */
-export function commandOf(argv: readonly string[]): string | null {
+export function commandNamed(argv: readonly string[]): string | null {
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i] as string;
     if (VALUE_OPTIONS.has(a)) i++;
@@ -63,7 +63,7 @@ export async function buildProgram(version: string, argv: readonly string[]): Pr
     if (o.profile !== undefined && o.envFile !== undefined) throw new CliError('--profile and --env-file name the same thing: pass one', EXIT.usage);
     return { envFile: o.profile ?? o.envFile, debug: o.debug };
   };
-  const named = commandOf(argv);
+  const named = commandNamed(argv);
   const only = COMMANDS.find(([name]) => name === named);
   const registers = await Promise.all((only === undefined ? COMMANDS : [only]).map(([, load]) => load()));
   for (const register of registers) register(program, globals); // in COMMANDS order: the order of --help
