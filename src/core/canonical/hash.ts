@@ -15,6 +15,21 @@ export function sha256(...parts: Uint8Array[]): Hash {
   return new Uint8Array(h.digest());
 }
 
+/**
+ * toHex(sha256(...)) in one pass: a string part is hashed as its UTF-8 bytes (what TextEncoder
+ * gives, lone surrogates as U+FFFD too) without encoding it to a buffer first, and the digest is
+ * written as hex directly (no Uint8Array copy, no Buffer view): the per-signal hashes of a tick
+ * (policy evaluation artifact, skill inputs) are measurably cheaper.
+ */
+export function sha256Hex(...parts: (Uint8Array | string)[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) {
+    if (typeof p === 'string') h.update(p, 'utf8');
+    else h.update(p);
+  }
+  return h.digest('hex');
+}
+
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
