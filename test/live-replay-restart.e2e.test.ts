@@ -17,13 +17,14 @@
  * restarts add) is the same, and those counters differ by exactly two restarts.
  */
 import assert from 'node:assert/strict';
+import { until } from './support/book-e2e.js';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { processStore } from './support/engines.js';
 import { EXTERNAL_DATA_DIR } from './support/market-data.js';
-import { cli, ROOT, RUNTIME_JS, runtimeVars, start, WAIT_MS_MAX, type Proc } from './runtime-proc.js';
+import { cli, ROOT, RUNTIME_JS, runtimeVars, start, type Proc } from './runtime-proc.js';
 import { openDb } from '../src/store/open.js';
 import { EventStore } from '../src/store/event-store.js';
 import { restore } from '../src/runtime/restore.js';
@@ -42,15 +43,6 @@ const T1_MS = Date.parse(`${T1}T00:00:00Z`);
 type Vars = Record<string, string>;
 interface Outcome { trading_hash: string; state_hash: string; events: string[]; approved: string; starts: number; counts: Record<string, number> }
 
-async function until<T>(what: string, rt: Proc, fn: () => Promise<T | null> | T | null): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v !== null) return v;
-    if (Date.now() - t0 > WAIT_MS_MAX) throw new Error(`${what}: timed out; log:\n${rt.lines.slice(-20).map((l) => JSON.stringify(l)).join('\n')}\n${rt.stderr()}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 const caughtUpAt = (rt: Proc, ms: number) => until(`the book at ${iso(ms)}`, rt, () => (rt.lines.some((l) => l.event === 'market_caught_up' && l.last_tick === iso(ms)) ? true : null));
 

@@ -11,12 +11,13 @@
  * re-executes the whole book, approvals included, and passes; `replay hour` shows the directive.
  */
 import assert from 'node:assert/strict';
+import { until } from './support/book-e2e.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { processStore } from './support/engines.js';
-import { cli, ROOT, RUNTIME_JS, runtimeVars, start, WAIT_MS_MAX, type Proc } from './runtime-proc.js';
+import { cli, ROOT, RUNTIME_JS, runtimeVars, start } from './runtime-proc.js';
 import { openDb } from '../src/store/open.js';
 import { EventStore } from '../src/store/event-store.js';
 
@@ -33,15 +34,6 @@ const FILE = join(ROOT, 'data', 'kraken', 'XBTUSD_60.csv');
 type Json = Record<string, unknown>;
 interface Listed { directive_id: string; status: string; type: string }
 
-async function until<T>(what: string, rt: Proc, fn: () => Promise<T | null>): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v !== null) return v;
-    if (Date.now() - t0 > WAIT_MS_MAX) throw new Error(`${what}: timed out; log:\n${rt.lines.slice(-20).map((l) => JSON.stringify(l)).join('\n')}\n${rt.stderr()}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 async function list(vars: Record<string, string>, status: string): Promise<Listed[]> {
   const r = await cli(['directives', 'list', '--status', status, '--json'], vars);

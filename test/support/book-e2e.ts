@@ -34,10 +34,10 @@ export async function streamEvents(url: string, stream: string, what: string): P
 }
 
 /** Polls fn until it returns non-null; after WAIT_MS_MAX fails naming `what`, with the runtime's last log lines. */
-export async function until<T>(what: string, rt: Proc, fn: () => T | null): Promise<T> {
+export async function until<T>(what: string, rt: Proc, fn: () => Promise<T | null> | T | null): Promise<T> {
   const t0 = Date.now();
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v !== null) return v;
     if (Date.now() - t0 > WAIT_MS_MAX) throw new Error(`${what}: timed out; log:\n${rt.lines.slice(-20).map((l) => JSON.stringify(l)).join('\n')}\n${rt.stderr()}`);
     await new Promise((r) => setTimeout(r, 150));
