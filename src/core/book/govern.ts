@@ -298,6 +298,8 @@ export function artifactsOf(events: readonly BookEvent[]): { kind: string; hash:
 }
 
 const INPUTS_TAG = new TextEncoder().encode('warden.skill.inputs.v1\u0000');
+/** Where inputsHash's floats start in its buffer: the first multiple of 8 at or after the tag's length (23). */
+const INPUTS_FLOATS_AT = Math.ceil(INPUTS_TAG.length / 8) * 8;
 
 /**
  * sha256 hex of a skill's inputs at a signal: the last `n` bars it read, as the floats it read them
@@ -306,10 +308,14 @@ const INPUTS_TAG = new TextEncoder().encode('warden.skill.inputs.v1\u0000');
  */
 export function inputsHash(bars: readonly SkillBar[], n: number): string {
   const from = Math.max(0, bars.length - n);
-  const f = new Float64Array(6 * (bars.length - from));
+  // one buffer: the tag in bytes [TAG_AT, 24), the floats from byte 24 (8-aligned), hashed as ONE part
+  const buffer = new ArrayBuffer(INPUTS_FLOATS_AT + 48 * (bars.length - from));
+  const bytes = new Uint8Array(buffer);
+  bytes.set(INPUTS_TAG, INPUTS_FLOATS_AT - INPUTS_TAG.length);
+  const f = new Float64Array(buffer, INPUTS_FLOATS_AT);
   for (let i = from, k = 0; i < bars.length; i++) {
     const b = bars[i] as SkillBar;
     f[k++] = b.open_time_ms; f[k++] = b.open; f[k++] = b.high; f[k++] = b.low; f[k++] = b.close; f[k++] = b.volume;
   }
-  return sha256Hex(INPUTS_TAG, new Uint8Array(f.buffer));
+  return sha256Hex(bytes.subarray(INPUTS_FLOATS_AT - INPUTS_TAG.length));
 }

@@ -2,7 +2,7 @@
  * SHA-256 helpers. node:crypto's createHash is pure computation (no I/O, no randomness), so it
  * is allowed in the kernel; the lint rule forbids the global `crypto` (getRandomValues).
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 
 export type Hash = Uint8Array; // always 32 bytes
 
@@ -19,9 +19,12 @@ export function sha256(...parts: Uint8Array[]): Hash {
  * toHex(sha256(...)) in one pass: a string part is hashed as its UTF-8 bytes (what TextEncoder
  * gives, lone surrogates as U+FFFD too) without encoding it to a buffer first, and the digest is
  * written as hex directly (no Uint8Array copy, no Buffer view): the per-signal hashes of a tick
- * (policy evaluation artifact, skill inputs) are measurably cheaper.
+ * (policy evaluation artifact, skill inputs) are measurably cheaper. Pass ONE part where you can
+ * (a tag laid out in the same buffer as the bytes): it takes the one-shot path.
  */
 export function sha256Hex(...parts: (Uint8Array | string)[]): string {
+  // one part: node's one-shot hash (no Hash object: ~1 us less per call on the 2-core machine, Node >= 20.12)
+  if (parts.length === 1) return oneShotHash('sha256', parts[0] as Uint8Array | string, 'hex');
   const h = createHash('sha256');
   for (const p of parts) {
     if (typeof p === 'string') h.update(p, 'utf8');
