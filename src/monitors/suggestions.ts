@@ -19,8 +19,9 @@
 import type { CanonicalValue } from '../core/canonical/index.js';
 import type { StoredEvent } from '../core/events/index.js';
 type Hash = Uint8Array;
-import type { EventStore, Lease } from '../store/event-store.js';
-import { ConcurrencyError, IntegrityError, LeaseError } from '../store/errors.js';
+import type { EventStore } from '../store/event-store.js';
+import { withShortLease } from '../store/short-lease.js';
+import { IntegrityError } from '../store/errors.js';
 
 export const SUGGESTIONS_STREAM = 'audit:suggestions';
 export const SUGGESTION_RAISED = 'suggestion.raised';
@@ -42,8 +43,6 @@ export const OPEN_SUGGESTIONS_MAX = 10_000;
 export const SUGGESTION_WRITES_MAX = 1000;
 export const SUGGESTIONS_LEASE_TTL_MS = 5000;
 export const SUGGESTIONS_WRITE_ATTEMPTS = 10;
-const BACKOFF_MS_FIRST = 50;
-const BACKOFF_MS_MAX = 1000;
 const VERIFY_BATCH = 2000;
 
 /** The payload of suggestion.raised. */
@@ -193,8 +192,6 @@ export function plan(ledger: SuggestionLedger, findings: readonly Finding[], cov
   return { raise, clear, unchanged: found.size - raise.length };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Records a monitor pass: raises the findings not already open, clears the covered open
  * suggestions not found again. Writes nothing (and takes no lease) when nothing changed.
@@ -208,37 +205,20 @@ export async function recordFindings(
   await ledger.sync(store);
   const first = plan(ledger, checked, covered);
   if (first.raise.length === 0 && first.clear.length === 0) return { raised: [], cleared: [], unchanged: first.unchanged, head_seq: ledger.headSeq };
-  let delay = BACKOFF_MS_FIRST;
-  for (let attempt = 1; ; attempt++) {
-    let lease: Lease | undefined;
-    try {
-      lease = await store.acquireLease(SUGGESTIONS_STREAM, opts.owner, SUGGESTIONS_LEASE_TTL_MS);
+  return withShortLease(store, SUGGESTIONS_STREAM, opts.owner, { ttl_ms: SUGGESTIONS_LEASE_TTL_MS, attempts_max: SUGGESTIONS_WRITE_ATTEMPTS }, async (lease) => {
+    await ledger.sync(store);
+    const p = plan(ledger, checked, covered);
+    const raised: Suggestion[] = p.raise.map((f) => ({ ...f, observed_at_ms: opts.time_ms }));
+    const cleared: SuggestionCleared[] = p.clear.map((o) => ({ monitor: o.monitor, key: o.key, observed_at_ms: opts.time_ms }));
+    const events = [
+      ...cleared.map((c) => ({ type: SUGGESTION_CLEARED, time_ms: opts.time_ms, payload: c as unknown as CanonicalValue })),
+      ...raised.map((s) => ({ type: SUGGESTION_RAISED, time_ms: opts.time_ms, payload: s as unknown as CanonicalValue })),
+    ];
+    if (events.length > SUGGESTION_WRITES_MAX) throw new RangeError(`${SUGGESTIONS_STREAM}: one pass would write ${events.length} events, max ${SUGGESTION_WRITES_MAX}`);
+    if (events.length > 0) {
+      await store.append(lease, ledger.headSeq, events);
       await ledger.sync(store);
-      const p = plan(ledger, checked, covered);
-      const raised: Suggestion[] = p.raise.map((f) => ({ ...f, observed_at_ms: opts.time_ms }));
-      const cleared: SuggestionCleared[] = p.clear.map((o) => ({ monitor: o.monitor, key: o.key, observed_at_ms: opts.time_ms }));
-      const events = [
-        ...cleared.map((c) => ({ type: SUGGESTION_CLEARED, time_ms: opts.time_ms, payload: c as unknown as CanonicalValue })),
-        ...raised.map((s) => ({ type: SUGGESTION_RAISED, time_ms: opts.time_ms, payload: s as unknown as CanonicalValue })),
-      ];
-      if (events.length > SUGGESTION_WRITES_MAX) throw new RangeError(`${SUGGESTIONS_STREAM}: one pass would write ${events.length} events, max ${SUGGESTION_WRITES_MAX}`);
-      if (events.length > 0) {
-        await store.append(lease, ledger.headSeq, events);
-        await ledger.sync(store);
-      }
-      return { raised, cleared, unchanged: p.unchanged, head_seq: ledger.headSeq };
-    } catch (e) {
-      const retriable = e instanceof LeaseError || e instanceof ConcurrencyError;
-      if (!retriable || attempt >= SUGGESTIONS_WRITE_ATTEMPTS) {
-        if (retriable) {
-          throw Object.assign(new Error(`${SUGGESTIONS_STREAM}: could not write after ${attempt} attempts, its lease stayed busy: ${(e as Error).message}`), { exitCode: 75 });
-        }
-        throw e;
-      }
-    } finally {
-      if (lease) await store.releaseLease(lease).catch(() => undefined);
     }
-    await sleep(delay);
-    delay = Math.min(delay * 2, BACKOFF_MS_MAX);
-  }
+    return { raised, cleared, unchanged: p.unchanged, head_seq: ledger.headSeq };
+  });
 }

@@ -29,7 +29,8 @@ import { hostname } from 'node:os';
 import type { CanonicalValue } from '../core/canonical/index.js';
 import type { StoredEvent } from '../core/events/index.js';
 import type { EventStore, Lease } from '../store/event-store.js';
-import { ConcurrencyError, IntegrityError, LeaseError } from '../store/errors.js';
+import { withShortLease } from '../store/short-lease.js';
+import { IntegrityError } from '../store/errors.js';
 
 export const AUDIT_STREAM = 'audit:quarantine';
 export const QUARANTINED = 'stream.quarantined';
@@ -42,8 +43,6 @@ export const QUARANTINE_FIELD_CHARS_MAX = 200;
 /** The audit lease: short, and retried this many times with a doubling backoff (capped). */
 export const AUDIT_LEASE_TTL_MS = 5000;
 export const AUDIT_WRITE_ATTEMPTS = 10;
-const BACKOFF_MS_FIRST = 50;
-const BACKOFF_MS_MAX = 1000;
 
 export interface QuarantineInput {
   stream: string;
@@ -138,8 +137,6 @@ export async function activeQuarantines(store: EventStore): Promise<Map<string, 
   return (await foldAudit(store)).active;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Runs `fn` holding the audit stream's lease, with the audit stream folded at the head the lease
  * protects. A lease held elsewhere (or lost to a concurrent writer) is retried, bounded.
@@ -147,27 +144,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function underAuditLease<T>(
   store: EventStore, owner: string, fn: (lease: Lease, head: number, active: Map<string, QuarantineStatus>) => Promise<T>,
 ): Promise<T> {
-  let delay = BACKOFF_MS_FIRST;
-  for (let attempt = 1; ; attempt++) {
-    let lease: Lease | undefined;
-    try {
-      lease = await store.acquireLease(AUDIT_STREAM, owner, AUDIT_LEASE_TTL_MS);
-      const { head, active } = await foldAudit(store);
-      return await fn(lease, head, active);
-    } catch (e) {
-      const retriable = e instanceof LeaseError || e instanceof ConcurrencyError;
-      if (!retriable || attempt >= AUDIT_WRITE_ATTEMPTS) {
-        if (retriable) {
-          throw Object.assign(new Error(`${AUDIT_STREAM}: could not write after ${attempt} attempts, its lease stayed busy: ${(e as Error).message}`), { exitCode: 75 });
-        }
-        throw e;
-      }
-    } finally {
-      if (lease) await store.releaseLease(lease).catch(() => undefined);
-    }
-    await sleep(delay);
-    delay = Math.min(delay * 2, BACKOFF_MS_MAX);
-  }
+  return withShortLease(store, AUDIT_STREAM, owner, { ttl_ms: AUDIT_LEASE_TTL_MS, attempts_max: AUDIT_WRITE_ATTEMPTS }, async (lease) => {
+    const { head, active } = await foldAudit(store);
+    return fn(lease, head, active);
+  });
 }
 
 function checkInput(q: QuarantineInput): void {
