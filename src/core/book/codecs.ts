@@ -159,6 +159,15 @@ const directiveField = F.object<Directive>({
   idempotency_key: F.str, module: F.str, provenance: F.any,
 });
 
+/** The policy_evaluation artifact's body (a policy.evaluated payload but its own address): its canonical JSON, written by field. */
+const evaluationBodyField = F.object<Omit<EventPayloads['policy.evaluated'], 'artifact_hash'>>({
+  directive_id: F.str, policy_version: F.str, policy_hash: F.str, verdict: F.oneOf(VERDICTS), results: F.array(ruleResult), qty_allowed: optText,
+});
+/** = canonicalJson(evaluationBody(p)) (codecs.unit.test.ts checks it), without the generic encoder: one per signal. */
+export function evaluationBodyJson(p: Omit<EventPayloads['policy.evaluated'], 'artifact_hash'>): string {
+  return evaluationBodyField.json(p);
+}
+
 function codecOf<P>(f: Field<P>): PayloadCodec<P> {
   return { encode: (p) => f.enc(p), decode: (v, at) => f.dec(v, at), json: (p) => f.json(p) };
 }

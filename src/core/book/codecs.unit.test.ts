@@ -13,12 +13,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson, type CanonicalValue } from '../canonical/index.js';
 import type { NewEvent } from '../events/index.js';
+import { sha256Hex } from '../canonical/hash.js';
 import type { Candle } from '../market/candle.js';
 import { parseKrakenOhlcvtLine } from '../../ingest/parsers.js';
 import { BUNDLED_DATA_DIR } from '../../../test/support/market-data.js';
 import { BookHarness } from '../../../test/support/book.js';
 import {
-  BookStateError, cloneState, CODECS, decodeEvent, decodeState, encodeEvent, encodeState, EVENT_TYPES, EventCodecError, evolve, initialBookState, stateHash,
+  BookStateError, cloneState, CODECS, decodeEvent, evaluationBody, evaluationBodyJson, decodeState, encodeEvent, encodeState, EVENT_TYPES, EventCodecError, evolve, initialBookState, stateHash,
   ticksOf, type BookConfigInput, type BookEvent, type BookState, type RuntimeCommand,
 } from './index.js';
 
@@ -109,6 +110,7 @@ test('decode refuses a bad snapshot and names the field', () => {
 test('every event of a real run decodes from its stored form and re-encodes to the same canonical JSON', () => {
   const h = realRun();
   const seen = new Set<string>();
+  let policyEvaluations = 0;
   let folded = initialBookState();
   for (const [i, e] of h.encoded.entries()) {
     seen.add(e.type);
@@ -116,7 +118,14 @@ test('every event of a real run decodes from its stored form and re-encodes to t
     const decoded = decodeEvent({ ...stored, seq: i + 1 });
     assert.equal(canonicalJson(encodeEvent(decoded) as unknown as CanonicalValue), canonicalJson(e as unknown as CanonicalValue), `seq ${i + 1} (${e.type})`);
     folded = evolve(folded, decoded);
+    if (decoded.type === 'policy.evaluated') {
+      // the artifact's body written by field is the generic encoder's JCS text, and its address
+      assert.equal(evaluationBodyJson(decoded.payload), canonicalJson(evaluationBody(decoded.payload)), `seq ${i + 1}`);
+      assert.equal(sha256Hex(evaluationBodyJson(decoded.payload)), decoded.payload.artifact_hash, `seq ${i + 1}`);
+      policyEvaluations++;
+    }
   }
+  assert.ok(policyEvaluations > 0, 'the run evaluated directives');
   assert.equal(stateHash(folded), h.stateHash(), 'the decoded events fold to the run\'s state');
   // no skill places stop orders yet: order.triggered is checked on its own below
   const missing = EVENT_TYPES.filter((t) => !seen.has(t));

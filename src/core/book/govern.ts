@@ -20,13 +20,14 @@ import type { PairSpec } from '../execution/index.js';
 import { positionQty } from '../ledger/index.js';
 import { tierFor, profileRef, type OrderIntent } from '../risk/index.js';
 import {
-  evaluate, evaluationHash, moduleFor, resolvePolicy, roleOf, runModule, skillNextStates,
+  evaluate, moduleFor, resolvePolicy, roleOf, runModule, skillNextStates,
   type Directive, type SkillState, type DirectiveType, type Effects, type ModuleName, type ResolvedPolicy, type RuleResult,
 } from '../governance/index.js';
 import { activeProfile, cancelWorking, flatten, placeOrder, riskChecks, type StepContext } from './orders.js';
 import { riskOverrideOf, type OpenDirective } from './state.js';
 import type { BookEvent, EventPayloads, OrderPlaced } from './events.js';
 import { probed } from './probe.js';
+import { evaluationBodyJson } from './codecs.js';
 
 /** Limit: directives waiting for approval in one book; beyond it a new proposal is blocked. */
 export const OPEN_DIRECTIVES_MAX = 256;
@@ -98,7 +99,8 @@ function judge(ctx: StepContext, directive: Directive, notional: Decimal | null,
     type: 'policy.evaluated', time_ms: ctx.time_ms,
     payload: {
       directive_id: id, policy_version: body.policy_version, policy_hash: body.policy_hash, verdict: body.verdict, results: body.results, qty_allowed: body.qty_allowed,
-      artifact_hash: evaluationHash(evaluationBody(body)),
+      // the policy_evaluation artifact's content address: sha256 hex of its canonical JSON (= canonicalJson(evaluationBody(body)))
+      artifact_hash: sha256Hex(evaluationBodyJson(body)),
     },
   });
   if (ev.verdict === 'BLOCK') {

@@ -14,8 +14,8 @@
  * rules (directive types, notional above a threshold, issuer patterns).
  */
 import { z } from 'zod';
-import { canonicalBytes, canonicalJson, type CanonicalValue } from '../canonical/index.js';
-import { sha256, sha256Hex, toHex } from '../canonical/hash.js';
+import { canonicalBytes, type CanonicalValue } from '../canonical/index.js';
+import { sha256, toHex } from '../canonical/hash.js';
 import { Decimal } from '../money/decimal.js';
 import { DIRECTIVE_TYPES, type Directive, type DirectiveType } from './directive.js';
 import { MODULE_NAMES } from './modules.js';
@@ -158,7 +158,3 @@ export function evaluate(p: ResolvedPolicy, d: Directive, f: PolicyFacts): Evalu
   return { verdict: needs ? 'NEEDS_APPROVAL' : 'ALLOW', results };
 }
 
-/** The content address of a policy_evaluation artifact: sha256 hex of its canonical JSON. */
-export function evaluationHash(body: CanonicalValue): string {
-  return sha256Hex(canonicalJson(body)); // = toHex(sha256(canonicalBytes(body)))
-}
