@@ -75,7 +75,12 @@ export const F = {
   dec: { enc: (v: Decimal) => v.toString(), dec: (v, at) => (typeof v === 'string' && DEC_TEXT_RE.test(v) && v !== '-0' ? Decimal.parse(v, at) : fail(at, 'a canonical decimal string', v)), json: (v: Decimal) => `"${v.toString()}"` } as Field<Decimal>,
   any: { enc: (v: CanonicalValue) => v, dec: (v, at) => (v === undefined ? fail(at, 'a value', v) : v), json: (v: CanonicalValue) => canonicalJson(v) } as Field<CanonicalValue>,
   oneOf<T extends string>(values: readonly T[]): Field<T> {
-    return { enc: (v) => v, dec: (v, at) => (typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as T) : fail(at, `one of ${values.join(', ')}`, v)), json: str };
+    // an enum's few values are quoted once, here (the text str() would write)
+    const quoted = new Map<string, string>(values.map((v) => [v, str(v)]));
+    return {
+      enc: (v) => v, dec: (v, at) => (typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as T) : fail(at, `one of ${values.join(', ')}`, v)),
+      json: (v) => quoted.get(v) ?? str(v),
+    };
   },
   nullable<T>(f: Field<T>): Field<T | null> {
     return { enc: (v) => (v === null ? null : f.enc(v)), dec: (v, at) => (v === null ? null : f.dec(v, at)), json: (v) => (v === null ? 'null' : f.json(v)) };
