@@ -148,13 +148,72 @@ export function scanPlainKrakenOhlcvt(line: string, row: Float64Array): boolean 
   return true;
 }
 
+/**
+ * scanPlainKrakenOhlcvt on the line held by bytes[start, end) (ASCII: a byte per character), read
+ * in place: the same verdict and numbers as for that line as a string (tested with fast-check).
+ * Reading bytes costs about half what reading a string's characters does (measured on the hourly
+ * BTC/USD file), and no string is made for the line.
+ */
+export function scanPlainKrakenOhlcvtBytes(bytes: Uint8Array, start: number, end: number, row: Float64Array): boolean {
+  let i = start;
+  let t = 0;
+  for (; i < end; i++) {
+    const c = bytes[i]!;
+    if (c === 44) break; // ','
+    if (c < 48 || c > 57) return false;
+    t = t * 10 + (c - 48);
+  }
+  if (i === start || i - start > PLAIN_DIGITS_MAX || i === end || t > SECONDS_MAX) return false;
+  row[PLAIN_TIME] = t;
+  for (let k = PLAIN_OPEN; k <= PLAIN_VOLUME; k += 2) {
+    const from = ++i;
+    if (i >= end) return false;
+    const first = bytes[i]!;
+    if (first < 48 || first > 57) return false;
+    let units = first - 48;
+    let point = -1;
+    for (i++; i < end; i++) {
+      const c = bytes[i]!;
+      if (c >= 48 && c <= 57) {
+        if (first === 48 && point < 0) return false;
+        units = units * 10 + (c - 48);
+      } else if (c === 46 && point < 0) point = i;
+      else if (c === 44) break;
+      else return false;
+    }
+    if (i === end || point === i - 1) return false;
+    if (i - from - (point < 0 ? 0 : 1) > PLAIN_DIGITS_MAX) return false;
+    row[k] = units;
+    row[k + 1] = point < 0 ? 0 : i - point - 1;
+  }
+  const from = ++i;
+  let count = 0;
+  for (; i < end; i++) {
+    const c = bytes[i]!;
+    if (c < 48 || c > 57) return false;
+    count = count * 10 + (c - 48);
+  }
+  if (i === from || i - from > PLAIN_DIGITS_MAX) return false;
+  row[PLAIN_COUNT] = count;
+  return true;
+}
+
+/**
+ * The decimal of a plain row's units and scale. Units that fit an int32 (prices to the cent below
+ * 21 million, most volumes) go to BigInt as an int32: measured about twice as fast as from a
+ * double, which the Float64Array row holds.
+ */
+function plainDecimal(units: number, scale: number): Decimal {
+  return Decimal.of(units <= 0x7fffffff ? BigInt(units | 0) : BigInt(units), scale);
+}
+
 /** The candle of a row scanPlainKrakenOhlcvt accepted: the same as the full path's for that line. */
 export function candleOfPlainRow(row: Float64Array, symbol: string, interval_s: number): MarketCandle {
   return {
     symbol, interval_s, open_time_ms: row[PLAIN_TIME]! * 1000,
-    open: Decimal.of(row[PLAIN_OPEN]!, row[PLAIN_OPEN + 1]!), high: Decimal.of(row[PLAIN_HIGH]!, row[PLAIN_HIGH + 1]!),
-    low: Decimal.of(row[PLAIN_LOW]!, row[PLAIN_LOW + 1]!), close: Decimal.of(row[PLAIN_CLOSE]!, row[PLAIN_CLOSE + 1]!),
-    volume: Decimal.of(row[PLAIN_VOLUME]!, row[PLAIN_VOLUME + 1]!), vwap: null, count: row[PLAIN_COUNT]!,
+    open: plainDecimal(row[PLAIN_OPEN]!, row[PLAIN_OPEN + 1]!), high: plainDecimal(row[PLAIN_HIGH]!, row[PLAIN_HIGH + 1]!),
+    low: plainDecimal(row[PLAIN_LOW]!, row[PLAIN_LOW + 1]!), close: plainDecimal(row[PLAIN_CLOSE]!, row[PLAIN_CLOSE + 1]!),
+    volume: plainDecimal(row[PLAIN_VOLUME]!, row[PLAIN_VOLUME + 1]!), vwap: null, count: row[PLAIN_COUNT]!,
   };
 }
 
