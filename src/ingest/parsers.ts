@@ -207,12 +207,23 @@ function plainDecimal(units: number, scale: number): Decimal {
   return Decimal.of(units <= 0x7fffffff ? BigInt(units | 0) : BigInt(units), scale);
 }
 
-/** The candle of a row scanPlainKrakenOhlcvt accepted: the same as the full path's for that line. */
+/**
+ * The candle of a row scanPlainKrakenOhlcvt accepted: the same as the full path's for that line.
+ * A price equal to one before it in the row (same units and scale: the same Decimal) shares that
+ * Decimal, which is immutable: fewer objects for a consumer that keeps candles (~9 % of the
+ * decimals of the hourly BTC/USD file, every field of a flat candle).
+ */
 export function candleOfPlainRow(row: Float64Array, symbol: string, interval_s: number): MarketCandle {
+  const oU = row[PLAIN_OPEN]!, oS = row[PLAIN_OPEN + 1]!;
+  const hU = row[PLAIN_HIGH]!, hS = row[PLAIN_HIGH + 1]!;
+  const lU = row[PLAIN_LOW]!, lS = row[PLAIN_LOW + 1]!;
+  const cU = row[PLAIN_CLOSE]!, cS = row[PLAIN_CLOSE + 1]!;
+  const open = plainDecimal(oU, oS);
+  const high = hU === oU && hS === oS ? open : plainDecimal(hU, hS);
+  const low = lU === oU && lS === oS ? open : lU === hU && lS === hS ? high : plainDecimal(lU, lS);
+  const close = cU === oU && cS === oS ? open : cU === hU && cS === hS ? high : cU === lU && cS === lS ? low : plainDecimal(cU, cS);
   return {
-    symbol, interval_s, open_time_ms: row[PLAIN_TIME]! * 1000,
-    open: plainDecimal(row[PLAIN_OPEN]!, row[PLAIN_OPEN + 1]!), high: plainDecimal(row[PLAIN_HIGH]!, row[PLAIN_HIGH + 1]!),
-    low: plainDecimal(row[PLAIN_LOW]!, row[PLAIN_LOW + 1]!), close: plainDecimal(row[PLAIN_CLOSE]!, row[PLAIN_CLOSE + 1]!),
+    symbol, interval_s, open_time_ms: row[PLAIN_TIME]! * 1000, open, high, low, close,
     volume: plainDecimal(row[PLAIN_VOLUME]!, row[PLAIN_VOLUME + 1]!), vwap: null, count: row[PLAIN_COUNT]!,
   };
 }
