@@ -118,23 +118,23 @@ export function scanPlainKrakenOhlcvt(line: string, row: Float64Array): boolean 
   for (let k = PLAIN_OPEN; k <= PLAIN_VOLUME; k += 2) {
     const start = ++i;
     if (i >= n) return false;
-    const first = line.charCodeAt(i);
-    if (first < 48 || first > 57) return false;
-    let units = first - 48;
-    let point = -1;
-    for (i++; i < n; i++) {
-      const c = line.charCodeAt(i);
-      if (c >= 48 && c <= 57) {
-        if (first === 48 && point < 0) return false; // a leading zero: "05"
-        units = units * 10 + (c - 48);
-      } else if (c === 46 && point < 0) point = i; // '.'
-      else if (c === 44) break;
-      else return false;
+    let units = line.charCodeAt(i) - 48;
+    if (units >>> 0 > 9) return false; // (>>> 0: a negative is above 9 too, one test)
+    i++;
+    if (units !== 0) {
+      for (let d = 0; i < n && (d = line.charCodeAt(i) - 48) >>> 0 <= 9; i++) units = units * 10 + d;
+    } // else a leading zero: a digit after it is refused below, as "05" is
+    let scale = 0;
+    if (i < n && line.charCodeAt(i) === 46) { // '.'
+      const point = ++i;
+      for (let d = 0; i < n && (d = line.charCodeAt(i) - 48) >>> 0 <= 9; i++) units = units * 10 + d;
+      scale = i - point;
+      if (scale === 0) return false; // "1." has no fractional digit
     }
-    if (i === n || point === i - 1) return false; // no comma after it; "1." has no fractional digit
-    if (i - start - (point < 0 ? 0 : 1) > PLAIN_DIGITS_MAX) return false;
+    if (i >= n || line.charCodeAt(i) !== 44) return false; // anything else before the comma
+    if (i - start - (scale > 0 ? 1 : 0) > PLAIN_DIGITS_MAX) return false;
     row[k] = units;
-    row[k + 1] = point < 0 ? 0 : i - point - 1;
+    row[k + 1] = scale;
   }
   const start = ++i;
   let count = 0;
@@ -168,23 +168,23 @@ export function scanPlainKrakenOhlcvtBytes(bytes: Uint8Array, start: number, end
   for (let k = PLAIN_OPEN; k <= PLAIN_VOLUME; k += 2) {
     const from = ++i;
     if (i >= end) return false;
-    const first = bytes[i]!;
-    if (first < 48 || first > 57) return false;
-    let units = first - 48;
-    let point = -1;
-    for (i++; i < end; i++) {
-      const c = bytes[i]!;
-      if (c >= 48 && c <= 57) {
-        if (first === 48 && point < 0) return false;
-        units = units * 10 + (c - 48);
-      } else if (c === 46 && point < 0) point = i;
-      else if (c === 44) break;
-      else return false;
+    let units = bytes[i]! - 48;
+    if (units >>> 0 > 9) return false;
+    i++;
+    if (units !== 0) {
+      for (let d = 0; i < end && (d = bytes[i]! - 48) >>> 0 <= 9; i++) units = units * 10 + d;
     }
-    if (i === end || point === i - 1) return false;
-    if (i - from - (point < 0 ? 0 : 1) > PLAIN_DIGITS_MAX) return false;
+    let scale = 0;
+    if (i < end && bytes[i] === 46) {
+      const point = ++i;
+      for (let d = 0; i < end && (d = bytes[i]! - 48) >>> 0 <= 9; i++) units = units * 10 + d;
+      scale = i - point;
+      if (scale === 0) return false;
+    }
+    if (i >= end || bytes[i] !== 44) return false;
+    if (i - from - (scale > 0 ? 1 : 0) > PLAIN_DIGITS_MAX) return false;
     row[k] = units;
-    row[k + 1] = point < 0 ? 0 : i - point - 1;
+    row[k + 1] = scale;
   }
   const from = ++i;
   let count = 0;
