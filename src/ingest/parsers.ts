@@ -122,12 +122,20 @@ export function scanPlainKrakenOhlcvt(line: string, row: Float64Array): boolean 
     if (units >>> 0 > 9) return false; // (>>> 0: a negative is above 9 too, one test)
     i++;
     if (units !== 0) {
-      for (let d = 0; i < n && (d = line.charCodeAt(i) - 48) >>> 0 <= 9; i++) units = units * 10 + d;
+      for (; i < n; i++) {
+        const d = line.charCodeAt(i) - 48;
+        if (d >>> 0 > 9) break;
+        units = units * 10 + d;
+      }
     } // else a leading zero: a digit after it is refused below, as "05" is
     let scale = 0;
     if (i < n && line.charCodeAt(i) === 46) { // '.'
       const point = ++i;
-      for (let d = 0; i < n && (d = line.charCodeAt(i) - 48) >>> 0 <= 9; i++) units = units * 10 + d;
+      for (; i < n; i++) {
+        const d = line.charCodeAt(i) - 48;
+        if (d >>> 0 > 9) break;
+        units = units * 10 + d;
+      }
       scale = i - point;
       if (scale === 0) return false; // "1." has no fractional digit
     }
@@ -172,12 +180,20 @@ export function scanPlainKrakenOhlcvtBytes(bytes: Uint8Array, start: number, end
     if (units >>> 0 > 9) return false;
     i++;
     if (units !== 0) {
-      for (let d = 0; i < end && (d = bytes[i]! - 48) >>> 0 <= 9; i++) units = units * 10 + d;
+      for (; i < end; i++) {
+        const d = bytes[i]! - 48;
+        if (d >>> 0 > 9) break;
+        units = units * 10 + d;
+      }
     }
     let scale = 0;
     if (i < end && bytes[i] === 46) {
       const point = ++i;
-      for (let d = 0; i < end && (d = bytes[i]! - 48) >>> 0 <= 9; i++) units = units * 10 + d;
+      for (; i < end; i++) {
+        const d = bytes[i]! - 48;
+        if (d >>> 0 > 9) break;
+        units = units * 10 + d;
+      }
       scale = i - point;
       if (scale === 0) return false;
     }

@@ -2,8 +2,10 @@
  * Reading ingestion sources from disk: format detection, the source's sha256, and streaming
  * lines with their numbers (memory bounded by one read chunk plus one line of at most
  * LINE_LENGTH_MAX). Lines break as node:readline breaks them (\n, \r\n, a lone \r), split by
- * hand from the decoded chunks because readline costs more than the gate behind it. JSON payloads
- * (Kraken REST responses, at most a few hundred KB) are read whole, under a size limit.
+ * hand because readline costs more than the gate behind it: while the file is ASCII, as byte spans
+ * of the chunk read (readLineSpans: no decoding, no string per line, for the backtest's reader),
+ * then from the decoded text. JSON payloads (Kraken REST responses, at most a few hundred KB) are
+ * read whole, under a size limit.
  */
 import { createHash } from 'node:crypto';
 import { constants, createReadStream, fstatSync, openSync, readSync, closeSync, statSync, readFileSync } from 'node:fs';
