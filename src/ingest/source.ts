@@ -146,8 +146,12 @@ export async function* readLineBlocks(fd: number, file: string, onBytes?: (bytes
       yield { first_line: b.first_line, lines: b.lines };
       continue;
     }
+    // one string for the block's bytes, cut into lines (a string per line read from the bytes costs ~15 % more)
+    const spans = b.spans!;
+    const base = spans[0]!;
+    const text = b.bytes!.toString('latin1', base, spans[2 * b.count - 1]!);
     const lines = new Array<string>(b.count);
-    for (let i = 0; i < b.count; i++) lines[i] = b.bytes!.toString('latin1', b.spans![2 * i]!, b.spans![2 * i + 1]!);
+    for (let i = 0; i < b.count; i++) lines[i] = text.slice(spans[2 * i]! - base, spans[2 * i + 1]! - base);
     yield { first_line: b.first_line, lines };
   }
 }
