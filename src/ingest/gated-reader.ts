@@ -34,16 +34,23 @@
  * Memory is bounded whatever the file's length: one read chunk (source.ts READ_CHUNK_BYTES), at
  * most one line of LINE_LENGTH_MAX, and the batch being filled (batch_rows candles). Only regular
  * files are read: a FIFO, a device (/dev/zero) or a directory is refused at once (no hang).
+ *
+ * Speed (npm run bench:read, bench:backtest): a Kraken row in its plain form (every row of the
+ * bundled files but a few "1E+1" volumes) is parsed in one pass over the bytes read (source.ts
+ * readLineSpans; parsers.ts scanPlainKrakenOhlcvtBytes) into numbers, its candle made from them
+ * (equal prices in a row share a Decimal) and gated on them (CandleGate.passPlain: the rules
+ * compared exactly without bigint arithmetic; check() whenever it cannot tell, so every verdict
+ * and message is check()'s). Any other line takes the full parser and check(), as ingest does.
  */
 import { closeSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Candle, MarketCandle } from '../core/market/candle.js';
-import { CandleGate, DEFAULT_GATE_POLICY, type GatePolicy, type Violation } from '../core/market/gate.js';
+import { CandleGate, DEFAULT_GATE_POLICY, PLAIN_ROW_LENGTH, type GatePolicy, type Violation } from '../core/market/gate.js';
 import { canonicalSymbol } from '../core/market/symbols.js';
 import { GateViolationError, IngestInputError } from './errors.js';
-import { parseKrakenOhlcvtLine, parseOhlcvHeader, parseOhlcvLine, type OhlcvColumns, type Parsed } from './parsers.js';
+import { candleOfPlainRow, parseKrakenOhlcvtLineFull, parseOhlcvHeader, parseOhlcvLine, scanPlainKrakenOhlcvt, scanPlainKrakenOhlcvtBytes, type OhlcvColumns, type Parsed } from './parsers.js';
 import { resolveSeries, SpacingCheck } from './series.js';
-import { formatOfHead, headOfFd, openRegularFile, readLineBlocks } from './source.js';
+import { formatOfHead, headOfFd, openRegularFile, readLineSpans, type LineSpans } from './source.js';
 
 export type CandleCsvFormat = 'kraken-ohlcvt' | 'ohlcv-csv';
 
@@ -123,7 +130,7 @@ export async function* readGatedCandles(file: string, opts: GatedReadOptions): A
   const batchRows = checkOptions(file, opts);
   const name = basename(file);
   const fd = openRegularFile(file);
-  let blocks: AsyncGenerator<{ first_line: number; lines: string[] }>;
+  let blocks: AsyncGenerator<LineSpans>;
   let format: CandleCsvFormat;
   try {
     const detected = opts.format ?? formatOfHead(file, headOfFd(fd));
@@ -138,56 +145,23 @@ export async function* readGatedCandles(file: string, opts: GatedReadOptions): A
       if (e instanceof IngestInputError) throw new GateViolationError({ rule: 'symbol', where: file, message: e.message.replace(/^--symbol /, 'symbol ').replace(/^--interval /, 'interval ') });
       throw e;
     }
-    blocks = readLineBlocks(fd, file);
+    blocks = readLineSpans(fd, file);
   } catch (e) {
     closeSync(fd);
     throw e;
   }
 
-  const { symbol, interval_s, from_ms, to_ms } = opts;
   const policy: GatePolicy = { ...(opts.policy ?? DEFAULT_GATE_POLICY), gap: 'report' };
-  const gate = new CandleGate(symbol, interval_s, policy, null);
-  const spacing = new SpacingCheck(interval_s);
-  let cols: OhlcvColumns | null = null;
-  let rowsRead = 0;
-  let repeats = 0;
+  const run = new GatedRun(file, format, opts, policy, batchRows);
   let yielded = 0;
-  let batch: Candle[] = [];
-  // The parsers and the gate put `where` only into a violation: it is made for the failing row
-  // alone (building "file:line" for every row costs more than parsing it).
-  const refuse = (v: Violation, line: number): never => {
-    throw new GateViolationError({ ...v, where: `${file}:${line}` });
-  };
   try {
-    for await (const { first_line, lines } of blocks) {
-      for (let i = 0; i < lines.length; i++) {
-        const text = lines[i]!;
-        if (text.length === 0 || text.trim() === '') continue;
-        let p: Parsed<MarketCandle>;
-        if (format === 'kraken-ohlcvt') p = parseKrakenOhlcvtLine(text, file, symbol, interval_s);
-        else if (cols === null) {
-          const h = parseOhlcvHeader(text, file);
-          if (!h.ok) return refuse(h.violation, first_line + i);
-          cols = h.value;
-          continue;
-        } else p = parseOhlcvLine(text, file, cols, symbol, interval_s);
-        rowsRead++;
-        if (!p.ok) return refuse(p.violation, first_line + i);
-        const c = p.value;
-        if (gate.isRepeat(c)) {
-          repeats++;
-          continue;
-        }
-        const vs = gate.check(c, file);
-        if (vs.length > 0) return refuse(vs[0]!, first_line + i);
-        const spaced = spacing.observe(c.open_time_ms);
-        if (spaced !== null) return refuse({ rule: 'symbol', where: file, message: spaced }, first_line + i);
-        if ((from_ms !== null && c.open_time_ms < from_ms) || (to_ms !== null && c.open_time_ms >= to_ms)) continue;
-        batch.push(c.count === null ? { ...c, count: c.volume.isPositive() ? 1 : 0 } : (c as Candle));
-        if (batch.length >= batchRows) {
-          yielded += batch.length;
-          const out = batch;
-          batch = [];
+    for await (const block of blocks) {
+      for (let i = 0; i < block.count;) {
+        i = block.lines !== null ? run.lines(block.lines, i, block.first_line) : run.spans(block.bytes!, block.spans!, i, block.count, block.first_line);
+        if (run.batch.length >= batchRows) {
+          yielded += run.batch.length;
+          const out = run.batch;
+          run.batch = [];
           yield out;
         }
       }
@@ -195,15 +169,138 @@ export async function* readGatedCandles(file: string, opts: GatedReadOptions): A
   } finally {
     await blocks.return(undefined);
   }
+  const { rowsRead, repeats, gate } = run;
   if (rowsRead === 0) throw new GateViolationError({ rule: 'schema', where: file, message: 'the file has no data rows' });
 
-  if (batch.length > 0) {
-    yielded += batch.length;
-    yield batch;
+  if (run.batch.length > 0) {
+    yielded += run.batch.length;
+    yield run.batch;
   }
   const s = gate.summary();
   return {
     file, format, rows_read: rowsRead, candles: s.rows, repeats, yielded, first_open_ms: s.first_open_ms, last_open_ms: s.last_open_ms,
     gaps: { count: s.gap_count, intervals_total: s.gap_intervals_total, intervals_max: s.gap_intervals_max },
   };
+}
+
+/**
+ * One read's rows through parse and gate into `batch`: the per-row work of readGatedCandles, in
+ * plain methods that V8 optimizes as soon as they are hot (the generator only hands blocks in and
+ * batches out), with no closure or object per row but the candle. lines() and spans() take a
+ * block's rows from index `from` until the batch is full or the block ends, and return the index
+ * of the next row; a refused row throws GateViolationError naming file:line.
+ */
+class GatedRun {
+  readonly gate: CandleGate;
+  private readonly spacing: SpacingCheck;
+  private readonly kraken: boolean;
+  private readonly symbol: string;
+  private readonly interval_s: number;
+  private readonly from_ms: number | null;
+  private readonly to_ms: number | null;
+  /** A plain row's numbers, reused row after row (scanPlainKrakenOhlcvt). */
+  private readonly row = new Float64Array(PLAIN_ROW_LENGTH);
+  private cols: OhlcvColumns | null = null;
+  rowsRead = 0;
+  repeats = 0;
+  batch: Candle[] = [];
+
+  constructor(
+    private readonly file: string,
+    format: CandleCsvFormat,
+    opts: GatedReadOptions,
+    policy: GatePolicy,
+    private readonly batchRows: number,
+  ) {
+    this.kraken = format === 'kraken-ohlcvt';
+    this.symbol = opts.symbol;
+    this.interval_s = opts.interval_s;
+    this.from_ms = opts.from_ms;
+    this.to_ms = opts.to_ms;
+    this.gate = new CandleGate(opts.symbol, opts.interval_s, policy, null);
+    this.spacing = new SpacingCheck(opts.interval_s);
+  }
+
+  lines(lines: readonly string[], from: number, first_line: number): number {
+    let i = from;
+    while (i < lines.length && this.batch.length < this.batchRows) {
+      const text = lines[i]!;
+      if (this.kraken && scanPlainKrakenOhlcvt(text, this.row)) this.plain(first_line + i);
+      else this.text(text, first_line + i);
+      i++;
+    }
+    return i;
+  }
+
+  spans(bytes: Buffer, spans: Int32Array, from: number, count: number, first_line: number): number {
+    let i = from;
+    while (i < count && this.batch.length < this.batchRows) {
+      const start = spans[2 * i]!;
+      const end = spans[2 * i + 1]!;
+      if (this.kraken && scanPlainKrakenOhlcvtBytes(bytes, start, end, this.row)) this.plain(first_line + i);
+      else this.text(bytes.toString('latin1', start, end), first_line + i); // ASCII: the text decoding gives
+      i++;
+    }
+    return i;
+  }
+
+  /**
+   * The common row, parsed in one pass into `row` and gated on its numbers (passPlain); check()
+   * only when passPlain cannot tell, so the verdict and its wording are check()'s.
+   */
+  private plain(line: number): void {
+    this.rowsRead++;
+    const c = candleOfPlainRow(this.row, this.symbol, this.interval_s);
+    if (!this.gate.passPlain(c, this.row) && !this.checked(c, line)) return;
+    if (this.inWindow(c, line)) {
+      // a Kraken row always has its count. An index store, not push(): TurboFan's inlined push
+      // deoptimized here once per read ("not a Smi", --trace-deopt), which a cold read paid for.
+      const b = this.batch;
+      b[b.length] = c as Candle;
+    }
+  }
+
+  /** Any other line: blank (skipped), a header, or a row through the full checks, which name what is wrong. */
+  private text(text: string, line: number): void {
+    if (text.length === 0 || text.trim() === '') return;
+    let p: Parsed<MarketCandle>;
+    if (this.kraken) p = parseKrakenOhlcvtLineFull(text, this.file, this.symbol, this.interval_s);
+    else if (this.cols === null) {
+      const h = parseOhlcvHeader(text, this.file);
+      if (!h.ok) this.refuse(h.violation, line);
+      this.cols = h.value;
+      return;
+    } else p = parseOhlcvLine(text, this.file, this.cols, this.symbol, this.interval_s);
+    this.rowsRead++;
+    if (!p.ok) this.refuse(p.violation, line);
+    const c = p.value;
+    if (this.checked(c, line) && this.inWindow(c, line)) this.batch.push(c.count === null ? { ...c, count: c.volume.isPositive() ? 1 : 0 } : (c as Candle));
+  }
+
+  /** isRepeat then check(): false for a repeat (skipped), true for a candle that passed. */
+  private checked(c: MarketCandle, line: number): boolean {
+    if (this.gate.isRepeat(c)) {
+      this.repeats++;
+      return false;
+    }
+    const vs = this.gate.check(c, this.file);
+    if (vs.length > 0) this.refuse(vs[0]!, line);
+    return true;
+  }
+
+  /** A candle that passed: the spacing check, then whether it is in [from_ms, to_ms). */
+  private inWindow(c: MarketCandle, line: number): boolean {
+    const t = c.open_time_ms;
+    const spaced = this.spacing.observe(t);
+    if (spaced !== null) this.refuse({ rule: 'symbol', where: this.file, message: spaced }, line);
+    return (this.from_ms === null || t >= this.from_ms) && (this.to_ms === null || t < this.to_ms);
+  }
+
+  /**
+   * The parsers and the gate put `where` only into a violation: it is made for the failing row
+   * alone (building "file:line" for every row costs more than parsing it).
+   */
+  private refuse(v: Violation, line: number): never {
+    throw new GateViolationError({ ...v, where: `${this.file}:${line}` });
+  }
 }

@@ -13,7 +13,7 @@
 import { Decimal } from '../core/money/decimal.js';
 import type { MarketCandle } from '../core/market/candle.js';
 import type { Trade } from '../core/market/aggregate.js';
-import type { Violation } from '../core/market/gate.js';
+import { PLAIN_CLOSE, PLAIN_COUNT, PLAIN_HIGH, PLAIN_LOW, PLAIN_OPEN, PLAIN_ROW_LENGTH, PLAIN_TIME, PLAIN_VOLUME, type Violation } from '../core/market/gate.js';
 import { parseIsoUtcMs } from '../core/market/time.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; violation: Violation };
@@ -89,55 +89,157 @@ function secondsToMs(s: number, field: string, where: string): number {
   return s * 1000;
 }
 
-/** Limit of the fast integer path: 15 digits are exact in a double. */
-const PLAIN_INT_DIGITS_MAX = 15;
+/** Limit of the fast path: 15 digits are exact in a double (10^15 < 2^53). */
+const PLAIN_DIGITS_MAX = 15;
 
-/** text[start, end) as a non-negative integer when it is 1..15 plain digits (leading zeros allowed, as intField), else -1. */
-function plainUint(text: string, start: number, end: number): number {
-  if (start >= end || end - start > PLAIN_INT_DIGITS_MAX) return -1;
-  let n = 0;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return -1;
-    n = n * 10 + (c - 48);
+
+/**
+ * The fast path of parseKrakenOhlcvtLine: true, with the row's numbers in `row` (the layout of
+ * core/market/gate.ts PLAIN_*, which CandleGate.passPlain reads), when all 7 fields
+ * are in their plain form (1..15 digits for the time, at most SECONDS_MAX, and the count; each
+ * decimal 1..15 digits with at most one point followed by a digit, no sign, no leading zero but
+ * "0" or "0.x"; no spaces or exponents), parsed in one pass over the line without splitting or
+ * calling out; false sends the row through the full checks, which name what is wrong. For such a
+ * row the full path gives exactly the candle candleOfPlainRow makes (tested with fast-check).
+ */
+export function scanPlainKrakenOhlcvt(line: string, row: Float64Array): boolean {
+  const n = line.length;
+  let i = 0;
+  let t = 0;
+  for (; i < n; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 44) break; // ','
+    if (c < 48 || c > 57) return false;
+    t = t * 10 + (c - 48);
   }
-  return n;
+  if (i === 0 || i > PLAIN_DIGITS_MAX || i === n || t > SECONDS_MAX) return false;
+  row[PLAIN_TIME] = t;
+  // five decimals, each ended by a comma (the volume by the one before the count)
+  for (let k = PLAIN_OPEN; k <= PLAIN_VOLUME; k += 2) {
+    const start = ++i;
+    if (i >= n) return false;
+    let units = line.charCodeAt(i) - 48;
+    if (units >>> 0 > 9) return false; // (>>> 0: a negative is above 9 too, one test)
+    i++;
+    if (units !== 0) {
+      for (; i < n; i++) {
+        const d = line.charCodeAt(i) - 48;
+        if (d >>> 0 > 9) break;
+        units = units * 10 + d;
+      }
+    } // else a leading zero: a digit after it is refused below, as "05" is
+    let scale = 0;
+    if (i < n && line.charCodeAt(i) === 46) { // '.'
+      const point = ++i;
+      for (; i < n; i++) {
+        const d = line.charCodeAt(i) - 48;
+        if (d >>> 0 > 9) break;
+        units = units * 10 + d;
+      }
+      scale = i - point;
+      if (scale === 0) return false; // "1." has no fractional digit
+    }
+    if (i >= n || line.charCodeAt(i) !== 44) return false; // anything else before the comma
+    if (i - start - (scale > 0 ? 1 : 0) > PLAIN_DIGITS_MAX) return false;
+    row[k] = units;
+    row[k + 1] = scale;
+  }
+  const start = ++i;
+  let count = 0;
+  for (; i < n; i++) {
+    const c = line.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+    count = count * 10 + (c - 48);
+  }
+  if (i === start || i - start > PLAIN_DIGITS_MAX) return false;
+  row[PLAIN_COUNT] = count;
+  return true;
 }
 
 /**
- * The fast path of parseKrakenOhlcvtLine: the row when all 7 fields are in their plain form
- * (digits; plain decimals; no spaces, exponents or signs on the integers), parsed in place
- * without splitting; null sends the row through the full checks (which name what is wrong).
- * Gives exactly what the full path gives for such a row (tested with fast-check).
+ * scanPlainKrakenOhlcvt on the line held by bytes[start, end) (ASCII: a byte per character), read
+ * in place: the same verdict and numbers as for that line as a string (tested with fast-check).
+ * Reading bytes costs about half what reading a string's characters does (measured on the hourly
+ * BTC/USD file), and no string is made for the line.
  */
-function plainKrakenOhlcvt(line: string, symbol: string, interval_s: number): MarketCandle | null {
-  const c1 = line.indexOf(',');
-  const c2 = line.indexOf(',', c1 + 1);
-  const c3 = line.indexOf(',', c2 + 1);
-  const c4 = line.indexOf(',', c3 + 1);
-  const c5 = line.indexOf(',', c4 + 1);
-  const c6 = line.indexOf(',', c5 + 1);
-  if (c1 < 0 || c2 < 0 || c3 < 0 || c4 < 0 || c5 < 0 || c6 < 0 || line.indexOf(',', c6 + 1) >= 0) return null;
-  const t = plainUint(line, 0, c1);
-  if (t < 0 || t > SECONDS_MAX) return null;
-  const open = Decimal.tryParsePlain(line, c1 + 1, c2);
-  if (open === null) return null;
-  const high = Decimal.tryParsePlain(line, c2 + 1, c3);
-  if (high === null) return null;
-  const low = Decimal.tryParsePlain(line, c3 + 1, c4);
-  if (low === null) return null;
-  const close = Decimal.tryParsePlain(line, c4 + 1, c5);
-  if (close === null) return null;
-  const volume = Decimal.tryParsePlain(line, c5 + 1, c6);
-  if (volume === null) return null;
-  const count = plainUint(line, c6 + 1, line.length);
-  if (count < 0) return null;
-  return { symbol, interval_s, open_time_ms: t * 1000, open, high, low, close, volume, vwap: null, count };
+export function scanPlainKrakenOhlcvtBytes(bytes: Uint8Array, start: number, end: number, row: Float64Array): boolean {
+  let i = start;
+  let t = 0;
+  for (; i < end; i++) {
+    const c = bytes[i]!;
+    if (c === 44) break; // ','
+    if (c < 48 || c > 57) return false;
+    t = t * 10 + (c - 48);
+  }
+  if (i === start || i - start > PLAIN_DIGITS_MAX || i === end || t > SECONDS_MAX) return false;
+  row[PLAIN_TIME] = t;
+  for (let k = PLAIN_OPEN; k <= PLAIN_VOLUME; k += 2) {
+    const from = ++i;
+    if (i >= end) return false;
+    let units = bytes[i]! - 48;
+    if (units >>> 0 > 9) return false;
+    i++;
+    if (units !== 0) {
+      for (; i < end; i++) {
+        const d = bytes[i]! - 48;
+        if (d >>> 0 > 9) break;
+        units = units * 10 + d;
+      }
+    }
+    let scale = 0;
+    if (i < end && bytes[i] === 46) {
+      const point = ++i;
+      for (; i < end; i++) {
+        const d = bytes[i]! - 48;
+        if (d >>> 0 > 9) break;
+        units = units * 10 + d;
+      }
+      scale = i - point;
+      if (scale === 0) return false;
+    }
+    if (i >= end || bytes[i] !== 44) return false;
+    if (i - from - (scale > 0 ? 1 : 0) > PLAIN_DIGITS_MAX) return false;
+    row[k] = units;
+    row[k + 1] = scale;
+  }
+  const from = ++i;
+  let count = 0;
+  for (; i < end; i++) {
+    const c = bytes[i]!;
+    if (c < 48 || c > 57) return false;
+    count = count * 10 + (c - 48);
+  }
+  if (i === from || i - from > PLAIN_DIGITS_MAX) return false;
+  row[PLAIN_COUNT] = count;
+  return true;
 }
 
+/**
+ * The candle of a row scanPlainKrakenOhlcvt accepted: the same as the full path's for that line.
+ * A price equal to one before it in the row (same units and scale: the same Decimal) shares that
+ * Decimal, which is immutable: fewer objects for a consumer that keeps candles (~9 % of the
+ * decimals of the hourly BTC/USD file, every field of a flat candle).
+ */
+export function candleOfPlainRow(row: Float64Array, symbol: string, interval_s: number): MarketCandle {
+  const oU = row[PLAIN_OPEN]!, oS = row[PLAIN_OPEN + 1]!;
+  const hU = row[PLAIN_HIGH]!, hS = row[PLAIN_HIGH + 1]!;
+  const lU = row[PLAIN_LOW]!, lS = row[PLAIN_LOW + 1]!;
+  const cU = row[PLAIN_CLOSE]!, cS = row[PLAIN_CLOSE + 1]!;
+  const open = Decimal.ofDigits(oU, oS);
+  const high = hU === oU && hS === oS ? open : Decimal.ofDigits(hU, hS);
+  const low = lU === oU && lS === oS ? open : lU === hU && lS === hS ? high : Decimal.ofDigits(lU, lS);
+  const close = cU === oU && cS === oS ? open : cU === hU && cS === hS ? high : cU === lU && cS === lS ? low : Decimal.ofDigits(cU, cS);
+  return {
+    symbol, interval_s, open_time_ms: row[PLAIN_TIME]! * 1000, open, high, low, close,
+    volume: Decimal.ofDigits(row[PLAIN_VOLUME]!, row[PLAIN_VOLUME + 1]!), vwap: null, count: row[PLAIN_COUNT]!,
+  };
+}
+
+/** Scratch row of parseKrakenOhlcvtLine (one thread, and nothing keeps it across calls). */
+const PLAIN_ROW = new Float64Array(PLAIN_ROW_LENGTH);
+
 export function parseKrakenOhlcvtLine(line: string, where: string, symbol: string, interval_s: number): Parsed<MarketCandle> {
-  const plain = plainKrakenOhlcvt(line, symbol, interval_s);
-  if (plain !== null) return { ok: true, value: plain };
+  if (scanPlainKrakenOhlcvt(line, PLAIN_ROW)) return { ok: true, value: candleOfPlainRow(PLAIN_ROW, symbol, interval_s) };
   return parseKrakenOhlcvtLineFull(line, where, symbol, interval_s);
 }
 

@@ -13,7 +13,8 @@ import fc from 'fast-check';
 import '../../test/support/property.js';
 import { Decimal } from '../core/money/decimal.js';
 import { canonicalSymbol } from '../core/market/symbols.js';
-import { expandExponent, parseKrakenOhlcvtLine, parseKrakenOhlcvtLineFull, parseRestTradeRow, secondsTextToUs, type Parsed } from './parsers.js';
+import { PLAIN_ROW_LENGTH } from '../core/market/gate.js';
+import { expandExponent, parseKrakenOhlcvtLine, parseKrakenOhlcvtLineFull, parseRestTradeRow, scanPlainKrakenOhlcvt, scanPlainKrakenOhlcvtBytes, secondsTextToUs, type Parsed } from './parsers.js';
 import type { MarketCandle } from '../core/market/candle.js';
 
 test('exponent notation expands exactly (big.js as the oracle), incl. the 1E+1 volumes of Kraken hourly XBTUSD', () => {
@@ -78,6 +79,23 @@ test('Kraken OHLCVT rows: the fast path gives exactly what the full checks give 
   }), { numRuns: 20_000 });
 });
 
+test('Kraken OHLCVT rows: the byte scanner gives the string scanner\'s verdict and numbers, the line anywhere in a buffer (fast-check)', () => {
+  const field = fc.oneof(
+    fc.stringMatching(/^[0-9]{1,8}(\.[0-9]{1,8})?$/),
+    fc.constantFrom('0', '00', '007', '1E+1', ' 12.5', 'NaN', '-0', '-1', '1.', '.5', '', '1234567890123456', '123456789012345', '0.00000000000001', '32503680000', '32503680001'),
+    fc.string({ unit: fc.constantFrom('0', '1', '9', '.', '-', 'e', ' ', ','), maxLength: 10 }),
+  );
+  fc.assert(fc.property(fc.array(field, { minLength: 1, maxLength: 9 }), fc.string({ unit: fc.constantFrom('1', ',', '\n'), maxLength: 5 }), fc.string({ unit: fc.constantFrom('1', ',', '.'), maxLength: 5 }), (fields, before, after) => {
+    const line = fields.join(',');
+    const a = new Float64Array(PLAIN_ROW_LENGTH);
+    const b = new Float64Array(PLAIN_ROW_LENGTH);
+    const bytes = Buffer.from(before + line + after, 'latin1');
+    const ok = scanPlainKrakenOhlcvt(line, a);
+    assert.equal(scanPlainKrakenOhlcvtBytes(bytes, before.length, before.length + line.length, b), ok, line);
+    if (ok) assert.deepEqual(b, a, line);
+  }), { numRuns: 20_000 });
+});
+
 test('Kraken OHLCVT rows: the fast path equals the full checks on every row of the real hourly files', () => {
   for (const name of ['XBTUSD_60.csv', 'ETHUSD_60.csv']) {
     const lines = readFileSync(join(EXTERNAL_DATA_DIR, 'kraken_ohlcvt_hourly_full', name), 'utf8').trimEnd().split('\n');
@@ -85,6 +103,11 @@ test('Kraken OHLCVT rows: the fast path equals the full checks on every row of t
     for (let i = 0; i < lines.length; i++) {
       const fast = parseKrakenOhlcvtLine(lines[i]!, `${name}:${i + 1}`, 'X/USD', 3600);
       assert.ok(fast.ok, `${name}:${i + 1}`);
+      const a = new Float64Array(PLAIN_ROW_LENGTH);
+      const b = new Float64Array(PLAIN_ROW_LENGTH);
+      const plain = scanPlainKrakenOhlcvt(lines[i]!, a);
+      assert.equal(scanPlainKrakenOhlcvtBytes(Buffer.from(lines[i]!, 'latin1'), 0, lines[i]!.length, b), plain, `${name}:${i + 1}`);
+      assert.deepEqual(b, a, `${name}:${i + 1}`);
       assert.deepEqual(plainResult(fast), plainResult(parseKrakenOhlcvtLineFull(lines[i]!, `${name}:${i + 1}`, 'X/USD', 3600)), `${name}:${i + 1}`);
     }
   }

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import '../../test/support/property.js';
 import { IngestInputError } from './errors.js';
-import { LINE_LENGTH_MAX, openRegularFile, readLineBlocks, readLines } from './source.js';
+import { LINE_LENGTH_MAX, openRegularFile, readLineBlocks, readLines, readLineSpans } from './source.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'warden-source-'));
 let n = 0;
@@ -49,6 +49,20 @@ test('lines split exactly as node:readline splits them (\\n, \\r\\n, lone \\r, U
   const numbered = [];
   for await (const l of readLines(f)) numbered.push([l.line, l.text]);
   assert.deepEqual(numbered, [[1, 'a'], [2, 'b'], [3, 'c'], [4, ''], [5, 'd']]);
+});
+
+test('an ASCII file comes as byte spans until a chunk is not ASCII, then as decoded strings; the same lines either way', async () => {
+  const f = file(`1,2\r\n3,4\n5,6\n7,\u00e9\n8,9\n`);
+  const kinds: string[] = [];
+  const lines: string[] = [];
+  for await (const b of readLineSpans(openRegularFile(f), f, undefined, 8)) {
+    kinds.push(b.lines === null ? 'bytes' : 'text');
+    for (let i = 0; i < b.count; i++) lines.push(b.lines?.[i] ?? b.bytes!.toString('latin1', b.spans![2 * i]!, b.spans![2 * i + 1]!));
+  }
+  assert.deepEqual(lines, ['1,2', '3,4', '5,6', '7,\u00e9', '8,9']);
+  assert.equal(kinds[0], 'bytes');
+  assert.equal(kinds[kinds.length - 1], 'text');
+  assert.deepEqual(lines, await oracle(f));
 });
 
 test('a line longer than LINE_LENGTH_MAX is refused naming its line, even with no line end in sight', async () => {

@@ -67,6 +67,45 @@ export interface GateSummary {
   readonly gap_intervals_max: number;
 }
 
+/**
+ * A candle row as exact numbers, for the fast path (CandleGate.passPlain) of a parser that has
+ * them already (ingest/parsers.ts scanPlainKrakenOhlcvt fills one Float64Array row after row, no
+ * object per row): the time in seconds, then units and scale of open, high, low, close and volume
+ * (value = units / 10^scale with units an integer in [0, 10^15) and scale in 0..14, what a plain
+ * decimal of at most 15 digits gives), then the trade count.
+ */
+export const PLAIN_TIME = 0;
+export const PLAIN_OPEN = 1;
+export const PLAIN_HIGH = 3;
+export const PLAIN_LOW = 5;
+export const PLAIN_CLOSE = 7;
+export const PLAIN_VOLUME = 9;
+export const PLAIN_COUNT = 11;
+export const PLAIN_ROW_LENGTH = 12;
+
+const POW10_FLOAT: readonly number[] = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+/**
+ * The exact sign of a - b (negative, 0, positive) for a = aU / 10^aS and b = bU / 10^bS, units
+ * integers in [0, 2^53), scales in 0..15 (a PLAIN_* row's), without bigints. Same scale: aU - bU
+ * is exact. Otherwise the side with the smaller scale is multiplied up, one rounding: with X the
+ * exact product and Y < 2^53 the other side (an exact double), fl(X) orders like X against Y, ties
+ * included (X < Y or X = Y: X < 2^53 is a double, fl(X) = X; X > Y: fl(X) >= fl(Y) = Y as rounding
+ * is monotone, and fl(X) = Y < 2^53 would need X < 2^53, i.e. X = fl(X) = Y), and the sign of a
+ * rounded difference is the sign of the difference.
+ */
+function cmpPlain(aU: number, aS: number, bU: number, bS: number): number {
+  if (aS === bS) return aU - bU;
+  return aS < bS ? aU * POW10_FLOAT[bS - aS]! - bU : aU - bU * POW10_FLOAT[aS - bS]!;
+}
+
+/**
+ * Relative margin of the fast drift test: its floats (each value one correctly rounded division,
+ * the product one rounding more, the margin itself one) are within 6 * 2^-53 of the exact values,
+ * far inside 1e-12, so a test passed with the margin holds exactly.
+ */
+const DRIFT_MARGIN = 1 - 1e-12;
+
 const NO_VIOLATIONS: readonly Violation[] = Object.freeze([]);
 
 function add(v: Violation[] | null, rule: GateRule, where: string, message: string): Violation[] {
@@ -86,6 +125,10 @@ export class CandleGate {
   private gapCount = 0;
   private gapTotal = 0;
   private gapMax = 0;
+  /** prev.close as the nearest double (its toNumber()), for passPlain's drift test; NaN = not known yet. */
+  private prevCloseF = Number.NaN;
+  /** The policy's drift factor as the nearest double, for passPlain. */
+  private readonly driftF: number;
 
   constructor(
     readonly symbol: string,
@@ -96,6 +139,7 @@ export class CandleGate {
   ) {
     if (!Number.isSafeInteger(interval_s) || interval_s <= 0) throw new RangeError(`interval_s must be a positive integer, got ${interval_s}`);
     this.prev = previous;
+    this.driftF = policy.drift_factor_max ? policy.drift_factor_max.toNumber() : Number.NaN;
   }
 
   /**
@@ -161,11 +205,64 @@ export class CandleGate {
     }
     if (v === null) {
       this.prev = c;
+      this.prevCloseF = Number.NaN;
       this.first ??= c.open_time_ms;
       this.rows++;
       return NO_VIOLATIONS;
     }
     return v;
+  }
+
+  /**
+   * check() without bigint arithmetic, for a candle `c` whose decimals are also known as the exact
+   * numbers of `row` (the PLAIN_* layout; c was made from it): true when c certainly passes every
+   * rule, with the state updated exactly as check() updates it for c (and c is not a repeat);
+   * false when it may not pass, is a repeat, has count 0 (the no-trade rules) or is not known well
+   * enough here: then nothing has changed and the caller goes through isRepeat() and check(), which
+   * decide exactly and word the violation. So a row's verdict is check()'s whichever way it goes.
+   * The comparisons are exact (cmpPlain); the drift test is in floats with a margin rounding
+   * cannot cross, and anything within the margin goes to check().
+   */
+  passPlain(c: MarketCandle, row: Float64Array): boolean {
+    const t = c.open_time_ms;
+    const step = this.interval_s * 1000;
+    const count = c.count;
+    if (c.symbol !== this.symbol || c.interval_s !== this.interval_s || count === null || !(count > 0) || !Number.isSafeInteger(count)) return false;
+    if (!Number.isSafeInteger(t) || t < 0 || t % step !== 0) return false;
+    const prev = this.prev;
+    if (prev !== null && this.rows > 0 && t <= prev.open_time_ms) return false; // order (or a repeat)
+    const oU = row[PLAIN_OPEN]!, oS = row[PLAIN_OPEN + 1]!;
+    const hU = row[PLAIN_HIGH]!, hS = row[PLAIN_HIGH + 1]!;
+    const lU = row[PLAIN_LOW]!, lS = row[PLAIN_LOW + 1]!;
+    const cU = row[PLAIN_CLOSE]!, cS = row[PLAIN_CLOSE + 1]!;
+    // high >= max(open, close), low <= min(open, close), high >= low, low > 0; volume > 0 (count > 0)
+    if (cmpPlain(hU, hS, oU, oS) < 0 || cmpPlain(hU, hS, cU, cS) < 0 || cmpPlain(lU, lS, oU, oS) > 0 || cmpPlain(lU, lS, cU, cS) > 0) return false;
+    if (cmpPlain(hU, hS, lU, lS) < 0 || !(lU > 0) || !(row[PLAIN_VOLUME]! > 0)) return false;
+    const closeF = cU / POW10_FLOAT[cS]!;
+    if (prev !== null && t > prev.open_time_ms) {
+      const missing = (t - prev.open_time_ms) / step - 1;
+      if (missing > 0) {
+        if (this.policy.gap === 'reject' && missing > this.policy.gap_intervals_max) return false;
+        this.gapCount++;
+        this.gapTotal += missing;
+        this.gapMax = Math.max(this.gapMax, missing);
+        if (this.gapsListed.length < GAPS_LISTED_MAX) this.gapsListed.push({ from_ms: prev.open_time_ms + step, intervals: missing });
+      } else if (this.policy.drift_factor_max && oU > 0) {
+        let prevF = this.prevCloseF;
+        if (prevF !== prevF) prevF = prev.close.toNumber(); // NaN: prev passed through check()
+        if (prevF > 0) {
+          // open <= prev.close * f and prev.close <= open * f, with room to spare (else check() decides)
+          const f = this.driftF;
+          const openF = oU / POW10_FLOAT[oS]!;
+          if (!(openF <= prevF * f * DRIFT_MARGIN && prevF <= openF * f * DRIFT_MARGIN)) return false;
+        }
+      }
+    }
+    this.prev = c;
+    this.prevCloseF = closeF;
+    this.first ??= t;
+    this.rows++;
+    return true;
   }
 
   summary(): GateSummary {

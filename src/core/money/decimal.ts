@@ -194,6 +194,18 @@ export class Decimal {
     return new Decimal(units, scale);
   }
 
+  /**
+   * units / 10^scale from a parser's digits: `units` an integer in [0, 2^53) held in a number (as
+   * digits accumulate in a double), scale an integer in 0..DECIMAL_SCALE_MAX. Decimal.of(units,
+   * scale) for those, small enough for V8 to inline in a parser's loop (the backtest's CSV reader
+   * makes five per row): no call out but BigInt, and an int32 goes to BigInt as one, measured
+   * about twice as fast as from a double.
+   */
+  static ofDigits(units: number, scale: number): Decimal {
+    if (!(units >= 0 && units < 2 ** 53 && units % 1 === 0 && scale >= 0 && scale <= DECIMAL_SCALE_MAX && scale % 1 === 0)) return Decimal.of(units, scale); // refuses it, naming why
+    return new Decimal(units <= 0x7fffffff ? BigInt(units | 0) : BigInt(units), scale);
+  }
+
   // add/sub/cmp align scales inline (no [a, b, scale] tuple): they run several times per bar and
   // the tuple was a measurable share of the kernel's garbage. Same-scale operands need no multiply.
   add(other: Decimal): Decimal {

@@ -184,3 +184,14 @@ test('canonical text of any units/scale, and of parsed text with trailing fracti
     assert.equal(Decimal.parse(text as string).toString(), want);
   }
 });
+
+test('ofDigits is Decimal.of for a parser\'s digits (units in [0, 2^53), int32 or not), and refuses what Decimal.of refuses (fast-check)', () => {
+  fc.assert(fc.property(fc.oneof(fc.integer({ min: 0, max: 0x7fffffff + 10 }), fc.maxSafeNat()), fc.integer({ min: 0, max: 36 }), (units, scale) => {
+    const d = Decimal.ofDigits(units, scale);
+    assert.deepEqual([d.units, d.scale, d.toString()], [BigInt(units), scale, Decimal.of(units, scale).toString()]);
+  }));
+  assert.throws(() => Decimal.ofDigits(1, 37), DecimalError);
+  assert.throws(() => Decimal.ofDigits(1.5, 0), DecimalError);
+  assert.throws(() => Decimal.ofDigits(2 ** 53, 0), DecimalError);
+  assert.equal(Decimal.ofDigits(-5, 1).toString(), '-0.5'); // outside the fast form: Decimal.of decides
+});
