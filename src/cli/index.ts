@@ -6,7 +6,8 @@
  * implementation (store, kernel, config schema, logger; later the HTTP and UI modules) with
  * `await import()` when it runs, so `--help` starts in about the time of a bare node.
  * test/cli-startup.e2e.test.ts fails when start-up loads more again; npm run bench:startup times it.
- * A command listed in program.ts EXITS_WHEN_DONE (backtest) exits as soon as its output is written.
+ * A bare `--version`, and a command listed in program.ts EXITS_WHEN_DONE (backtest), exit as soon as
+ * their output is written.
  */
 import { readFileSync } from 'node:fs';
 
@@ -14,6 +15,7 @@ const version = (JSON.parse(readFileSync(new URL('../../../package.json', import
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${version}\n`); // what commander prints for it (with options around it, commander answers)
+  exitWhenWritten(0);
 } else {
   const { main, commandNamed, EXITS_WHEN_DONE } = await import('./program.js');
   process.exitCode = await main(process.argv, version);
