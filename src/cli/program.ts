@@ -32,6 +32,13 @@ const COMMANDS: readonly (readonly [string, () => Promise<Register>])[] = [
   ['report', async () => (await import('./commands/report.js')).registerReport],
 ];
 
+/**
+ * The commands that are over when their action returns (nothing of theirs left running on the
+ * event loop): ./index.ts ends the process as soon as their output is written, skipping the
+ * isolate's teardown. A server or a feed (serve, feed, the runtime) must never be listed.
+ */
+export const EXITS_WHEN_DONE: ReadonlySet<string> = new Set(['backtest']);
+
 /** Global options that take a value (their value is not the command's name). */
 const VALUE_OPTIONS: ReadonlySet<string> = new Set(['--profile', '--env-file']);
 
