@@ -516,11 +516,7 @@ export class EventStore {
       const batch: StoredEvent[] = consumed ? new Array<StoredEvent>(rows.length) : [];
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i]!;
-        // int8 arrives as text (node-postgres) or a number (PGlite): equal to the expected seq it is
-        // a safe integer; anything else goes through toInt, which names a non-integer
-        const seqValue = r.seq;
-        let seq = typeof seqValue === 'number' ? seqValue : Number(seqValue);
-        if (seq !== expectSeq) seq = toInt(seqValue, 'seq');
+        const seq = toInt(r.seq, 'seq');
         if (seq !== expectSeq) {
           // Name the first seq that is not where it should be: the missing one for a gap.
           const at = Math.min(seq, expectSeq);
@@ -532,9 +528,7 @@ export class EventStore {
         const hash = bytesOf(r.hash);
         if (!chainHashMatches(prev, body, hash)) fail(seq, `stored hash ${toHex(hash)} != recomputed ${toHex(chainHash(prev, body))} (body or hash altered)`);
         const type = typeof r.type === 'string' ? r.type : String(r.type);
-        const timeValue = r.time_ms;
-        let time_ms = typeof timeValue === 'number' ? timeValue : Number(timeValue);
-        if (!Number.isSafeInteger(time_ms)) time_ms = toInt(timeValue, 'time_ms'); // throws: not a safe integer
+        const time_ms = toInt(r.time_ms, 'time_ms');
         if (!carries(body, seq, type, time_ms)) fail(seq, 'columns disagree with the hashed body (seq, stream, type or time_ms altered)');
         if (consumed) {
           const e: StoredEvent = { stream, seq, type, time_ms, payload: this.payloadOf(stream, seq, body), body, prev_hash: prevHash, hash };

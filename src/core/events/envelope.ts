@@ -120,9 +120,6 @@ scratch.set(EVENT_DOMAIN_TAG, 0);
 /** Views of the scratch buffer's first n bytes, by n (bodies of a stream have few sizes). Bounded. */
 const SCRATCH_VIEWS_MAX = 4096;
 let scratchViews = new Map<number, Buffer>();
-/** The view last returned, and its size. */
-let lastViewBytes = -1;
-let lastView: Buffer = scratch;
 
 /** The hashed bytes of (prevHash, body), in the scratch buffer: valid until the next call. */
 function hashedBytes(prevHash: Hash, body: Uint8Array): Buffer {
@@ -131,18 +128,14 @@ function hashedBytes(prevHash: Hash, body: Uint8Array): Buffer {
     scratch = Buffer.alloc(n);
     scratch.set(EVENT_DOMAIN_TAG, 0);
     scratchViews = new Map();
-    lastViewBytes = -1;
   }
   scratch.set(prevHash, TAG_BYTES);
   scratch.set(body, HASHED_PREFIX_BYTES);
-  if (n === lastViewBytes) return lastView; // runs of one body size: no map lookup
   let view = scratchViews.get(n);
   if (view === undefined) {
     view = scratch.subarray(0, n);
     if (scratchViews.size < SCRATCH_VIEWS_MAX) scratchViews.set(n, view);
   }
-  lastViewBytes = n;
-  lastView = view;
   return view;
 }
 
