@@ -57,6 +57,19 @@ test('backtest --persist writes a stream that replay verify / hour re-execute wi
   assert.equal(r.reexecuted.steps, inMemory.ticks + 2, 'runtime.start, one step per tick, runtime.stop');
   assert.equal(r.state_hash, inMemory.state_hash, 're-execution ends in the backtest\'s state');
 
+  // What replay verify reads, traced in its process (test/support/event-reads-trace.ts): the
+  // recorded config's book.started once to choose the kernel, then ONE pass reading each event once.
+  const trace = join(dir, 'event-reads.txt');
+  const traced = await runCliAsync(['replay', 'verify', '--book', stream, '--json'], {
+    ...env, NODE_OPTIONS: `--import=${new URL('./support/event-reads-trace.js', import.meta.url).href}`, EVENT_READS_TRACE: trace,
+  });
+  assert.equal(traced.code, 0, traced.stderr);
+  const reads = readFileSync(trace, 'utf8').trimEnd().split('\n').map((line) => line.split(' '));
+  assert.ok(reads.every(([s]) => s === stream), 'only the verified stream is read');
+  const [configSeq, ...pass] = reads.map(([, seq]) => Number(seq));
+  assert.deepEqual(pass, Array.from({ length: r.events }, (_, i) => i + 1), 'the pass reads every event once, in order');
+  assert.ok(configSeq! >= 1 && configSeq! <= 10, `the config read is book.started at the stream's start (seq ${configSeq})`);
+
   const h = await runCliAsync(['replay', 'hour', '2023-02-01T12:00:00Z', '--book', stream], env);
   assert.equal(h.code, 0, h.stderr);
   assert.match(h.stdout, /market\.tick at 2023-02-01T12:00:00\.000Z: BTC\/USD o /);

@@ -90,7 +90,7 @@ export const bytesOf = (v: unknown): Uint8Array => {
  * (nothing written). No RETURNING from the insert: materializing 1,000 returned rows to count
  * them measured ~2 ms of PGlite's ~6 ms execution of a 1,000-row append.
  */
-const APPEND_SQL = `WITH upd AS (
+const APPEND_EVENTS_SQL = `WITH upd AS (
     UPDATE streams SET head_seq = $5, head_hash = $6
      WHERE stream = $1 AND lease_epoch = $2 AND lease_owner IS NOT NULL AND head_seq = $3 AND head_hash = $4
     RETURNING 1),
@@ -99,13 +99,18 @@ const APPEND_SQL = `WITH upd AS (
     SELECT $1, u.seq, u.type, u.time_ms, u.body, u.prev_hash, u.hash, $2
       FROM unnest($7::bigint[], $8::text[], $9::bigint[], $10::bytea[], $11::bytea[], $12::bytea[])
            AS u(seq, type, time_ms, body, prev_hash, hash)
-     WHERE EXISTS (SELECT 1 FROM upd)),
+     WHERE EXISTS (SELECT 1 FROM upd))`;
+const APPEND_SWAPPED_SQL = `
+  SELECT count(*)::int AS swapped FROM upd`;
+/** An append without artifacts (most of them: bars, marks, fills): no artifacts insert to plan and run. */
+const APPEND_SQL = APPEND_EVENTS_SQL + APPEND_SWAPPED_SQL;
+/** An append with the artifacts its events name, inserted in the same statement (same condition). */
+const APPEND_WITH_ARTIFACTS_SQL = `${APPEND_EVENTS_SQL},
   art AS (
     INSERT INTO artifacts (hash, kind, stream, seq, body)
     SELECT a.hash, a.kind, $1, a.seq, a.body FROM unnest($13::text[], $14::text[], $15::bigint[], $16::text[]) AS a(hash, kind, seq, body)
      WHERE EXISTS (SELECT 1 FROM upd)
-    ON CONFLICT (hash) DO NOTHING)
-  SELECT count(*)::int AS swapped FROM upd`;
+    ON CONFLICT (hash) DO NOTHING)${APPEND_SWAPPED_SQL}`;
 
 /** bytesEqual for two 32-byte hashes, in JS: cheaper than a native call at this size (verify, per event). */
 function sameHash(a: Uint8Array, b: Uint8Array): boolean {
@@ -292,7 +297,7 @@ export class EventStore {
         continue;
       }
       const last = chained[chained.length - 1]!;
-      const [r] = await this.db.query<{ swapped: unknown }>(APPEND_SQL, [
+      const params: unknown[] = [
         lease.stream,
         lease.epoch,
         head.seq,
@@ -305,11 +310,10 @@ export class EventStore {
         chained.map((e) => e.body),
         chained.map((e) => e.prev_hash),
         chained.map((e) => e.hash),
-        artifacts.map((a) => a.hash),
-        artifacts.map((a) => a.kind),
-        artifacts.map((a) => head!.seq + 1 + a.index),
-        bodies,
-      ]);
+      ];
+      const from = head.seq + 1;
+      if (artifacts.length > 0) params.push(artifacts.map((a) => a.hash), artifacts.map((a) => a.kind), artifacts.map((a) => from + a.index), bodies);
+      const [r] = await this.db.query<{ swapped: unknown }>(artifacts.length > 0 ? APPEND_WITH_ARTIFACTS_SQL : APPEND_SQL, params);
       if (toInt(r?.swapped, 'swapped') === 1) {
         this.rememberHead(lease.stream, lease.epoch, last.seq, last.hash);
         return chained;

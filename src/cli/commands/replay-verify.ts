@@ -56,7 +56,8 @@ export function registerReplayVerify(replay: Command, globals: () => GlobalOptio
               const rebuilt = await replayVerify(store, s.stream, (n) => bar?.update(n), k ?? undefined, { fromSnapshot, toSeq: s.head_seq });
               return { ...rebuilt, reexecuted: null };
             }
-            // ONE pass reads each event once: the chain checked, every step re-executed, every snapshot compared at its step's end.
+            // ONE pass reads each event once: the chain checked, every step re-executed, every snapshot compared at its step's end
+            // (before it, choosing the kernel read the one book.started event; test/backtest-replay.e2e.test.ts traces both).
             const start = await startPoint(store, s.stream, k, fromSnapshot, s.head_seq);
             const checker = new SnapshotChecker(s.stream, start.snapshots, k);
             bar?.start(s.head_seq, start.from?.seq ?? 0, { stream: `${s.stream} verify` });
