@@ -1,6 +1,7 @@
 /**
  * Runs store tests on BOTH engines. Every test gets its own schema, migrated unless asked
- * otherwise: on PGlite one in-memory instance per test file (start-up costs seconds), on
+ * otherwise: on PGlite one in-memory instance per test file (start-up costs seconds: it starts
+ * from a cached pristine cluster, ./pglite-template.ts, instead of running initdb again), on
  * PostgreSQL a schema in the `test` database (TEST_DATABASE_URL overrides the URL).
  *
  * PostgreSQL is required: if it cannot be reached the suite FAILS with the command that starts
@@ -15,6 +16,7 @@ import type { Db, Engine } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrations.js';
 import { wrapPglite } from '../../src/store/pglite.js';
 import { openPostgres } from '../../src/store/postgres.js';
+import { newMemoryPglite, seedPgliteDir } from './pglite-template.js';
 
 export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const ENGINES: readonly Engine[] = ['pglite', 'postgres'];
@@ -59,8 +61,7 @@ export function describeEngines(name: string, body: (ctx: EngineContext) => void
       const schemas: string[] = [];
       before(async () => {
         if (engine === 'pglite') {
-          const { PGlite } = await import('@electric-sql/pglite');
-          pglite = await PGlite.create();
+          pglite = await newMemoryPglite(); // a copy of a cached pristine cluster: initdb once per machine, not per file
         } else {
           await requirePostgres();
         }
@@ -127,7 +128,9 @@ export function adminPgUrl(): string {
 }
 
 /**
- * A store of its own for a process-level test: a new PGlite directory under a temp dir, or a new
+ * A store of its own for a process-level test: a new PGlite directory under a temp dir (a copy of
+ * the cached pristine cluster, ./pglite-template.ts: not yet migrated, as `warden init` finds a
+ * store it just created), or a new
  * PostgreSQL database (required: a missing server fails, never skips). `cleanup` drops the
  * database and removes the temp dir (which also holds snapshot files and configs of the test).
  */
@@ -136,7 +139,10 @@ export async function processStore(engine: Engine, prefix: string): Promise<{ di
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-  if (engine === 'pglite') return { dir, url: `pglite:${join(dir, 'store.pglite')}`, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  if (engine === 'pglite') {
+    await seedPgliteDir(join(dir, 'store.pglite')); // a new store as the product makes it, without initdb's cost again
+    return { dir, url: `pglite:${join(dir, 'store.pglite')}`, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
   await requirePostgres();
   const db = await tempPgDatabase(adminPgUrl(), uniqueName(prefix.replace(/[^a-z0-9]/g, '_')));
   return {
