@@ -1,19 +1,19 @@
 /**
  * Test helper (not a test): a new PGlite cluster without running initdb again. PGlite's initdb is
  * most of what a new store costs (a few seconds on a quiet 2-core machine, 20-40 s on a loaded
- * one), and the suite makes dozens of them: one in-memory instance per store-test file and engine
- * block, and a store directory per PGlite scenario of the process-level tests. The first test
- * process to need one makes a pristine cluster the ordinary way (PGlite.create, closed cleanly)
- * and caches it under the OS temp dir, keyed by the PGlite version (the only thing its bytes
+ * one), and the suite makes dozens of them: a store directory per PGlite scenario of the
+ * process-level tests. The first test process to need one makes a pristine cluster the ordinary
+ * way (PGlite.create, closed cleanly) and caches it under the OS temp dir, keyed by the PGlite version (the only thing its bytes
  * depend on); every later store starts from a copy of it: the same bytes initdb writes, still
  * migrated by the code under test (`warden init`, migrate()). Tests of store creation itself
- * (`warden init`/`migrate` on a new path, the fuzz suite) keep letting the product create it.
+ * (`warden init`/`migrate` on a new path, the quick start) keep letting the product create it.
+ * Not used for the in-memory instances of describeEngines (./engines.ts): one loaded from a
+ * PGlite dump (loadDataDir) started faster but made a timing-bound feed test fail.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
 
 /** The installed PGlite's version (its package.json above the resolved entry point). */
 function pgliteVersion(): string {
@@ -53,26 +53,6 @@ function templateDir(): Promise<string> {
     const pg = await PGlite.create(tmp);
     await pg.close();
   });
-}
-
-/** A pristine in-memory cluster as PGlite's own data-dir dump (a tar), for PGlite.create({ loadDataDir }). */
-function templateDump(): Promise<string> {
-  return cached(join(CACHE, 'memory.tar'), async (tmp) => {
-    const { PGlite } = await import('@electric-sql/pglite');
-    const pg = await PGlite.create();
-    try {
-      writeFileSync(tmp, Buffer.from(await (await pg.dumpDataDir('none')).arrayBuffer()));
-    } finally {
-      await pg.close();
-    }
-  });
-}
-
-/** A new in-memory PGlite instance, started from the cached pristine cluster. */
-export async function newMemoryPglite(): Promise<PGlite> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const dump = readFileSync(await templateDump());
-  return PGlite.create({ loadDataDir: new Blob([dump]) });
 }
 
 /**
