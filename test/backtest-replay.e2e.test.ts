@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BTC_2023Q1_HOURLY } from './support/candles-csv.js';
 import { cleanEnv, runCliAsync } from './support/cli.js';
+import { seedPgliteDir } from './support/pglite-template.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-backtest-replay-'));
 const env = cleanEnv({ WARDEN_DATABASE_URL: `pglite:${join(dir, 'store.pglite')}`, WARDEN_LOG_LEVEL: 'warn' });
@@ -28,6 +29,7 @@ interface Summary { fingerprint: string; state_hash: string; fills: number; tick
 test('backtest --persist writes a stream that replay verify / hour re-execute with its recorded config', async () => {
   const cfg = join(dir, 'book.json');
   writeFileSync(cfg, JSON.stringify(config(BTC_2023Q1_HOURLY)));
+  await seedPgliteDir(join(dir, 'store.pglite')); // a new store without initdb's cost (./support/pglite-template.ts); migrate below
   assert.equal((await runCliAsync(['migrate'], env)).code, 0);
   const mem = await runCliAsync(['backtest', '--config', cfg, '--json'], env);
   assert.equal(mem.code, 0, mem.stderr);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { cleanEnv, runCli, runCliAsync } from './support/cli.js';
+import { seedPgliteDir } from './support/pglite-template.js';
 import { requirePostgres, tempPgDatabase, TEST_PG_URL, uniqueName } from './support/engines.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'warden-cli-'));
@@ -86,6 +87,7 @@ test('PostgreSQL unreachable: exit 69 with the (password-free) URL named', () =>
 
 test('two processes on one PGlite directory: the second exits 75 naming the holder pid; the lock goes with the holder', async () => {
   const dir = join(tmp, 'locked.pglite');
+  await seedPgliteDir(dir); // a new store without initdb's cost (./support/pglite-template.ts): the subject is the lock
   const env = cleanEnv({ WARDEN_DATABASE_URL: `pglite:${dir}`, WARDEN_LOG_LEVEL: 'info' });
   assert.equal(runCli(['migrate'], env).code, 0);
   // The holder: a process that opens the store and keeps it until SIGTERM.
@@ -114,6 +116,7 @@ test('two processes on one PGlite directory: the second exits 75 naming the hold
 
 test('a lock left by a killed process (kill -9) is taken over', async () => {
   const dir = join(tmp, 'crashed.pglite');
+  await seedPgliteDir(dir); // a new store without initdb's cost (./support/pglite-template.ts): the subject is the lock
   const env = cleanEnv({ WARDEN_DATABASE_URL: `pglite:${dir}`, WARDEN_LOG_LEVEL: 'info' });
   assert.equal(runCli(['migrate'], env).code, 0);
   const holder = spawn(process.execPath, ['--input-type=module', '-e', `

@@ -1,7 +1,7 @@
 /**
- * Crash suite, approvals in flight (./support/crash-approvals.ts, both engines; beside
- * ./crash-suite.e2e.test.ts, in its own file so that each has its own time budget): a book whose
- * every entry waits for a named human trades the real Q1-2023 BTC/USD hourly candles and is
+ * Crash suite, approvals in flight (./support/crash-approvals.ts, both engines; beside the crash
+ * suite (./support/crash-suite.ts), in its own file so that each has its own time budget): a book
+ * whose every entry waits for a named human trades the real Q1-2023 BTC/USD hourly candles and is
  * killed with SIGKILL between a proposal and its approval, with the approval recorded but not
  * applied, and at the commit of the approval's step; after each restart the approved order is
  * placed once and fills exactly once on the next bar, and replay verify passes.
@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requirePostgres, TEST_PG_URL, uniqueName } from './support/engines.js';
 import { EXTERNAL_DATA_DIR } from './support/market-data.js';
+import { seedPgliteDir } from './support/pglite-template.js';
 import { cli, runtimeVars, tempPgDatabase } from './runtime-proc.js';
 import { APPROVAL_BOOK, approvalsInFlight, splitCandles } from './support/crash-approvals.js';
 
@@ -35,6 +36,7 @@ describe('crash suite: approvals in flight (kill -9 between proposal and approva
   test('pglite', { timeout: 300_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'warden-crash-approvals-pgl-'));
     dirs.push(dir);
+    await seedPgliteDir(join(dir, 'db')); // a new store without initdb's cost (./support/pglite-template.ts); `warden init` migrates it
     const url = `pglite:${join(dir, 'db')}`;
     const { vars, parts } = await setup(url);
     console.log(`crash suite approvals pglite: ${await approvalsInFlight('pglite', url, vars, parts, LAST_CLOSE_MS, async () => undefined)}`);

@@ -4,6 +4,7 @@
  * line and the rule named, and nothing written.
  */
 import { EXTERNAL_DATA_DIR } from './support/market-data.js';
+import { seedPgliteDir } from './support/pglite-template.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +48,7 @@ const bad: [string, string, RegExp][] = [
 
 for (const engine of ['pglite', 'postgres'] as const) {
   test(`ingest the real Q1 file twice, then reject altered copies [${engine}]`, async () => {
+    if (engine === 'pglite') await seedPgliteDir(join(tmp, 'store.pglite')); // a new store without initdb's cost (./support/pglite-template.ts)
     const url = engine === 'pglite' ? `pglite:${join(tmp, 'store.pglite')}` : pgDb.url;
     const env = cleanEnv({ WARDEN_DATABASE_URL: url, WARDEN_LOG_LEVEL: 'warn' });
     assert.equal((await runCliAsync(['migrate'], env)).code, 0);

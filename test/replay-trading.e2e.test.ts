@@ -16,6 +16,7 @@ import { ingestFile } from '../src/ingest/ingest.js';
 import { openDb } from '../src/store/open.js';
 import { BTC_2023Q1_HOURLY, loadKrakenCsv } from './support/candles-csv.js';
 import { cleanEnv, runCliAsync } from './support/cli.js';
+import { seedPgliteDir } from './support/pglite-template.js';
 
 const config = {
   book_id: 'tq', data: { symbols: ['BTC/USD'], timeframe_s: 3600, source: { kind: 'store' } },
@@ -25,6 +26,7 @@ const config = {
 
 test('replay verify folds a trading book with its config, and refuses without it or with another', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'warden-replay-trading-'));
+  await seedPgliteDir(join(dir, 'store.pglite')); // a new store without initdb's cost (./support/pglite-template.ts)
   const url = `pglite:${join(dir, 'store.pglite')}`;
   const book = resolveBook(config);
   const kernel = bookKernel(book);

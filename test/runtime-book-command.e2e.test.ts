@@ -10,6 +10,7 @@ import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requirePostgres, TEST_PG_URL, uniqueName } from './support/engines.js';
+import { seedPgliteDir } from './support/pglite-template.js';
 import { cli, runtime, runtimeVars, tempPgDatabase, type Proc } from './runtime-proc.js';
 
 describe('warden book pause|resume with a running runtime [postgres]', () => {
@@ -100,6 +101,7 @@ describe('warden book pause|resume with a running runtime [postgres]', () => {
 describe('warden book pause with the embedded store held by the runtime [pglite]', () => {
   test('through the operator channel it is applied; a holder without an operator file is named with exit 75', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'warden-book-'));
+    await seedPgliteDir(join(dir, 'store.pglite')); // a new store without initdb's cost (./support/pglite-template.ts)
     const vars = runtimeVars(`pglite:${join(dir, 'store.pglite')}`, join(dir, 'snapshots'));
     assert.equal((await cli(['migrate'], vars)).code, 0);
     const rt = runtime(vars);

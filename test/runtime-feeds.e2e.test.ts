@@ -11,16 +11,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { smaBookConfig } from './support/book-driver.js';
 import { processStore } from './support/engines.js';
 import { cli, CLI_JS, ROOT, RUNTIME_JS, runtimeVars, start, WAIT_MS_MAX, type Proc } from './runtime-proc.js';
 
-const BOOK = {
-  book_id: 'main',
-  data: { symbols: ['BTC/USD'], timeframe_s: 3600, source: { kind: 'store' } },
-  skills: [{ skill: 'sma-cross', symbols: ['BTC/USD'], params: { fast: 10, slow: 30 } }],
-  sizing: { mode: 'pct_equity', pct: '25' },
-  initial_cash: '10000',
-};
+const BOOK = smaBookConfig('main');
 const FILE = join(ROOT, 'data', 'kraken', 'XBTUSD_60.csv');
 const FROM = '2022-12-01';
 const TO = '2022-12-08';

@@ -11,16 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { BTC_2023Q1_HOURLY } from './support/candles-csv.js';
+import { smaBookConfig } from './support/book-driver.js';
 import { processStore } from './support/engines.js';
 import { cli, RUNTIME_JS, runtimeVars, start } from './runtime-proc.js';
 
-const BOOK = {
-  book_id: 'main',
-  data: { symbols: ['BTC/USD'], timeframe_s: 3600, source: { kind: 'store' } },
-  skills: [{ skill: 'sma-cross', symbols: ['BTC/USD'], params: { fast: 10, slow: 30 } }],
-  sizing: { mode: 'pct_equity', pct: '25' },
-  initial_cash: '10000',
-};
+const BOOK = smaBookConfig('main');
 const STALE = 'stale_data:BTC/USD 3600:critical';
 
 async function scenario(engine: 'pglite' | 'postgres'): Promise<void> {

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requirePostgres, TEST_PG_URL, uniqueName } from './support/engines.js';
 import { BTC_HOURLY, ETH_HOURLY } from './support/candles-csv.js';
+import { seedPgliteDir } from './support/pglite-template.js';
 import { cli, runtime, runtimeVars, tempPgDatabase, type LogLine, type Proc } from './runtime-proc.js';
 
 const TTL_MS = 3000;
@@ -230,6 +231,7 @@ describe('several books per runtime: one process runs every book [pglite]', () =
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'warden-multibook-pglite-'));
     const { configDir, files } = setUp(dir);
+    await seedPgliteDir(join(dir, 'store.pglite')); // a new store without initdb's cost (./support/pglite-template.ts)
     vars = runtimeVars(`pglite:${join(dir, 'store.pglite')}`, join(dir, 'snapshots'), { WARDEN_BOOKS: BOOKS.join(','), WARDEN_BOOK_CONFIG_DIR: configDir });
     delete vars.WARDEN_BOOK;
     assert.equal((await cli(['migrate'], vars)).code, 0);

@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { adminPgUrl, requirePostgres, tempPgDatabase, uniqueName } from '../support/engines.js';
+import { seedPgliteDir } from '../support/pglite-template.js';
 import { FAMILIES, makeCase, referenceBook, seedCsvRows, type FuzzCase } from './cases.js';
 
 export type Engine = 'pglite' | 'postgres';
@@ -106,8 +107,10 @@ function baseEnv(): Record<string, string> {
 async function makeStore(engine: Engine, dir: string): Promise<Store> {
   let url: string;
   let drop: () => Promise<void> = async () => undefined;
-  if (engine === 'pglite') url = `pglite:${join(dir, 'store.pglite')}`;
-  else {
+  if (engine === 'pglite') {
+    await seedPgliteDir(join(dir, 'store.pglite')); // a new store without initdb's cost (../support/pglite-template.ts); migrated below
+    url = `pglite:${join(dir, 'store.pglite')}`;
+  } else {
     await requirePostgres();
     const db = await tempPgDatabase(adminPgUrl(), uniqueName('warden_fuzz'));
     url = db.url;

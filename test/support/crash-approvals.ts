@@ -1,8 +1,9 @@
 /**
- * The crash suite's approvals in flight (test/crash-suite.e2e.test.ts runs it on both engines):
- * a book whose policy asks a named human for every entry runs over the real Q1-2023 hourly
- * BTC/USD candles, ingested in two parts (the second only after the approval, so the approved
- * order has a next bar to fill on). The runtime is killed with SIGKILL
+ * The crash suite's approvals in flight (test/crash-approvals.e2e.test.ts runs it on both
+ * engines, beside the crash suite ./crash-suite.ts): a book whose policy asks a named human for
+ * every entry runs over the real Q1-2023 hourly BTC/USD candles, ingested in two parts (the
+ * second only after the approval, so the approved order has a next bar to fill on). The runtime
+ * is killed with SIGKILL
  *   1. between a proposal and its approval (directives wait, nobody approved yet);
  *   2. with the approval recorded but (most likely) not yet applied: at its first committed step;
  *   3. right at the commit of the approval's step (approved, order placed, not filled);
@@ -16,13 +17,11 @@ import { join } from 'node:path';
 import { cli, runtime, type Proc } from '../runtime-proc.js';
 import { openDb } from '../../src/store/open.js';
 import { EventStore } from '../../src/store/event-store.js';
+import { smaBookConfig } from './book-driver.js';
 
+/** The crash suite's sma-cross book (./book-driver.ts smaBookConfig), every entry waiting for a named human. */
 export const APPROVAL_BOOK = {
-  book_id: 'main',
-  data: { symbols: ['BTC/USD'], timeframe_s: 3600, source: { kind: 'store' } },
-  skills: [{ skill: 'sma-cross', symbols: ['BTC/USD'], params: { fast: 10, slow: 30 } }],
-  sizing: { mode: 'pct_equity', pct: '25' },
-  initial_cash: '10000',
+  ...smaBookConfig('main'),
   governance: { policy: { version: 'crash-approvals-1', approval: { notional_above: '100', timebox_bars: 5000 } } },
 };
 /** Candles of the first part (of 2160): Jan 1 - Feb 19 2023. */

@@ -15,6 +15,7 @@ import type { Db, Engine } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrations.js';
 import { wrapPglite } from '../../src/store/pglite.js';
 import { openPostgres } from '../../src/store/postgres.js';
+import { seedPgliteDir } from './pglite-template.js';
 
 export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const ENGINES: readonly Engine[] = ['pglite', 'postgres'];
@@ -60,6 +61,8 @@ export function describeEngines(name: string, body: (ctx: EngineContext) => void
       before(async () => {
         if (engine === 'pglite') {
           const { PGlite } = await import('@electric-sql/pglite');
+          // A new cluster (initdb): an instance loaded from a cached dump (PGlite's loadDataDir) starts
+          // faster but made src/feeds/rest-ohlc.int's first request time out (300 ms) 2 runs in 3.
           pglite = await PGlite.create();
         } else {
           await requirePostgres();
@@ -127,7 +130,9 @@ export function adminPgUrl(): string {
 }
 
 /**
- * A store of its own for a process-level test: a new PGlite directory under a temp dir, or a new
+ * A store of its own for a process-level test: a new PGlite directory under a temp dir (a copy of
+ * the cached pristine cluster, ./pglite-template.ts: not yet migrated, as `warden init` finds a
+ * store it just created), or a new
  * PostgreSQL database (required: a missing server fails, never skips). `cleanup` drops the
  * database and removes the temp dir (which also holds snapshot files and configs of the test).
  */
@@ -136,7 +141,10 @@ export async function processStore(engine: Engine, prefix: string): Promise<{ di
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-  if (engine === 'pglite') return { dir, url: `pglite:${join(dir, 'store.pglite')}`, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  if (engine === 'pglite') {
+    await seedPgliteDir(join(dir, 'store.pglite')); // a new store as the product makes it, without initdb's cost again
+    return { dir, url: `pglite:${join(dir, 'store.pglite')}`, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
   await requirePostgres();
   const db = await tempPgDatabase(adminPgUrl(), uniqueName(prefix.replace(/[^a-z0-9]/g, '_')));
   return {

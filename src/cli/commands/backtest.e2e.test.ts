@@ -16,6 +16,7 @@ import { BTC_2023Q1_HOURLY, loadKrakenCsv } from '../../../test/support/candles-
 import type { BookConfigInput } from '../../core/book/index.js';
 import { backtest } from '../../../test/support/book.js';
 import { cleanEnv, runCli } from '../../../test/support/cli.js';
+import { seedPgliteDir } from '../../../test/support/pglite-template.js';
 
 const cli = fileURLToPath(new URL('../index.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'warden-backtest-'));
@@ -58,7 +59,8 @@ test('warden backtest refuses a bad config with exit 78 and names the field', ()
   assert.match(u.stderr, /unknown skill nope@1/);
 });
 
-test('warden backtest reads the same candles from the store after migrate + ingest (embedded PGlite)', () => {
+test('warden backtest reads the same candles from the store after migrate + ingest (embedded PGlite)', async () => {
+  await seedPgliteDir(join(dir, 'store.pglite')); // a new store without initdb's cost (test/support/pglite-template.ts); migrate below
   const env = cleanEnv({ WARDEN_DATABASE_URL: `pglite:${join(dir, 'store.pglite')}`, WARDEN_LOG_LEVEL: 'warn' });
   assert.equal(runCli(['migrate'], env).code, 0);
   const ing = runCli(['ingest', BTC_2023Q1_HOURLY], env);
@@ -77,7 +79,8 @@ test('warden backtest reads the same candles from the store after migrate + inge
   assert.equal(sb.fingerprint, sa.fingerprint);
 });
 
-test('warden backtest --persist stores the run (same fingerprint and state hash as in memory), idempotently; --report writes the page', () => {
+test('warden backtest --persist stores the run (same fingerprint and state hash as in memory), idempotently; --report writes the page', async () => {
+  await seedPgliteDir(join(dir, 'persist.pglite')); // as above
   const env = cleanEnv({ WARDEN_DATABASE_URL: `pglite:${join(dir, 'persist.pglite')}`, WARDEN_LOG_LEVEL: 'warn' });
   assert.equal(runCli(['migrate'], env).code, 0);
   const file = join(dir, 'persist.json');

@@ -1,4 +1,8 @@
 /**
+ * Test helper (not a test): the crash suite, one engine per test file
+ * (../crash-suite-pglite.e2e.test.ts, ../crash-suite-postgres.e2e.test.ts: the two engines run in
+ * the runner's two slots side by side, each file with its own time budget).
+ *
  * Crash suite (short form for CI): the paper runtime trades a book (sma-cross 10/30 on BTC/USD 1h)
  * over the real Q1-2023 hourly candles ingested into a fresh store, and is killed with SIGKILL at
  * seeded random points (after a random number of committed steps, or after a random delay from
@@ -28,7 +32,7 @@
  * the 2160 ticks divided by the kills left, so the book cannot catch up before the last kill
  * (asserted).
  *
- * Approvals in flight: ./crash-approvals.e2e.test.ts (its own file: its own time budget).
+ * Approvals in flight: ../crash-approvals.e2e.test.ts (its own file: its own time budget).
  *
  * A SIGKILL leaves the writer lease held for its ttl (3 s here). On PostgreSQL the test expires it
  * in SQL (as the ttl would). On PGlite the restarted runtime takes over a lease whose owner is a
@@ -36,42 +40,48 @@
  * so no PGlite start may be refused with exit 75 (asserted). A PGlite start takes ~2 s (the
  * directory opens in ~0.6-1 s, the rest is node start-up and the first queries on a cold
  * instance). Measured on the 2-core machine: 50 kills take ~95 s on PGlite and ~35 s on
- * PostgreSQL, the whole file ~2.3 min, before the operator commands; the six commands per engine
- * add one CLI run each and four killed runs.
+ * PostgreSQL, before the operator commands; the six commands per engine add one CLI run each and
+ * four killed runs. On a loaded machine (load 10-15) the PostgreSQL file took ~5 min and the
+ * PGlite one more than 9 (each PGlite start is several times slower there).
  */
-import { mulberry32 } from './support/prng.js';
+import { mulberry32 } from './prng.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requirePostgres, TEST_PG_URL, uniqueName } from './support/engines.js';
-import { EXTERNAL_DATA_DIR } from './support/market-data.js';
-import { suiteCount, suiteSeed } from './support/suite-size.js';
-import { checkCrashResult } from './support/crash-check.js';
-import { cli, runtime, runtimeVars, tempPgDatabase, type LogLine, type Proc } from './runtime-proc.js';
+import { requirePostgres, TEST_PG_URL, uniqueName } from './engines.js';
+import { EXTERNAL_DATA_DIR } from './market-data.js';
+import { suiteCount, suiteSeed } from './suite-size.js';
+import { checkCrashResult } from './crash-check.js';
+import { smaBookConfig } from './book-driver.js';
+import { seedPgliteDir } from './pglite-template.js';
+import { cli, runtime, runtimeVars, tempPgDatabase, type LogLine, type Proc } from '../runtime-proc.js';
 
 const Q1 = join(EXTERNAL_DATA_DIR, 'kraken_ohlcvt_2023q1', 'XBTUSD_60.csv');
 const LAST_CLOSE_MS = Date.parse('2023-04-01T00:00:00Z');
-const BOOK = {
-  book_id: 'main',
-  data: { symbols: ['BTC/USD'], timeframe_s: 3600, source: { kind: 'store' } },
-  skills: [{ skill: 'sma-cross', symbols: ['BTC/USD'], params: { fast: 10, slow: 30 } }],
-  sizing: { mode: 'pct_equity', pct: '25' },
-  initial_cash: '10000',
-};
+const BOOK = smaBookConfig('main');
 const TICKS = 2160;
+/** One engine per file: its one test may take most of the file's 900 s budget (scripts/run-tests.mjs). */
+const TEST_BUDGET_MS = 840_000;
 const KILLS_MIN = 50;
 /** Kills (by index) with an operator command in flight while the book catches up, and commands after it caught up. */
 const COMMAND_KILLS_CATCHING_UP = [2, 9];
 const COMMANDS_CAUGHT_UP = 4;
 
-const SEED = suiteSeed('CRASH_SEED', process.env.CRASH_SEED);
-console.log(`crash suite: CRASH_SEED=${SEED}`);
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const steps = (lines: LogLine[]) => lines.filter((l) => l.event === 'step_committed').length;
 const isOperatorCommit = (l: LogLine) => l.event === 'step_committed' && l.command === 'operator.command';
+
+/** The runtimes started and not yet exited: killed when the suite ends, so a timed-out run leaves none behind eating the next files' CPU. */
+const live = new Set<Proc>();
+function startRuntime(vars: Record<string, string>): Proc {
+  const p = runtime(vars);
+  live.add(p);
+  void p.exit.then(() => live.delete(p));
+  return p;
+}
 
 /** Where a run with a command in flight is killed, relative to the command's step. */
 type Around = 'before_poll' | 'at_commit' | 'after';
@@ -147,7 +157,7 @@ async function killedRun(e: Engine, st: RunState, plain: { byDelay: boolean; del
     cmd.issued = true;
   }
   st.starts++;
-  const p = runtime(e.vars);
+  const p = startRuntime(e.vars);
   let exited: number | null | undefined;
   void p.exit.then((c) => (exited = c));
   if (cmd === null || cmd.when === 'before_start') await killPoint(p, () => exited !== undefined, plain, cmd && { ...cmd, opsBefore: 0 });
@@ -187,8 +197,8 @@ const drawInFlight = (e: Engine, rand: () => number, whileRunning: boolean): InF
   extra: 1 + Math.floor(rand() * 5),
 });
 
-async function crashRun(e: Engine, kills: number): Promise<RunState & { kills: number }> {
-  const rand = mulberry32(SEED ^ (e.name === 'pglite' ? 0x5eed : 0xbeef));
+async function crashRun(e: Engine, kills: number, seed: number): Promise<RunState & { kills: number }> {
+  const rand = mulberry32(seed ^ (e.name === 'pglite' ? 0x5eed : 0xbeef));
   const st: RunState = { starts: 0, refused: 0, commands: [], arounds: [] };
   let done = 0;
   let stepsSoFar = 0; // committed steps logged by the killed runs (a tick is one step; a start or a command adds one)
@@ -220,7 +230,7 @@ async function crashRun(e: Engine, kills: number): Promise<RunState & { kills: n
   // the last run: until caught up and every command applied, then a clean stop
   for (;;) {
     st.starts++;
-    const p = runtime(e.vars);
+    const p = startRuntime(e.vars);
     const code = await Promise.race([p.exit, p.waitFor('market_caught_up').then(() => 'caught_up' as const)]);
     if (code === 75) {
       st.refused++;
@@ -237,58 +247,75 @@ async function crashRun(e: Engine, kills: number): Promise<RunState & { kills: n
   }
 }
 
-describe('crash suite: kill -9 at random points and around operator commands, restart, same result as the uninterrupted run', () => {
-  const dirs: string[] = [];
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+/**
+ * Declares the crash suite of one engine (a test file per engine). The seed is drawn (or read from
+ * CRASH_SEED) per file and printed; each engine derives its own stream from it, so one CRASH_SEED
+ * replays either file.
+ */
+export function crashSuite(engine: 'pglite' | 'postgres'): void {
+  const seed = suiteSeed('CRASH_SEED', process.env.CRASH_SEED);
+  console.log(`crash suite ${engine}: CRASH_SEED=${seed}`);
 
-  const setup = async (url: string) => {
-    const dir = mkdtempSync(join(tmpdir(), 'warden-crash-'));
-    dirs.push(dir);
-    writeFileSync(join(dir, 'book.json'), JSON.stringify(BOOK));
-    const vars = runtimeVars(url, join(dir, 'snapshots'), { WARDEN_BOOK_CONFIG: join(dir, 'book.json'), WARDEN_SNAPSHOT_EVERY_EVENTS: '400', WARDEN_LOG_LEVEL: 'debug' /* step_committed of a tick is a debug line: the kill points count them */ });
-    assert.equal((await cli(['init'], vars)).code, 0);
-    const ing = await cli(['ingest', Q1], vars);
-    assert.equal(ing.code, 0, ing.stderr);
-    return { dir, vars };
-  };
+  describe(`crash suite [${engine}]: kill -9 at random points and around operator commands, restart, same result as the uninterrupted run`, () => {
+    const dirs: string[] = [];
+    after(async () => {
+      for (const p of live) p.child.kill('SIGKILL');
+      await Promise.all([...live].map((p) => p.exit));
+      dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+    });
 
-  const run = async (e: Engine, url: string) => {
-    const t0 = Date.now();
-    const kills = suiteCount('CRASH_KILLS', process.env.CRASH_KILLS, KILLS_MIN, KILLS_MIN);
-    const r = await crashRun(e, kills);
-    console.log(`crash suite ${e.name}: ${r.kills} kills, ${r.starts} starts, ${r.refused} refused, ${r.commands.length} operator commands in flight (${r.arounds.join('; ')}), ${Date.now() - t0} ms (CRASH_SEED=${SEED})`);
-    assert.equal(r.commands.length, COMMAND_KILLS_CATCHING_UP.length + COMMANDS_CAUGHT_UP, 'every planned operator command was recorded');
-    await checkCrashResult(url, BOOK, TICKS, r.commands);
-    return r;
-  };
+    const setup = async (url: string) => {
+      const dir = mkdtempSync(join(tmpdir(), 'warden-crash-'));
+      dirs.push(dir);
+      writeFileSync(join(dir, 'book.json'), JSON.stringify(BOOK));
+      const vars = runtimeVars(url, join(dir, 'snapshots'), { WARDEN_BOOK_CONFIG: join(dir, 'book.json'), WARDEN_SNAPSHOT_EVERY_EVENTS: '400', WARDEN_LOG_LEVEL: 'debug' /* step_committed of a tick is a debug line: the kill points count them */ });
+      assert.equal((await cli(['init'], vars)).code, 0);
+      const ing = await cli(['ingest', Q1], vars);
+      assert.equal(ing.code, 0, ing.stderr);
+      return { dir, vars };
+    };
 
-  test('pglite', { timeout: 540_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'warden-crash-pgl-'));
-    dirs.push(dir);
-    const url = `pglite:${join(dir, 'db')}`;
-    const { vars } = await setup(url);
-    // Nothing to expire: the next start takes over the dead pid's lease (and its stale lock file).
-    const r = await run({ name: 'pglite', vars, expireLease: async () => undefined }, url);
-    assert.equal(r.refused, 0, 'a PGlite start after kill -9 was refused (exit 75): the dead runtime\'s lease or lock was not taken over');
-  });
+    const run = async (e: Engine, url: string) => {
+      const t0 = Date.now();
+      const kills = suiteCount('CRASH_KILLS', process.env.CRASH_KILLS, KILLS_MIN, KILLS_MIN);
+      const r = await crashRun(e, kills, seed);
+      console.log(`crash suite ${e.name}: ${r.kills} kills, ${r.starts} starts, ${r.refused} refused, ${r.commands.length} operator commands in flight (${r.arounds.join('; ')}), ${Date.now() - t0} ms (CRASH_SEED=${seed})`);
+      assert.equal(r.commands.length, COMMAND_KILLS_CATCHING_UP.length + COMMANDS_CAUGHT_UP, 'every planned operator command was recorded');
+      await checkCrashResult(url, BOOK, TICKS, r.commands);
+      return r;
+    };
 
-  test('postgres', { timeout: 540_000 }, async () => {
-    await requirePostgres();
-    const admin = new URL(TEST_PG_URL);
-    admin.pathname = '/postgres';
-    const db = await tempPgDatabase(admin.toString(), uniqueName('warden_crash'));
-    try {
-      const { vars } = await setup(db.url);
-      const pg = (await import('pg')).default;
-      const c = new pg.Client({ connectionString: db.url });
-      await c.connect();
-      try {
-        await run({ name: 'postgres', vars, expireLease: async () => void (await c.query(`UPDATE warden.streams SET lease_expires_at = now() WHERE stream = 'book:main'`)) }, db.url);
-      } finally {
-        await c.end();
-      }
-    } finally {
-      await db.drop();
+    if (engine === 'pglite') {
+      test('pglite', { timeout: TEST_BUDGET_MS }, async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'warden-crash-pgl-'));
+        dirs.push(dir);
+        await seedPgliteDir(join(dir, 'db')); // a new store without initdb's cost (./pglite-template.ts); `warden init` migrates it
+        const url = `pglite:${join(dir, 'db')}`;
+        const { vars } = await setup(url);
+        // Nothing to expire: the next start takes over the dead pid's lease (and its stale lock file).
+        const r = await run({ name: 'pglite', vars, expireLease: async () => undefined }, url);
+        assert.equal(r.refused, 0, 'a PGlite start after kill -9 was refused (exit 75): the dead runtime\'s lease or lock was not taken over');
+      });
+    } else {
+      test('postgres', { timeout: TEST_BUDGET_MS }, async () => {
+        await requirePostgres();
+        const admin = new URL(TEST_PG_URL);
+        admin.pathname = '/postgres';
+        const db = await tempPgDatabase(admin.toString(), uniqueName('warden_crash'));
+        try {
+          const { vars } = await setup(db.url);
+          const pg = (await import('pg')).default;
+          const c = new pg.Client({ connectionString: db.url });
+          await c.connect();
+          try {
+            await run({ name: 'postgres', vars, expireLease: async () => void (await c.query(`UPDATE warden.streams SET lease_expires_at = now() WHERE stream = 'book:main'`)) }, db.url);
+          } finally {
+            await c.end();
+          }
+        } finally {
+          await db.drop();
+        }
+      });
     }
   });
-});
+}
