@@ -16,21 +16,14 @@ export function sha256(...parts: Uint8Array[]): Hash {
 }
 
 /**
- * toHex(sha256(...)) in one pass: a string part is hashed as its UTF-8 bytes (what TextEncoder
- * gives, lone surrogates as U+FFFD too) without encoding it to a buffer first, and the digest is
- * written as hex directly (no Uint8Array copy, no Buffer view): the per-signal hashes of a tick
- * (policy evaluation artifact, skill inputs) are measurably cheaper. Pass ONE part where you can
- * (a tag laid out in the same buffer as the bytes): it takes the one-shot path.
+ * toHex(sha256(data)) in one call: node's one-shot hash (no Hash object: ~1 us less per call on
+ * the 2-core machine, Node >= 20.12), a string hashed as its UTF-8 bytes (what TextEncoder gives,
+ * lone surrogates as U+FFFD too) without encoding it to a buffer first, the digest written as hex
+ * directly. The per-signal hashes of a tick (policy evaluation artifact, skill inputs) use it; a
+ * domain tag goes in the same buffer as the bytes (see govern.ts inputsHash).
  */
-export function sha256Hex(...parts: (Uint8Array | string)[]): string {
-  // one part: node's one-shot hash (no Hash object: ~1 us less per call on the 2-core machine, Node >= 20.12)
-  if (parts.length === 1) return oneShotHash('sha256', parts[0] as Uint8Array | string, 'hex');
-  const h = createHash('sha256');
-  for (const p of parts) {
-    if (typeof p === 'string') h.update(p, 'utf8');
-    else h.update(p);
-  }
-  return h.digest('hex');
+export function sha256Hex(data: Uint8Array | string): string {
+  return oneShotHash('sha256', data, 'hex');
 }
 
 export function toHex(bytes: Uint8Array): string {
