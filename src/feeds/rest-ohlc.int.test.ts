@@ -39,6 +39,10 @@ describeEngines('feed rest-ohlc', (ctx) => {
     const db = await ctx.freshDb();
     const server = await new FakeKraken({ ohlc: { pair: 'XBTUSDT', rows: ROWS } }).start();
     try {
+      // A process's first fetch loads and compiles undici: 150-600 ms on the loaded 2-core machine,
+      // over this test's 300 ms request timeout. One request first, so each fault below is what
+      // its own request meets (the OHLC requests counted at the end are the feed's only).
+      await fetch(`${server.baseUrl}/warm-up`).then((r) => r.text(), () => undefined);
       server.fail('500', 'timeout', 'malformed', 'kraken_error', 'rate_limit', 'http429');
       const { log, events } = captureLogger();
       const feed = new RestOhlcFeed('btc-1m', { db, log, ...ctx0 }, options(server.baseUrl));

@@ -7,8 +7,8 @@
  * depend on); every later store starts from a copy of it: the same bytes initdb writes, still
  * migrated by the code under test (`warden init`, migrate()). Tests of store creation itself
  * (`warden init`/`migrate` on a new path, the quick start) keep letting the product create it.
- * Not used for the in-memory instances of describeEngines (./engines.ts): one loaded from a
- * PGlite dump (loadDataDir) started faster but made a timing-bound feed test fail.
+ * describeEngines (./engines.ts) opens its PGlite on such a copy too (an in-memory instance loaded
+ * from a PGlite dump, loadDataDir, started faster but made a timing-bound feed test fail).
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
