@@ -1,7 +1,9 @@
 /**
- * Governance end to end, on both engines, through the interfaces a user touches: a runtime runs a
- * book whose policy asks a named human for any entry above 100 of notional, over real hourly
- * BTC/USD candles released by the replay feed inside the runtime. The skill's entry waits
+ * Test helper (not a test): governance end to end, one engine per test file
+ * (../runtime-approval-pglite.e2e.test.ts, ../runtime-approval-postgres.e2e.test.ts: the runner's
+ * two slots run the two engines side by side), through the interfaces a user touches: a runtime
+ * runs a book whose policy asks a named human for any entry above 100 of notional, over real
+ * hourly BTC/USD candles released by the replay feed inside the runtime. The skill's entry waits
  * (`proposed`) across ticks while the book keeps running; `warden directives approve --as alice`
  * reaches the RUNNING runtime (PGlite: its operator channel; PostgreSQL: the inbox + NOTIFY); the
  * order is placed at the book's market time and fills on the next bar, exactly once; the next entry
@@ -9,17 +11,25 @@
  * by the policy at the next tick) and rejected again; `warden skills list` shows the book's skill. Then the runtime is killed (SIGKILL) right after an approval is
  * recorded, restarted, and the approved order still fills exactly once. `warden replay verify`
  * re-executes the whole book, approvals included, and passes; `replay hour` shows the directive.
+ *
+ * Pace: until the kill the feed releases 8 bars/s, so that the CLI runs between the steps (1-3 s
+ * each on a loaded machine) find the book still inside the window: the three entries need ~200 of
+ * its 840 bars on a quiet machine (~25 s), and the window leaves ~105 s. The restart reads the
+ * feeds file again and the replay resumes after the stored candles at the fastest pace
+ * (REPLAY_BARS_PER_SECOND_MAX): nothing after the kill waits on the wall clock (the approved order
+ * fills on the next bar at any pace), and the rest of the window takes seconds instead of ~80 s.
  */
 import assert from 'node:assert/strict';
-import { until } from './support/book-e2e.js';
+import { until } from './book-e2e.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { processStore } from './support/engines.js';
-import { cli, ROOT, RUNTIME_JS, runtimeVars, start } from './runtime-proc.js';
-import { openDb } from '../src/store/open.js';
-import { EventStore } from '../src/store/event-store.js';
+import { processStore } from './engines.js';
+import { cli, ROOT, RUNTIME_JS, runtimeVars, start } from '../runtime-proc.js';
+import { openDb } from '../../src/store/open.js';
+import { EventStore } from '../../src/store/event-store.js';
+import { REPLAY_BARS_PER_SECOND_MAX } from '../../src/feeds/replay.js';
 
 const BOOK = {
   book_id: 'main',
@@ -121,6 +131,8 @@ async function scenario(engine: 'pglite' | 'postgres'): Promise<void> {
     assert.equal(recorded.code, 0, recorded.stdout + recorded.stderr);
     rt.child.kill('SIGKILL');
     await rt.exit;
+    // the interactive part is over: the rest of the window as fast as the runtime takes it (the replay resumes after the stored candles)
+    writeFileSync(join(dir, 'feeds.json'), JSON.stringify({ feeds: [{ ...feeds.feeds[0], bars_per_second: REPLAY_BARS_PER_SECOND_MAX }] }));
     // PostgreSQL: the dead runtime's lease is held until its ttl (3 s here) runs out: a start meanwhile exits 75
     for (let attempt = 0; ; attempt++) {
       rt = start([process.execPath, RUNTIME_JS], vars);
@@ -168,7 +180,9 @@ async function scenario(engine: 'pglite' | 'postgres'): Promise<void> {
   }
 }
 
-describe('approval through the CLI while the runtime runs', () => {
-  test('pglite (operator channel)', { timeout: 300_000 }, () => scenario('pglite'));
-  test('postgres (inbox + NOTIFY)', { timeout: 300_000 }, () => scenario('postgres'));
-});
+/** The scenario on one engine, as one test (one engine per file: ../runtime-approval-pglite.e2e.test.ts, ../runtime-approval-postgres.e2e.test.ts). */
+export function runtimeApproval(engine: 'pglite' | 'postgres'): void {
+  describe('approval through the CLI while the runtime runs', () => {
+    test(engine === 'pglite' ? 'pglite (operator channel)' : 'postgres (inbox + NOTIFY)', { timeout: 300_000 }, () => scenario(engine));
+  });
+}
