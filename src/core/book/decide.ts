@@ -75,7 +75,7 @@ class TickStep implements StepContext {
 /** `probe`: the driver's timing seam (./probe.ts); it sees the policy evaluations and executions, it changes nothing. */
 export function bookDecider(book: ResolvedBook | null, probe?: StepProbe): BookDecider {
   const slots = new Map<string, SkillSlot>();
-  for (const b of book?.skills ?? []) for (const sym of b.symbols) slots.set(sym, { binding: b, memKey: `${b.key}|${sym}` });
+  for (const b of book?.skills ?? []) for (const sym of b.symbols) slots.set(sym, { binding: b, memKey: `${b.key}|${sym}`, task: `skill:${b.key}:${sym}` });
   const known = book === null ? OPERATOR_COMMANDS.filter((c) => c === 'book.pause' || c === 'book.resume') : OPERATOR_COMMANDS;
 
   function step(cmd: RuntimeCommand, s: BookState): BookEvent[] {

@@ -97,6 +97,8 @@ const NO_SKIPPED: readonly string[] = Object.freeze([]);
 export interface SkillSlot {
   readonly binding: SkillBinding;
   readonly memKey: string;
+  /** The harness task's name, "skill:<key>:<symbol>" (built once, not per tick). */
+  readonly task: string;
 }
 
 /** The bar of `symbol` among a tick's bars (sorted by symbol, distinct): a binary search, no Map per tick. */
@@ -192,7 +194,7 @@ export function runTick(ctx: StepContext, candles: readonly Candle[], slots: Rea
   for (const bar of bars) {
     const slot = slots.get(bar.symbol);
     if (slot === undefined) continue;
-    const run: SkillRun = { task: `skill:${slot.binding.key}:${bar.symbol}`, outcome: 'SUCCESS', reason: '' };
+    const run: SkillRun = { task: slot.task, outcome: 'SUCCESS', reason: '' };
     runs.push(run);
     if (fillsStopped || s.status !== 'ACTIVE') {
       run.outcome = 'SKIPPED';
