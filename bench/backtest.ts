@@ -8,7 +8,8 @@
  *     fills, no slippage, no volume cap) over
  *     candles in memory, full pipeline (every event made, evolved and encoded to canonical JSON,
  *     the fill fingerprint and the state hash) vs a plain loop of the same strategy over float
- *     arrays (best of 3 each).
+ *     arrays (best of 3 each); and the same run without the encoding (events made, evolved and
+ *     summarized, then dropped), to show the split.
  *  3. whole process: `warden --version` (start-up) and `warden backtest --config REF.json --json`
  *     (CSV source, in memory), split into start-up / read+gate / kernel / output (the rest).
  *  4. with --7m: a 7M-bar file made here (the real file repeated 100x with shifted times, every
@@ -23,7 +24,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { resolveBook, type BookConfigInput } from '../src/core/book/index.js';
 import type { Candle } from '../src/core/market/candle.js';
-import { arrayReader, runBacktest } from '../src/backtest/run.js';
+import { arrayReader, NULL_SINK, runBacktest } from '../src/backtest/run.js';
 import { csvReader } from '../src/backtest/csv.js';
 import { encodingSink } from '../src/backtest/sinks.js';
 
@@ -92,6 +93,8 @@ try {
     const r = await runBacktest(book, arrayReader(candles, 10_000), sink);
     return { r, events: sink.counts.events };
   });
+  // the same run with every event made, evolved and summarized but not encoded: where the kernel's time goes
+  const [foldMs] = await best(5, async () => runBacktest(book, arrayReader(candles, 10_000), NULL_SINK));
   const opens = Float64Array.from(candles, (c) => c.open.toNumber());
   const closes = Float64Array.from(candles, (c) => c.close.toNumber());
   const [loopMs, loopFills] = await best(3, async () => {
@@ -118,6 +121,8 @@ try {
   const s = run.r.summary;
   console.log(`kernel:      ours ${kernelMs.toFixed(0)} ms = ${rate(n, kernelMs)} bars (${run.events} events encoded, ${s.fills} fills, fingerprint + state hash); ` +
     `floor (plain loop, floats) ${loopMs.toFixed(1)} ms = ${rate(n, loopMs)} bars (${loopFills} fills); ratio ${(loopMs / kernelMs).toFixed(4)}x`);
+  console.log(`kernel split: decide + evolve + summary (events made, not encoded) ${foldMs.toFixed(0)} ms = ${rate(n, foldMs)} bars; ` +
+    `encoding every payload to canonical JSON ~${Math.max(0, kernelMs - foldMs).toFixed(0)} ms (${Math.round((100 * Math.max(0, kernelMs - foldMs)) / kernelMs)} %)`);
 
   // 3. whole process
   const spawnMs = (args: string[]): [number, string] => {

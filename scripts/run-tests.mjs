@@ -8,7 +8,7 @@
 // and the runtime end-to-end files (minutes each, mostly under test/) would start last and leave
 // one of the two slots running alone at the end. Here the longest files start first (SLOW_FIRST),
 // then the rest in name order, two at a time, exactly as `node --test --test-concurrency=2` runs them.
-import { readdirSync, statSync, createWriteStream } from 'node:fs';
+import { existsSync, readdirSync, statSync, createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -53,6 +53,14 @@ const files = [];
   }
 })('dist');
 files.sort();
+// tsc never deletes an output whose source is gone: a test renamed or split since the last build
+// would still run from dist/. Only files with a source run; the rest are named.
+for (let i = files.length - 1; i >= 0; i--) {
+  const source = files[i].slice('dist/'.length).replace(/\.js$/, '.ts');
+  if (existsSync(source)) continue;
+  console.error(`run-tests: ${files[i]} has no source ${source} (stale build output): not run`);
+  files.splice(i, 1);
+}
 if (files.length === 0) {
   console.error(`run-tests: no test files${tier ? ` for tier ${tier}` : ''} under dist/ (did the build run?)`);
   process.exit(1);
