@@ -138,7 +138,8 @@ function pgliteStore(pgliteDir: string): Store {
     engine: 'pglite', url: `pglite:${pgliteDir}`,
     counts: async () => {
       const { PGlite } = await import('@electric-sql/pglite');
-      const db = await PGlite.create(pgliteDir);
+      const { pgliteStartParams } = await import('../../src/store/pglite.js');
+      const db = await PGlite.create(pgliteDir, { startParams: pgliteStartParams(PGlite.defaultStartParams) });
       try {
         const r = await db.query<{ c: string; rejected: number }>(COUNT_SQL);
         return `${r.rows[0]!.c}|${r.rows[0]!.rejected}`;

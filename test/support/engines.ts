@@ -22,7 +22,7 @@ import { after, before, describe } from 'node:test';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Db, Engine } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrations.js';
-import { wrapPglite } from '../../src/store/pglite.js';
+import { pgliteStartParams, wrapPglite } from '../../src/store/pglite.js';
 import { openPostgres } from '../../src/store/postgres.js';
 import { seedPgliteDir } from './pglite-template.js';
 
@@ -73,7 +73,7 @@ export function describeEngines(name: string, body: (ctx: EngineContext) => void
           const { PGlite } = await import('@electric-sql/pglite');
           pgliteDir = mkdtempSync(join(tmpdir(), 'warden-test-engine-'));
           await seedPgliteDir(join(pgliteDir, 'store'));
-          pglite = await PGlite.create(join(pgliteDir, 'store'));
+          pglite = await PGlite.create(join(pgliteDir, 'store'), { startParams: pgliteStartParams(PGlite.defaultStartParams) }); // as the product opens it
         } else {
           await requirePostgres();
         }
