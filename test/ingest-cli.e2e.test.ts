@@ -69,5 +69,13 @@ for (const engine of ['pglite', 'postgres'] as const) {
     assert.equal(status.code, 0, status.stderr);
     const text = status.stdout;
     assert.match(text, /"rows": 2160/, 'still exactly the 2,160 candles of the first run');
+    // a brief command opens the embedded store on V8's baseline WebAssembly compiler only (src/cli/context.ts briefWasm); a bulk one (ingest) does not
+    const debug = cleanEnv({ WARDEN_DATABASE_URL: url, WARDEN_LOG_LEVEL: 'debug' });
+    const brief = await runCliAsync(['data', 'status'], debug);
+    assert.equal(brief.code, 0, brief.stderr);
+    assert.equal(/wasm_baseline_only/.test(brief.stderr + brief.stdout), engine === 'pglite', `data status [${engine}]: ${brief.stderr}`);
+    const bulk = await runCliAsync(['ingest', SRC], debug);
+    assert.equal(bulk.code, 0, bulk.stderr);
+    assert.doesNotMatch(bulk.stderr + bulk.stdout, /wasm_baseline_only/, 'ingest keeps the optimizing tier');
   });
 }

@@ -40,13 +40,19 @@ export interface StoreContext {
 /**
  * Opens the configured store for `fn`, closing it on return, error or SIGINT/SIGTERM. Only the
  * commands that set up a store (init, migrate, quickstart) pass `{ create: true }`: any other
- * command on a `pglite:` path with no store there fails (69) and creates nothing.
+ * command on a `pglite:` path with no store there fails (69) and creates nothing. `brief`: the
+ * command runs a few small queries and exits (status, operator commands, init/migrate), so an
+ * embedded store is run on V8's baseline WebAssembly code only (see briefWasm).
  */
-export async function withStore<T>(opts: GlobalOptions, command: string, fn: (ctx: StoreContext) => Promise<T>, store: { create?: boolean } = {}): Promise<T> {
+export async function withStore<T>(opts: GlobalOptions, command: string, fn: (ctx: StoreContext) => Promise<T>, store: { create?: boolean; brief?: boolean } = {}): Promise<T> {
   const { loadConfig, STORE_VARS } = await import('../runtime/config/index.js');
   const { createLogger } = await import('../telemetry/logger.js');
   const config = loadConfig(opts.envFile, process.env, STORE_VARS);
   const log = createLogger(config.WARDEN_LOG_LEVEL, 2, { command });
+  if (store.brief === true && config.WARDEN_DATABASE_URL.startsWith('pglite:')) {
+    await briefWasm();
+    log.debug({ event: 'wasm_baseline_only' }, 'a brief command on the embedded store: WebAssembly on the baseline compiler only');
+  }
   const { openDb } = await import('../store/open.js');
   const db = await openDb(config.WARDEN_DATABASE_URL, { command: `warden ${command} (${hostname()})`, create: store.create === true });
   let closing: Promise<void> | undefined;
@@ -64,6 +70,22 @@ export async function withStore<T>(opts: GlobalOptions, command: string, fn: (ct
     process.off('SIGTERM', onSignal);
     await close();
   }
+}
+
+/**
+ * PGlite is PostgreSQL compiled to WebAssembly. V8 runs it first on its baseline compiler
+ * (Liftoff) and recompiles the hot functions with its optimizing one (TurboFan) on background
+ * threads; PostgreSQL's start alone makes enough of them hot that a short command spends more
+ * CPU recompiling than running. Measured on the 2-core machine (A/B, 3 rounds): `warden data
+ * status` on PGlite 1.7-2.1 s wall / 2.4-2.8 s CPU -> 1.0-1.35 s / 1.3-1.5 s CPU, `warden init` of a
+ * new store 6.7 -> 5.3 s. Long or bulk work keeps the optimizing tier (the runtime, ingest, replay,
+ * backtest --persist, feeds, serve): baseline code appends ~15 % and verifies ~25 % slower
+ * (bench:store on PGlite). The flag must be set before PGlite compiles its module, i.e. before
+ * the store is opened; it changes which machine code runs, never what it computes.
+ */
+async function briefWasm(): Promise<void> {
+  const { setFlagsFromString } = await import('node:v8');
+  setFlagsFromString('--liftoff-only');
 }
 
 /** Prints an error the way users should see it and returns the exit code. */

@@ -31,5 +31,5 @@ export async function withOperator<T>(opts: GlobalOptions, command: string, fn: 
     const { EventStore } = await import('../store/event-store.js');
     const { StoreOperator } = await import('../governance/operator.js');
     return fn(new StoreOperator(new EventStore(db), db.engine === 'pglite'), log); // PGlite opened here: nobody else runs it
-  });
+  }, { brief: true });
 }

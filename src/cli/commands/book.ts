@@ -120,6 +120,6 @@ export function registerBook(program: Command, globals: () => GlobalOptions): vo
           `${stream}: quarantine ${AUDIT_STREAM} seq ${r.quarantine_seq} (${r.released.kind} failure at ${r.released.seq === null ? 'no specific seq' : `seq ${r.released.seq}`}) ` +
             `released by ${released_by} (${AUDIT_STREAM} seq ${r.audit_seq}); the runtime will start the book again (a log still broken is quarantined again)\n`,
         );
-      });
+      }, { brief: true });
     });
 }

@@ -35,6 +35,6 @@ export function registerData(program: Command, globals: () => GlobalOptions): vo
           );
         }
         for (const b of failed) process.stdout.write(`rejected: batch ${b.id} ${b.source_name} ${b.symbol} ${b.interval_s}s (${b.status})\n`);
-      });
+      }, { brief: true });
     });
 }

@@ -19,7 +19,7 @@ export function registerMigrate(program: Command, globals: () => GlobalOptions):
             ? `${db.description}: schema is up to date (version ${status.length})\n`
             : `${db.description}: applied ${done.map((m) => `${String(m.version).padStart(4, '0')}_${m.name}`).join(', ')}; schema version ${status.length}\n`,
         );
-      }, { create: true });
+      }, { create: true, brief: true });
     });
 
   migrate
@@ -42,6 +42,6 @@ export function registerMigrate(program: Command, globals: () => GlobalOptions):
           if (!upToDate) process.stdout.write('not up to date: run `warden migrate`\n');
         }
         if (!upToDate) process.exitCode = EXIT.data;
-      });
+      }, { brief: true });
     });
 }

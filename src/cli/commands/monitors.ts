@@ -112,6 +112,6 @@ export function registerMonitors(program: Command, globals: () => GlobalOptions)
         const lines = page.suggestions.map((s) =>
           `${s.seq}\t${new Date(s.observed_at_ms).toISOString()}\t${s.severity}\t${s.cleared === null ? 'open' : `cleared ${new Date(s.cleared.observed_at_ms).toISOString()}`}\t${s.key}\t${s.message}`);
         process.stdout.write([...lines, `${page.suggestions.length} shown, ${page.open_count} open (audit:suggestions head ${page.head_seq})`].join('\n') + '\n');
-      });
+      }, { brief: true });
     });
 }
