@@ -49,12 +49,25 @@ export async function withStore<T>(opts: GlobalOptions, command: string, fn: (ct
   const { createLogger } = await import('../telemetry/logger.js');
   const config = loadConfig(opts.envFile, process.env, STORE_VARS);
   const log = createLogger(config.WARDEN_LOG_LEVEL, 2, { command });
-  if (store.brief === true && config.WARDEN_DATABASE_URL.startsWith('pglite:')) {
+  const wasmBaselineOnly = store.brief === true && config.WARDEN_DATABASE_URL.startsWith('pglite:');
+  if (wasmBaselineOnly) {
     await briefWasm();
     log.debug({ event: 'wasm_baseline_only' }, 'a brief command on the embedded store: WebAssembly on the baseline compiler only');
   }
   const { openDb } = await import('../store/open.js');
-  const db = await openDb(config.WARDEN_DATABASE_URL, { command: `warden ${command} (${hostname()})`, create: store.create === true });
+  const open = () => openDb(config.WARDEN_DATABASE_URL, { command: `warden ${command} (${hostname()})`, create: store.create === true });
+  let db: Db;
+  try {
+    db = await open();
+  } catch (e) {
+    // Baseline-only code cannot take a function the baseline compiler refuses (no such case is
+    // known on x86-64 with SSE4.1 or on arm64): the module then fails to compile, and the store
+    // is opened again with the optimizing tier allowed. Nothing was opened or locked by the failure.
+    if (!wasmBaselineOnly || !/CompileError/.test(String((e as Error)?.message))) throw e;
+    (await import('node:v8')).setFlagsFromString('--no-liftoff-only');
+    log.warn({ event: 'wasm_baseline_refused', error: String((e as Error)?.message).slice(0, 200) }, 'the embedded store did not compile on the baseline compiler alone; opened with the optimizing tier');
+    db = await open();
+  }
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= db.close());
   const onSignal = (signal: NodeJS.Signals) => {
