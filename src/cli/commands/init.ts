@@ -39,6 +39,6 @@ export function registerInit(program: Command, globals: () => GlobalOptions): vo
           ...streams.map((s) => `    ${s.stream.padEnd(24)} events ${String(s.verified_events).padStart(8)}  head ${s.verified_head_hash.slice(0, 16)}  chain verified`),
         ];
         process.stdout.write(out.join('\n') + '\n');
-      }, { create: true, brief: true });
+      }, { create: true });
     });
 }

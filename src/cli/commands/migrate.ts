@@ -19,7 +19,7 @@ export function registerMigrate(program: Command, globals: () => GlobalOptions):
             ? `${db.description}: schema is up to date (version ${status.length})\n`
             : `${db.description}: applied ${done.map((m) => `${String(m.version).padStart(4, '0')}_${m.name}`).join(', ')}; schema version ${status.length}\n`,
         );
-      }, { create: true, brief: true });
+      }, { create: true });
     });
 
   migrate
