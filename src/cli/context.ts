@@ -49,9 +49,9 @@ export async function withStore<T>(opts: GlobalOptions, command: string, fn: (ct
   const { createLogger } = await import('../telemetry/logger.js');
   const config = loadConfig(opts.envFile, process.env, STORE_VARS);
   const log = createLogger(config.WARDEN_LOG_LEVEL, 2, { command });
-  const wasmBaselineOnly = store.brief === true && config.WARDEN_DATABASE_URL.startsWith('pglite:');
-  if (wasmBaselineOnly) {
-    await briefWasm();
+  const baselineOnly = store.brief === true && config.WARDEN_DATABASE_URL.startsWith('pglite:');
+  if (baselineOnly) {
+    await briefWasm(true);
     log.debug({ event: 'wasm_baseline_only' }, 'a brief command on the embedded store: WebAssembly on the baseline compiler only');
   }
   const { openDb } = await import('../store/open.js');
@@ -63,8 +63,8 @@ export async function withStore<T>(opts: GlobalOptions, command: string, fn: (ct
     // Baseline-only code cannot take a function the baseline compiler refuses (no such case is
     // known on x86-64 with SSE4.1 or on arm64): the module then fails to compile, and the store
     // is opened again with the optimizing tier allowed. Nothing was opened or locked by the failure.
-    if (!wasmBaselineOnly || !/CompileError/.test(String((e as Error)?.message))) throw e;
-    (await import('node:v8')).setFlagsFromString('--no-liftoff-only');
+    if (!baselineOnly || !/CompileError/.test(String((e as Error)?.message))) throw e;
+    await briefWasm(false);
     log.warn({ event: 'wasm_baseline_refused', error: String((e as Error)?.message).slice(0, 200) }, 'the embedded store did not compile on the baseline compiler alone; opened with the optimizing tier');
     db = await open();
   }
@@ -97,9 +97,9 @@ export async function withStore<T>(opts: GlobalOptions, command: string, fn: (ct
  * (bench:store on PGlite). The flag must be set before PGlite compiles its module, i.e. before
  * the store is opened; it changes which machine code runs, never what it computes.
  */
-async function briefWasm(): Promise<void> {
+async function briefWasm(on: boolean): Promise<void> {
   const { setFlagsFromString } = await import('node:v8');
-  setFlagsFromString('--liftoff-only');
+  setFlagsFromString(on ? '--liftoff-only' : '--no-liftoff-only');
 }
 
 /** Prints an error the way users should see it and returns the exit code. */
