@@ -133,7 +133,7 @@ export async function* readGatedCandles(file: string, opts: GatedReadOptions): A
   let blocks: AsyncGenerator<LineSpans>;
   let format: CandleCsvFormat;
   try {
-    const detected = opts.format ?? formatOfHead(file, headOfFd(fd));
+    const detected = opts.format ?? formatOfHead(file, headOfFd(fd, file));
     if (detected !== 'kraken-ohlcvt' && detected !== 'ohlcv-csv') {
       throw new IngestInputError(`${name}: ${detected} is not a candle file; a backtest reads kraken-ohlcvt or ohlcv-csv (ingest trades first: warden ingest)`);
     }

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import '../../test/support/property.js';
 import { IngestInputError } from './errors.js';
-import { LINE_LENGTH_MAX, openRegularFile, readLineBlocks, readLines, readLineSpans } from './source.js';
+import { detectFormat, LINE_LENGTH_MAX, openRegularFile, readLineBlocks, readLines, readLineSpans, readPayload, sha256File } from './source.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'warden-source-'));
 let n = 0;
@@ -94,4 +94,22 @@ test('only regular files are opened: a FIFO, /dev/zero, a directory and a missin
       return true;
     });
   }
+});
+
+test('a regular file that fails to read (/proc/self/mem: EIO) is refused naming it, by every reader of a source file', async () => {
+  // Found by the fuzz suite (seed 6707749): format detection, the payload reader and the file hash
+  // read outside the line reader and let EIO through as an internal error (exit 70).
+  const file = '/proc/self/mem';
+  const refused = (e: unknown): boolean => {
+    assert.ok(e instanceof IngestInputError, String(e));
+    assert.equal(e.exitCode, 65);
+    assert.match(e.message, /^\/proc\/self\/mem: cannot read it \(EIO\)$/);
+    return true;
+  };
+  assert.throws(() => detectFormat(file), refused);
+  assert.throws(() => readPayload(file), refused);
+  await assert.rejects(sha256File(file), refused);
+  await assert.rejects(async () => {
+    for await (const _ of readLines(file)) void _;
+  }, refused);
 });

@@ -31,7 +31,11 @@ export const READ_CHUNK_BYTES = 64 * 1024;
 
 export async function sha256File(file: string): Promise<string> {
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  try {
+    for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  } catch (e) {
+    throw new IngestInputError(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
   return h.digest('hex');
 }
 
@@ -47,12 +51,11 @@ export function fileSize(file: string): number {
   return st.size;
 }
 
+/** The first `bytes` of `file`, as text (opened and read as the line reader does: a refused or failing file is an IngestInputError naming it). */
 function head(file: string, bytes = 512): string {
-  const fd = openSync(file, 'r');
+  const fd = openRegularFile(file);
   try {
-    const buf = Buffer.alloc(bytes);
-    const n = readSync(fd, buf, 0, bytes, 0);
-    return buf.subarray(0, n).toString('utf8');
+    return headOfFd(fd, file, bytes);
   } finally {
     closeSync(fd);
   }
@@ -118,10 +121,10 @@ export function openRegularFile(file: string): number {
   }
 }
 
-/** The first `bytes` of an open file as text (format detection), without moving any stream. */
-export function headOfFd(fd: number, bytes = 4096): string {
+/** The first `bytes` of an open file as text (format detection), without moving any stream; a read error names `file`. */
+export function headOfFd(fd: number, file: string, bytes = 4096): string {
   const buf = Buffer.alloc(bytes);
-  const n = readSync(fd, buf, 0, bytes, 0);
+  const n = readChunk(fd, buf, 0, bytes, 0, file);
   return buf.subarray(0, n).toString('utf8');
 }
 
@@ -325,7 +328,13 @@ function splitSpans(bytes: Buffer, end: number, sp: SpanBuffer): number {
 export function readPayload(file: string): { pair: string; rows: unknown[]; bytes: Buffer; last: unknown } {
   const size = fileSize(file);
   if (size > PAYLOAD_BYTES_MAX) throw new IngestInputError(`${file}: ${size} bytes; a REST payload is at most ${PAYLOAD_BYTES_MAX}`);
-  return decodePayload(readFileSync(file), basename(file));
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new IngestInputError(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return decodePayload(bytes, basename(file));
 }
 
 /** Decodes a Kraken REST payload's bytes (a file's, or a feed's HTTP body); `name` labels errors. */
