@@ -29,12 +29,17 @@ export const PAYLOAD_BYTES_MAX = 64 * 1024 ** 2;
  */
 export const READ_CHUNK_BYTES = 64 * 1024;
 
+/** A source file that could not be opened or read: its path and the system's code (ENOENT, EIO, ...). */
+function cannotRead(file: string, e: unknown): IngestInputError {
+  return new IngestInputError(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+}
+
 export async function sha256File(file: string): Promise<string> {
   const h = createHash('sha256');
   try {
     for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
   } catch (e) {
-    throw new IngestInputError(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw cannotRead(file, e);
   }
   return h.digest('hex');
 }
@@ -44,7 +49,7 @@ export function fileSize(file: string): number {
   try {
     st = statSync(file);
   } catch (e) {
-    throw new IngestInputError(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw cannotRead(file, e);
   }
   if (!st.isFile()) throw new IngestInputError(`${file}: not a regular file`);
   if (st.size > FILE_BYTES_MAX) throw new IngestInputError(`${file}: ${st.size} bytes (max ${FILE_BYTES_MAX})`);
@@ -105,7 +110,7 @@ export function openRegularFile(file: string): number {
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
-    throw new IngestInputError(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw cannotRead(file, e);
   }
   try {
     const st = fstatSync(fd);
@@ -246,7 +251,7 @@ function readChunk(fd: number, buf: Buffer, offset: number, length: number, posi
   try {
     return readSync(fd, buf, offset, length, position);
   } catch (e) {
-    throw new IngestInputError(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw cannotRead(file, e);
   }
 }
 
@@ -332,7 +337,7 @@ export function readPayload(file: string): { pair: string; rows: unknown[]; byte
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    throw new IngestInputError(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw cannotRead(file, e);
   }
   return decodePayload(bytes, basename(file));
 }
