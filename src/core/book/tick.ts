@@ -315,7 +315,7 @@ function fillOrder(ctx: StepContext, o: WorkingOrder, bar: Candle, equityBefore:
         const pnl = Decimal.parse(le.payload.realized_pnl);
         const profile = activeProfile(ctx);
         if (pnl.isNegative() && equityBefore.isPositive() && profile.cooldown_bars > 0) {
-          const lossPct = pnl.neg().mul(HUNDRED).div(equityBefore, 4, 'half_even');
+          const lossPct = pnl.neg().percentOf(equityBefore, 4, 'half_even');
           if (lossPct.gte(profile.severe_loss_pct)) {
             ctx.emit({ type: 'risk.cooldown_started', time_ms, payload: { until_ms: time_ms + profile.cooldown_bars * book.interval_s * 1000, trade_id: le.payload.trade_id, loss_pct: lossPct.toString() } });
           }
@@ -359,7 +359,7 @@ let lastDd: { peak: Decimal; equity: Decimal; pct: Decimal } | null = null;
 function drawdownPct(peak: Decimal, equity: Decimal): Decimal {
   if (peak.eq(equity)) return Decimal.ZERO; // at the peak (a new high sets it): no division, the same "0"
   if (lastDd !== null && lastDd.peak.eq(peak) && lastDd.equity.eq(equity)) return lastDd.pct;
-  const pct = peak.isPositive() ? peak.sub(equity).mul(HUNDRED).div(peak, 4, 'half_even') : Decimal.ZERO;
+  const pct = peak.isPositive() ? peak.sub(equity).percentOf(peak, 4, 'half_even') : Decimal.ZERO;
   lastDd = { peak, equity, pct };
   return pct;
 }
@@ -404,7 +404,7 @@ function markPortfolio(ctx: StepContext): void {
   }
   const peak = s.peak_equity.max(equity);
   const drawdown = drawdownPct(peak, equity);
-  const exposurePct = invested !== null && equity.isPositive() && invested.isPositive() ? invested.mul(HUNDRED).div(equity, 4, 'half_even') : Decimal.ZERO;
+  const exposurePct = invested !== null && equity.isPositive() && invested.isPositive() ? invested.percentOf(equity, 4, 'half_even') : Decimal.ZERO;
   const profile = activeProfile(ctx);
   const computed = tierOf(profile, drawdown);
   const tier: Tier = s.tier === 'halted' ? 'halted' : computed; // halted is sticky until an operator resumes

@@ -116,7 +116,7 @@ export function matchOrder(order: MatchableOrder, bar: Candle, model: ExecutionM
   let bps = model.slippage_bps;
   if (model.impact_bps_per_volume_pct.isPositive()) {
     if (!bar.volume.isPositive()) throw new RangeError('impact_bps_per_volume_pct needs a bar volume (a book without a volume cap must set it to 0)');
-    const pctOfVolume = qty.mul(HUNDRED).div(bar.volume, 8, 'up');
+    const pctOfVolume = qty.percentOf(bar.volume, 8, 'up');
     bps = bps.add(pctOfVolume.mul(model.impact_bps_per_volume_pct)).round(8, 'up');
   }
   return { qty, price: slipped(base, order.side, bps, pair), liquidity: 'taker', triggered_now: triggeredNow };

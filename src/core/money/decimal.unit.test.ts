@@ -52,6 +52,23 @@ test('round and div follow each rounding mode (big.js oracle)', () => {
   );
 });
 
+test('percentOf is this * 100 / whole rounded, the same as mul(100).div (big.js oracle)', () => {
+  Big.DP = 80;
+  const hundred = Decimal.of(100);
+  fc.assert(
+    fc.property(decimalText, decimalText, fc.integer({ min: 0, max: 10 }), modes, (a, b, dp, mode) => {
+      if (new Big(b).eq(0)) {
+        assert.throws(() => Decimal.parse(a).percentOf(Decimal.parse(b), dp, mode), /division by zero/);
+        return;
+      }
+      const got = Decimal.parse(a).percentOf(Decimal.parse(b), dp, mode).toString();
+      assert.equal(got, canon(new Big(bigRound(new Big(a).times(100).div(b), dp, mode))));
+      assert.equal(got, Decimal.parse(a).mul(hundred).div(Decimal.parse(b), dp, mode).toString());
+    }),
+    { numRuns: 2000 },
+  );
+});
+
 test('rounding modes on the ties and signs that matter for the ledger', () => {
   const r = (s: string, dp: number, m: RoundingMode) => Decimal.parse(s).round(dp, m).toString();
   assert.equal(r('2.5', 0, 'half_even'), '2');
@@ -92,7 +109,9 @@ test('toNumber is exactly Number(toString()) (the fast path divides exact operan
     assert.equal(d.toNumber(), Number(d.toString()), t);
     assert.equal(Decimal.parse(d.toString()).toString(), d.toString());
   }), { numRuns: 3000 });
-  for (const t of ['9007199254740993.5', '0.1', '123456789.123456789012345678901', '-0.000', '1.50']) assert.equal(Decimal.parse(t).toNumber(), Number(Decimal.parse(t).toString()), t);
+  // the fast path's bound: units of 2^53 - 1, 2^53 and 2^53 + 1 (the conversion of the last rounds to 2^53)
+  const edges = ['9007199254740991', '9007199254740992', '9007199254740993', '-9007199254740993', '900719925474099.3', '0.9007199254740993', '-0.9007199254740992'];
+  for (const t of [...edges, '9007199254740993.5', '0.1', '123456789.123456789012345678901', '-0.000', '1.50']) assert.equal(Decimal.parse(t).toNumber(), Number(Decimal.parse(t).toString()), t);
   assert.equal(Decimal.parse('1.50').toString(), '1.5');
   assert.equal(Decimal.parse('-0.0').toString(), '0');
 });
