@@ -7,10 +7,9 @@
  */
 import { encodeEvent, type ResolvedBook } from '../core/book/index.js';
 import type { Db } from '../store/db.js';
-import { BacktestError, runBacktest, type SeriesReader } from './run.js';
+import { BacktestError, NULL_SINK, runBacktest, type SeriesReader } from './run.js';
 import type { BacktestSummary } from './summary.js';
 import type { PersistResult } from './persist.js';
-import { encodingSink } from './sinks.js';
 import type { StepSink } from '../runtime/step-loop.js';
 
 export interface BacktestRequest {
@@ -76,7 +75,10 @@ export async function executeBacktest(req: BacktestRequest, db: Db | null, read?
   const t0 = performance.now();
   const source = read ?? (await sourceOf(req, db));
   const report = req.report === null ? null : new (await import('../report/model.js')).ReportBuilder();
-  let sink: StepSink = encodingSink();
+  // In memory, the events are made, evolved and folded into the summary (fingerprint, state hash)
+  // and then dropped: encoding them to canonical JSON would write text nobody reads (a third of the
+  // kernel's time). Persisted, each is encoded once, by the store sink; reported, by the report.
+  let sink: StepSink = NULL_SINK;
   let persist: import('./persist.js').PersistSink | null = null;
   if (req.persist) {
     if (db === null) throw new Error('backtest: --persist without an open store');
