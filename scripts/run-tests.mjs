@@ -21,25 +21,39 @@ const FILE_BUDGET_MS = 900_000;
 const TIMEOUT_FLAG = `--test-timeout=${FILE_BUDGET_MS}`;
 
 // The longest files, longest first (a clean-clone CI run on a 2-core machine, two at a time: the
-// PGlite crash half 198 s, the month-long restart 85 s (both engines in one file), the approvals
-// crash suite 68 s, the PostgreSQL crash half 59 s; the runtime approval, then 252 s with both
-// engines in one file, is now one file per engine of ~50-60 s each; the next, the quick start's
-// backtest, 40 s). The rest fill both slots in name order. A name here that matches no file is
-// reported, not fatal.
+// PGlite crash half 183-198 s, the fuzz suite's short form 110-117 s (four CLI workers), the
+// month-long restart 85 s (both engines in one file), the ingest CLI 75 s (nine CLI runs on each
+// engine), the approvals crash suite 68 s, the PostgreSQL crash half 59 s, the runtime approval
+// ~50-60 s per engine). The fuzz suite and the ingest CLI were not named here: started in name
+// order, after ~85 other files, a long file late is what leaves one slot alone at the end (longest
+// first is the usual cure; not measured on a whole run). The rest fill both slots in name order. A
+// name here that matches no file is reported, not fatal.
 const SLOW_FIRST = [
   'test/crash-suite-pglite.e2e.test.js',
+  'test/fuzz/fuzz.e2e.test.js',
   'test/live-replay-restart.e2e.test.js',
+  'test/ingest-cli.e2e.test.js',
   'test/crash-approvals.e2e.test.js',
   'test/crash-suite-postgres.e2e.test.js',
   'test/runtime-approval-pglite.e2e.test.js',
   'test/runtime-approval-postgres.e2e.test.js',
 ];
 
+// The test processes' own embedded stores (the *.int tests' PGlite, the checks that e2e tests run
+// in-process) on V8's baseline WebAssembly compiler only, as the product's brief commands run
+// (src/cli/context.ts briefWasm): a test process opens PGlite, runs a few hundred small queries
+// and exits, and the optimizing tier's background recompiles cost more CPU than they save.
+// Measured on the 2-core machine, the int tier (30 files, two at a time): 114.7 s wall / 146.7 s
+// CPU -> 78.6 s / 99.7 s, every test passing. It changes which machine code runs, never what it
+// computes. Only the test processes take it: the warden processes that tests spawn (the runtime,
+// the CLI) are started with no node flags and keep the product's own choice.
+const BASELINE_FLAG = '--liftoff-only';
+
 const args = process.argv.slice(2);
-// The per-test default budget is a node flag that the runner passes on to every test process:
-// start this script again with it when it is missing.
-if (!process.execArgv.includes(TIMEOUT_FLAG)) {
-  const r = spawnSync(process.execPath, [TIMEOUT_FLAG, fileURLToPath(import.meta.url), ...args], { stdio: 'inherit' });
+// The per-test default budget and the baseline compiler are node flags that the runner passes on
+// to every test process: start this script again with them when they are missing.
+if (!process.execArgv.includes(TIMEOUT_FLAG) || !process.execArgv.includes(BASELINE_FLAG)) {
+  const r = spawnSync(process.execPath, [TIMEOUT_FLAG, BASELINE_FLAG, fileURLToPath(import.meta.url), ...args], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
 

@@ -6,12 +6,13 @@
 import { EXTERNAL_DATA_DIR } from './support/market-data.js';
 import { seedPgliteDir } from './support/pglite-template.js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { cleanEnv, runCliAsync } from './support/cli.js';
 import { requirePostgres, tempPgDatabase, TEST_PG_URL, uniqueName } from './support/engines.js';
+import { INGEST_BASELINE_BYTES_MAX } from '../src/cli/commands/ingest.js';
 
 const SRC = join(EXTERNAL_DATA_DIR, 'kraken_ohlcvt_2023q1', 'XBTUSD_60.csv');
 const tmp = mkdtempSync(join(tmpdir(), 'warden-ingest-cli-'));
@@ -69,13 +70,18 @@ for (const engine of ['pglite', 'postgres'] as const) {
     assert.equal(status.code, 0, status.stderr);
     const text = status.stdout;
     assert.match(text, /"rows": 2160/, 'still exactly the 2,160 candles of the first run');
-    // a brief command opens the embedded store on V8's baseline WebAssembly compiler only (src/cli/context.ts briefWasm); a bulk one (ingest) does not
+    // a brief command opens the embedded store on V8's baseline WebAssembly compiler only (src/cli/context.ts briefWasm), and so does
+    // an ingest of at most INGEST_BASELINE_BYTES_MAX; a bulk one does not: the same file named over that many bytes' worth (each already ingested)
     const debug = cleanEnv({ WARDEN_DATABASE_URL: url, WARDEN_LOG_LEVEL: 'debug' });
     const brief = await runCliAsync(['data', 'status'], debug);
     assert.equal(brief.code, 0, brief.stderr);
     assert.equal(/wasm_baseline_only/.test(brief.stderr + brief.stdout), engine === 'pglite', `data status [${engine}]: ${brief.stderr}`);
-    const bulk = await runCliAsync(['ingest', SRC], debug);
+    const small = await runCliAsync(['ingest', SRC], debug);
+    assert.equal(small.code, 0, small.stderr);
+    assert.equal(/wasm_baseline_only/.test(small.stderr + small.stdout), engine === 'pglite', `a small ingest [${engine}]: ${small.stderr}`);
+    const copies = Math.floor(INGEST_BASELINE_BYTES_MAX / statSync(SRC).size) + 1;
+    const bulk = await runCliAsync(['ingest', ...Array<string>(copies).fill(SRC)], debug);
     assert.equal(bulk.code, 0, bulk.stderr);
-    assert.doesNotMatch(bulk.stderr + bulk.stdout, /wasm_baseline_only/, 'ingest keeps the optimizing tier');
+    assert.doesNotMatch(bulk.stderr + bulk.stdout, /wasm_baseline_only/, `an ingest of more than ${INGEST_BASELINE_BYTES_MAX} bytes keeps the optimizing tier`);
   });
 }

@@ -4,11 +4,13 @@
  * skills, entries above 2000 USD wait for a human). Two runs of the same inputs:
  *
  * - interrupted: the replay feed releases 2022-12-01..T1 at 60 bars/s; the runtime is stopped with
- *   SIGTERM mid-replay and restarted (the replay resumes after the stored candles); once the book
+ *   SIGTERM mid-replay and restarted (the replay resumes after the stored candles, at the fastest
+ *   pace: only the stop needs a pace a test can land inside the replay); once the book
  *   has caught up to T1 (the replay's end), the newest waiting directive is approved through the
  *   CLI while it runs; SIGTERM, restart; the rest of the month is dropped into the file-drop
  *   feed's folder; the book runs to 2023-01-01; SIGTERM.
- * - uninterrupted: the same, in one process.
+ * - uninterrupted: the same, in one process, the replay at the fastest pace (nothing in it waits on
+ *   the wall clock: the book waits at T1, the replay's end, whatever the pace; ~3 s less a run).
  *
  * The approval is applied while the book waits at T1 in both runs, so both books see the same
  * inputs in the same order. Then `warden replay verify` passes on both stores, the book's events
@@ -26,6 +28,7 @@ import { processStore } from './support/engines.js';
 import { EXTERNAL_DATA_DIR } from './support/market-data.js';
 import { cli, ROOT, RUNTIME_JS, runtimeVars, start, type Proc } from './runtime-proc.js';
 import { openDb } from '../src/store/open.js';
+import { REPLAY_BARS_PER_SECOND_MAX } from '../src/feeds/replay.js';
 import { EventStore } from '../src/store/event-store.js';
 import { restore } from '../src/runtime/restore.js';
 import { tradingKernelFrom } from '../src/runtime/book-config.js';
@@ -116,7 +119,7 @@ async function scenario(engine: 'pglite' | 'postgres', interrupted: boolean): Pr
     mkdirSync(drop);
     const feeds = {
       feeds: [
-        { name: 'month', kind: 'replay', files: [{ file: join(DIR, 'XBTUSD_60.csv') }, { file: join(DIR, 'ETHUSD_60.csv') }], bars_per_second: 60, from: FROM, to: T1 },
+        { name: 'month', kind: 'replay', files: [{ file: join(DIR, 'XBTUSD_60.csv') }, { file: join(DIR, 'ETHUSD_60.csv') }], bars_per_second: interrupted ? 60 : REPLAY_BARS_PER_SECOND_MAX, from: FROM, to: T1 },
         { name: 'drop', kind: 'file-drop', dir: drop, poll_ms: 200, settle_ms: 0 },
       ],
     };
@@ -128,6 +131,8 @@ async function scenario(engine: 'pglite' | 'postgres', interrupted: boolean): Pr
       // stopped mid-replay (some days in), restarted: the replay resumes after the stored candles
       await until('the replay to be some days in', rt, () => (rt.lines.some((l) => l.event === 'market_caught_up' && typeof l.last_tick_ms === 'number' && l.last_tick_ms >= Date.parse(`${FROM}T00:00:00Z`) + 2 * 86_400_000) ? true : null));
       await stop(rt);
+      // the rest of the replay at the fastest pace: the restart reads the feeds file again
+      writeFileSync(join(dir, 'feeds.json'), JSON.stringify({ feeds: [{ ...feeds.feeds[0], bars_per_second: REPLAY_BARS_PER_SECOND_MAX }, feeds.feeds[1]] }));
       rt = await startReady(vars);
     }
     await caughtUpAt(rt, T1_MS);

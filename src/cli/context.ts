@@ -41,8 +41,9 @@ export interface StoreContext {
  * Opens the configured store for `fn`, closing it on return, error or SIGINT/SIGTERM. Only the
  * commands that set up a store (init, migrate, quickstart) pass `{ create: true }`: any other
  * command on a `pglite:` path with no store there fails (69) and creates nothing. `brief`: the
- * command runs a few small queries and exits (status, operator commands), so an
- * embedded store is run on V8's baseline WebAssembly code only (see briefWasm).
+ * command runs a few small queries and exits (status, operator commands, an ingest of a few MB:
+ * INGEST_BASELINE_BYTES_MAX), so an embedded store is run on V8's baseline WebAssembly code only
+ * (see briefWasm).
  */
 export async function withStore<T>(opts: GlobalOptions, command: string, fn: (ctx: StoreContext) => Promise<T>, store: { create?: boolean; brief?: boolean } = {}): Promise<T> {
   const { loadConfig, STORE_VARS } = await import('../runtime/config/index.js');
@@ -91,7 +92,7 @@ export async function withStore<T>(opts: GlobalOptions, command: string, fn: (ct
  * threads; PostgreSQL's start alone makes enough of them hot that a short command spends more
  * CPU recompiling than running. Measured on the 2-core machine (A/B, 3 rounds): `warden data
  * status` on PGlite 1.7-2.1 s wall / 2.4-2.8 s CPU -> 1.0-1.35 s / 1.3-1.5 s CPU. Long or bulk work
- * keeps the optimizing tier (the runtime, ingest, replay, backtest --persist, feeds, serve, and init
+ * keeps the optimizing tier (the runtime, an ingest of more than a few MB, replay, backtest --persist, feeds, serve, and init
  * and migrate, which verify every chain or may build an index over a large store): baseline code
  * appends ~15 % and verifies ~25 % slower
  * (bench:store on PGlite). The flag must be set before PGlite compiles its module, i.e. before
