@@ -7,15 +7,15 @@
  * a small field table.
  */
 import { canonicalJson, integerText, quotedKey, type CanonicalValue } from '../canonical/index.js';
+import { EventCodecError, intText, q, str } from './json-text.js';
+import { cashPostedJson, directiveProposedJson, directiveStatusJson, evaluationJson, executionStatusJson } from './writers.js';
 import { Decimal } from '../money/decimal.js';
 import type { NewEvent } from '../events/envelope.js';
 import { TIERS, type Tier } from '../risk/profile.js';
 import { DIRECTIVE_STATUSES, DIRECTIVE_TYPES, VERDICTS, type Directive } from '../governance/index.js';
 import { BOOK_STATUSES, COMMAND_KINDS, EXECUTION_PLANES, RUN_STATUSES, SKILL_STATES, TASK_OUTCOMES, type BookEvent, type EventPayloads, type EventType, type MarkPosition } from './events.js';
 
-export class EventCodecError extends Error {
-  override readonly name = 'EventCodecError';
-}
+export { EventCodecError };
 
 type Obj = { readonly [k: string]: CanonicalValue };
 
@@ -45,26 +45,6 @@ function isObj(v: CanonicalValue | undefined): v is Obj {
 
 /** Canonical decimal text: no leading zeros, no trailing fractional zeros, no "-0". */
 const DEC_TEXT_RE = /^-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$/;
-
-const q = JSON.stringify; // JCS strings are ECMAScript JSON strings
-/**
- * JSON.stringify(v) for a string: printable ASCII without '"' or '\\' (ids, symbols, enum values:
- * nearly every string of an event) is written as is, at about half the cost of the call; anything
- * else goes through JSON.stringify.
- */
-const str = (v: string): string => {
-  if (typeof v !== 'string') throw new EventCodecError(`expected a string, got ${typeof v}`);
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return q(v);
-  }
-  return `"${v}"`;
-};
-/** Canonical JSON of a safe integer (what the encoder refuses otherwise, encode() refuses too). */
-const intText = (v: number): string => {
-  if (!Number.isSafeInteger(v)) throw new EventCodecError(`not a safe integer: ${v}`);
-  return integerText(v);
-};
 
 export const F = {
   str: { enc: (v: string) => v, dec: (v, at) => (typeof v === 'string' ? v : fail(at, 'a string', v)), json: str } as Field<string>,
@@ -164,13 +144,9 @@ const directiveField = F.object<Directive>({
   idempotency_key: F.str, module: F.str, provenance: F.any,
 });
 
-/** The policy_evaluation artifact's body (a policy.evaluated payload but its own address): its canonical JSON, written by field. */
-const evaluationBodyField = F.object<Omit<EventPayloads['policy.evaluated'], 'artifact_hash'>>({
-  directive_id: F.str, policy_version: F.str, policy_hash: F.str, verdict: F.oneOf(VERDICTS), results: F.array(ruleResult), qty_allowed: optText,
-});
 /** = canonicalJson(evaluationBody(p)) (codecs.unit.test.ts checks it), without the generic encoder: one per signal. */
 export function evaluationBodyJson(p: Omit<EventPayloads['policy.evaluated'], 'artifact_hash'>): string {
-  return evaluationBodyField.json(p);
+  return evaluationJson(p, false);
 }
 
 function codecOf<P>(f: Field<P>): PayloadCodec<P> {
@@ -284,7 +260,7 @@ export const CODECS: { readonly [K in EventType]: PayloadCodec<EventPayloads[K]>
     fill_id: F.str, order_id: F.str, symbol: F.str, side, qty: F.text, price: F.text, cost: F.text, fee: F.text, fee_pct: F.text,
     liquidity: F.oneOf(['maker', 'taker'] as const), bar_open_time_ms: F.int, remaining: F.text, clamp: F.nullable(F.oneOf(['cash', 'position'] as const)),
   })),
-  'cash.posted': codecOf(F.object({ line: F.int, kind: F.oneOf(['deposit', 'buy_cost', 'sell_proceeds', 'fee'] as const), amount: F.text, balance: F.text, ref: F.str })),
+  'cash.posted': { ...codecOf(F.object({ line: F.int, kind: F.oneOf(['deposit', 'buy_cost', 'sell_proceeds', 'fee'] as const), amount: F.text, balance: F.text, ref: F.str })), json: cashPostedJson },
   'lot.opened': codecOf(F.object({ lot_id: F.str, trade_id: F.str, symbol: F.str, qty: F.text, price: F.text, fee: F.text, fill_id: F.str, opened_ms: F.int })),
   'lot.consumed': codecOf(F.object({
     lot_id: F.str, symbol: F.str, fill_id: F.str, qty: F.text, entry_price: F.text, exit_price: F.text, entry_fee: F.text, exit_fee: F.text, realized_pnl: F.text, qty_left: F.text,
@@ -302,16 +278,21 @@ export const CODECS: { readonly [K in EventType]: PayloadCodec<EventPayloads[K]>
     intent_id: F.str, signal_id: F.nullable(F.str), symbol: F.str, side, order_type: F.str, qty: F.text, limit_price: optText, stop_price: optText,
     unit_cost: F.text, ref_price: F.text, sizing: F.any,
   })),
-  'directive.proposed': codecOf(F.object({ directive: directiveField })),
-  'policy.evaluated': codecOf(F.object({
-    directive_id: F.str, policy_version: F.str, policy_hash: F.str, verdict: F.oneOf(VERDICTS), results: F.array(ruleResult), qty_allowed: optText, artifact_hash: F.str,
-  })),
-  'directive.status_changed': codecOf(F.object({
-    directive_id: F.str, from: dstatus, to: dstatus, by: F.str, reason: F.str, human_override: F.bool, note: F.nullable(F.str),
-  })),
-  'execution.status_changed': codecOf(F.object({
-    run_id: F.str, directive_id: F.str, module: F.str, from: rstatus, to: rstatus, idempotency_key: F.str, detail: F.str, committed: optText,
-  })),
+  'directive.proposed': { ...codecOf(F.object({ directive: directiveField })), json: directiveProposedJson },
+  'policy.evaluated': {
+    ...codecOf(F.object({
+      directive_id: F.str, policy_version: F.str, policy_hash: F.str, verdict: F.oneOf(VERDICTS), results: F.array(ruleResult), qty_allowed: optText, artifact_hash: F.str,
+    })),
+    json: (p) => evaluationJson(p, true),
+  },
+  'directive.status_changed': {
+    ...codecOf(F.object({ directive_id: F.str, from: dstatus, to: dstatus, by: F.str, reason: F.str, human_override: F.bool, note: F.nullable(F.str) })),
+    json: directiveStatusJson,
+  },
+  'execution.status_changed': {
+    ...codecOf(F.object({ run_id: F.str, directive_id: F.str, module: F.str, from: rstatus, to: rstatus, idempotency_key: F.str, detail: F.str, committed: optText })),
+    json: executionStatusJson,
+  },
   'policy.changed': codecOf(F.object({ version: F.str, hash: F.str, policy: F.any, by: F.str })),
   'risk.peak_reset': codecOf(F.object({ directive_id: F.str, peak_before: F.text, peak_after: F.text })),
   'skill.status_changed': codecOf(F.object({ skill: F.str, from: sstate, to: sstate, reason: F.str })),

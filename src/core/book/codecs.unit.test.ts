@@ -19,7 +19,7 @@ import { parseKrakenOhlcvtLine } from '../../ingest/parsers.js';
 import { BUNDLED_DATA_DIR } from '../../../test/support/market-data.js';
 import { BookHarness } from '../../../test/support/book.js';
 import {
-  BookStateError, cloneState, CODECS, decodeEvent, evaluationBody, evaluationBodyJson, decodeState, encodeEvent, encodeState, EVENT_TYPES, EventCodecError, evolve, initialBookState, stateHash,
+  BookStateError, cloneState, CODECS, decodeEvent, evaluationBody, evaluationBodyJson, decodeState, encodeEvent, encodeState, EVENT_TYPES, EventCodecError, evolve, initialBookState, payloadJson, stateHash,
   ticksOf, type BookConfigInput, type BookEvent, type BookState, type RuntimeCommand,
 } from './index.js';
 
@@ -134,6 +134,38 @@ test('every event of a real run decodes from its stored form and re-encodes to t
   assert.deepEqual(missing, ['order.triggered', 'risk.peak_reset', 'risk.profile_changed', 'skill.status_changed', 'book.status_changed', 'epoch.mode_changed', 'tick.completed', 'bar.late', 'epoch.advanced'], `event types the run did not produce: ${missing.join(', ')}`);
   const triggered: NewEvent = { type: 'order.triggered', time_ms: 5, payload: { order_id: 'O1', symbol: 'BTC/USD', stop_price: '20100.5', bar_open_time_ms: 1 } };
   assert.deepEqual(encodeEvent(decodeEvent(triggered)), triggered);
+});
+
+test('payloadJson (the direct writers) is the generic encoder\'s JCS text of every event of real runs', () => {
+  const writers = new Set<string>();
+  for (const h of [realRun(), (() => { const r = new BookHarness(cfg); r.start(candles[0]!.open_time_ms); for (const t of ticks) r.apply(t); r.stop(); return r; })()]) {
+    for (const [i, e] of h.events.entries()) {
+      assert.equal(payloadJson(e), canonicalJson(CODECS[e.type].encode(e.payload as never)), `event ${i + 1} (${e.type})`);
+      if (CODECS[e.type].json !== undefined) writers.add(e.type);
+    }
+  }
+  // the writers a signal's governance and the ledger use were exercised (governance.unit.test.ts covers approvals and failures)
+  for (const t of ['step.started', 'bar.closed', 'mark.recorded', 'cash.posted', 'directive.proposed', 'policy.evaluated', 'directive.status_changed', 'execution.status_changed']) assert.ok(writers.has(t), t);
+});
+
+test('the governance and cash writers escape every free-text field exactly as the JCS encoder', () => {
+  const odd = ['plain', '', 'a"b', 'a\\b', 'tab\there', 'nl\n', '\u0000\u001f', 'del\u007f', 'é', '€', '\u2028', '\ud83d\ude00', 'lone \ud800'];
+  const same = <K extends keyof typeof CODECS>(type: K, p: Parameters<(typeof CODECS)[K]['encode']>[0]) =>
+    assert.equal(CODECS[type].json?.(p as never), canonicalJson(CODECS[type].encode(p as never)), `${type} ${JSON.stringify(p).slice(0, 120)}`);
+  for (const x of odd) {
+    same('directive.status_changed', { directive_id: x, from: 'proposed', to: 'approved', by: x, reason: x, human_override: x === '', note: x === '' ? null : x });
+    same('execution.status_changed', { run_id: x, directive_id: 'D1', module: x, from: 'pending', to: 'running', idempotency_key: x, detail: x, committed: x === '' ? null : '1.5' });
+    same('cash.posted', { line: 7, kind: 'fee', amount: '-1.25', balance: '10', ref: x });
+    same('policy.evaluated', { directive_id: x, policy_version: x, policy_hash: 'ab', verdict: 'BLOCK', results: [{ rule: x, verdict: 'ALLOW', reason: x }, { rule: 'r', verdict: 'BLOCK', reason: '' }], qty_allowed: null, artifact_hash: x });
+    assert.equal(evaluationBodyJson({ directive_id: x, policy_version: '1', policy_hash: x, verdict: 'ALLOW', results: [], qty_allowed: '0.5' }),
+      canonicalJson(evaluationBody({ directive_id: x, policy_version: '1', policy_hash: x, verdict: 'ALLOW', results: [], qty_allowed: '0.5' })));
+    same('directive.proposed', { directive: {
+      directive_id: x, issued_by: x, role: 'drill', type: 'module.run', objective: x, scope: { book: x, symbols: [x, 'BTC/USD'] }, constraints: { [x]: [1, x, null] },
+      success_metrics: null, budget: { notional_max: x === '' ? null : '12.5' }, timebox: { expires_ms: x === '' ? null : 1_700_000_000_000 }, payload: { b: x, a: { z: true } },
+      idempotency_key: x, module: x, provenance: { inbox_id: 3, note: x },
+    } });
+  }
+  assert.throws(() => CODECS['cash.posted'].json?.({ line: 1.5, kind: 'fee', amount: '1', balance: '1', ref: 'r' }), EventCodecError);
 });
 
 test('a stored payload with an extra field, a missing field or a wrong type is refused naming the field', () => {
