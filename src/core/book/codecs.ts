@@ -8,7 +8,10 @@
  */
 import { canonicalJson, integerText, quotedKey, type CanonicalValue } from '../canonical/index.js';
 import { EventCodecError, intText, q, str } from './json-text.js';
-import { cashPostedJson, directiveProposedJson, directiveStatusJson, evaluationJson, executionStatusJson } from './writers.js';
+import {
+  cashPostedJson, directiveProposedJson, directiveStatusJson, evaluationJson, executionStatusJson, fillJson, intentJson, lotConsumedJson, lotOpenedJson,
+  orderClosedJson, orderPlacedJson, signalJson, tradeClosedJson,
+} from './writers.js';
 import { Decimal } from '../money/decimal.js';
 import type { NewEvent } from '../events/envelope.js';
 import { TIERS, type Tier } from '../risk/profile.js';
@@ -256,28 +259,28 @@ export const CODECS: { readonly [K in EventType]: PayloadCodec<EventPayloads[K]>
   'book.started': codecOf(F.object({ book_id: F.str, config_hash: F.str, config: F.any, initial_cash: F.dec, window_bars: F.record(F.int) })),
   'bar.closed': barClosed,
   'order.triggered': codecOf(F.object({ order_id: F.str, symbol: F.str, stop_price: optText, bar_open_time_ms: F.int })),
-  'fill.executed': codecOf(F.object({
+  'fill.executed': { ...codecOf(F.object({
     fill_id: F.str, order_id: F.str, symbol: F.str, side, qty: F.text, price: F.text, cost: F.text, fee: F.text, fee_pct: F.text,
     liquidity: F.oneOf(['maker', 'taker'] as const), bar_open_time_ms: F.int, remaining: F.text, clamp: F.nullable(F.oneOf(['cash', 'position'] as const)),
-  })),
+  })), json: fillJson },
   'cash.posted': { ...codecOf(F.object({ line: F.int, kind: F.oneOf(['deposit', 'buy_cost', 'sell_proceeds', 'fee'] as const), amount: F.text, balance: F.text, ref: F.str })), json: cashPostedJson },
-  'lot.opened': codecOf(F.object({ lot_id: F.str, trade_id: F.str, symbol: F.str, qty: F.text, price: F.text, fee: F.text, fill_id: F.str, opened_ms: F.int })),
-  'lot.consumed': codecOf(F.object({
+  'lot.opened': { ...codecOf(F.object({ lot_id: F.str, trade_id: F.str, symbol: F.str, qty: F.text, price: F.text, fee: F.text, fill_id: F.str, opened_ms: F.int })), json: lotOpenedJson },
+  'lot.consumed': { ...codecOf(F.object({
     lot_id: F.str, symbol: F.str, fill_id: F.str, qty: F.text, entry_price: F.text, exit_price: F.text, entry_fee: F.text, exit_fee: F.text, realized_pnl: F.text, qty_left: F.text,
-  })),
-  'trade.closed': codecOf(F.object({ trade_id: F.str, symbol: F.str, opened_ms: F.int, closed_ms: F.int, qty_bought: F.text, realized_pnl: F.text, fees: F.text })),
-  'order.closed': codecOf(F.object({ order_id: F.str, status: F.oneOf(['filled', 'expired', 'canceled'] as const), filled_qty: F.text, reason: F.str })),
+  })), json: lotConsumedJson },
+  'trade.closed': { ...codecOf(F.object({ trade_id: F.str, symbol: F.str, opened_ms: F.int, closed_ms: F.int, qty_bought: F.text, realized_pnl: F.text, fees: F.text })), json: tradeClosedJson },
+  'order.closed': { ...codecOf(F.object({ order_id: F.str, status: F.oneOf(['filled', 'expired', 'canceled'] as const), filled_qty: F.text, reason: F.str })), json: orderClosedJson },
   'risk.cooldown_started': codecOf(F.object({ until_ms: F.int, trade_id: F.str, loss_pct: F.text })),
   'mark.recorded': markRecorded,
   'risk.tier_changed': codecOf(F.object({ from: tier, to: tier, drawdown_pct: F.text, profile: F.str })),
   'skill.memory_set': codecOf(F.object({ skill: F.str, symbol: F.str, memory: F.nullable(F.record(F.any)) })),
-  'signal.emitted': codecOf(F.object({
+  'signal.emitted': { ...codecOf(F.object({
     signal_id: F.str, skill: F.str, params: F.any, symbol: F.str, action: F.str, fraction: optText, reason: F.str, indicators: F.record(F.str), order: F.any,
-  })),
-  'intent.created': codecOf(F.object({
+  })), json: signalJson },
+  'intent.created': { ...codecOf(F.object({
     intent_id: F.str, signal_id: F.nullable(F.str), symbol: F.str, side, order_type: F.str, qty: F.text, limit_price: optText, stop_price: optText,
     unit_cost: F.text, ref_price: F.text, sizing: F.any,
-  })),
+  })), json: intentJson },
   'directive.proposed': { ...codecOf(F.object({ directive: directiveField })), json: directiveProposedJson },
   'policy.evaluated': {
     ...codecOf(F.object({
@@ -307,10 +310,10 @@ export const CODECS: { readonly [K in EventType]: PayloadCodec<EventPayloads[K]>
     te_ms: F.int, mode: F.oneOf(['manual', 'auto', 'override'] as const), operator: F.nullable(F.str), justification: F.nullable(F.str),
     checks: F.array(F.object({ check: F.oneOf(['data_complete', 'no_critical', 'policy_compliant'] as const), ok: F.bool, detail: F.str })),
   })),
-  'order.placed': codecOf(F.object({
+  'order.placed': { ...codecOf(F.object({
     order_id: F.str, intent_id: F.str, symbol: F.str, side, order_type: F.oneOf(['market', 'limit', 'stop'] as const), qty: F.text,
     limit_price: optText, stop_price: optText, unit_cost: F.text, ref_price: F.text, expire_bars: F.int,
-  })),
+  })), json: orderPlacedJson },
 };
 
 const KNOWN: ReadonlySet<string> = new Set(Object.keys(CODECS));

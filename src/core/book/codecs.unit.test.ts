@@ -145,10 +145,11 @@ test('payloadJson (the direct writers) is the generic encoder\'s JCS text of eve
     }
   }
   // the writers a signal's governance and the ledger use were exercised (governance.unit.test.ts covers approvals and failures)
-  for (const t of ['step.started', 'bar.closed', 'mark.recorded', 'cash.posted', 'directive.proposed', 'policy.evaluated', 'directive.status_changed', 'execution.status_changed']) assert.ok(writers.has(t), t);
+  for (const t of ['step.started', 'bar.closed', 'mark.recorded', 'cash.posted', 'directive.proposed', 'policy.evaluated', 'directive.status_changed', 'execution.status_changed',
+    'signal.emitted', 'intent.created', 'order.placed', 'fill.executed', 'order.closed', 'lot.opened', 'lot.consumed', 'trade.closed']) assert.ok(writers.has(t), t);
 });
 
-test('the governance and cash writers escape every free-text field exactly as the JCS encoder', () => {
+test('the direct writers of the governance, order, fill and cash payloads escape every free-text field exactly as the JCS encoder', () => {
   const odd = ['plain', '', 'a"b', 'a\\b', 'tab\there', 'nl\n', '\u0000\u001f', 'del\u007f', 'é', '€', '\u2028', '\ud83d\ude00', 'lone \ud800'];
   const same = <K extends keyof typeof CODECS>(type: K, p: Parameters<(typeof CODECS)[K]['encode']>[0]) =>
     assert.equal(CODECS[type].json?.(p as never), canonicalJson(CODECS[type].encode(p as never)), `${type} ${JSON.stringify(p).slice(0, 120)}`);
@@ -164,6 +165,9 @@ test('the governance and cash writers escape every free-text field exactly as th
       success_metrics: null, budget: { notional_max: x === '' ? null : '12.5' }, timebox: { expires_ms: x === '' ? null : 1_700_000_000_000 }, payload: { b: x, a: { z: true } },
       idempotency_key: x, module: x, provenance: { inbox_id: 3, note: x },
     } });
+    same('signal.emitted', { signal_id: x, skill: x, params: { [x]: 1 }, symbol: x, action: x, fraction: x === '' ? null : '0.5', reason: x, indicators: { [x]: x, b: '1', a: '-2.5' }, order: x === '' ? null : { type: x } });
+    same('order.closed', { order_id: x, status: 'expired', filled_qty: '0', reason: x });
+    same('intent.created', { intent_id: x, signal_id: x === '' ? null : x, symbol: x, side: 'sell', order_type: x, qty: '1', limit_price: null, stop_price: '2', unit_cost: '3', ref_price: '4', sizing: { mode: x } });
   }
   assert.throws(() => CODECS['cash.posted'].json?.({ line: 1.5, kind: 'fee', amount: '1', balance: '1', ref: 'r' }), EventCodecError);
 });
