@@ -3,7 +3,8 @@
  * decimal strings) and decode (stored canonical JSON -> typed payload, validating every field and
  * naming the first bad one). CODECS is keyed by every EventType: a type without a codec does not
  * compile. encodeEvent / decodeEvent are the boundary between the kernel and the store; the
- * per-bar payloads (bar.closed, mark.recorded) have hand-written encoders, the rest are built from
+ * per-bar payloads (bar.closed, mark.recorded) have hand-written encoders here, the payloads a signal
+ * makes have theirs in ./writers.ts, the rest are built from
  * a small field table.
  */
 import { canonicalJson, integerText, quotedKey, type CanonicalValue } from '../canonical/index.js';
