@@ -16,8 +16,6 @@
  *  4. with --7m: a 7M-bar file made here (the real file repeated 100x with shifted times, every
  *     other copy backward in price so the gate's drift breaker accepts the joins; in a temp
  *     directory, never committed) through the whole process: time, bars/s and peak RSS.
- * The kernel runs as warden runs (bench/as-warden.ts: the executable's V8 flags); section 2 also
- * prints the same kernel run in a child process at node's default heap, for comparison.
  * Run: npm run bench:backtest [-- --7m]
  */
 import { spawnSync } from 'node:child_process';
@@ -30,16 +28,10 @@ import type { Candle } from '../src/core/market/candle.js';
 import { arrayReader, NULL_SINK, runBacktest } from '../src/backtest/run.js';
 import { csvReader } from '../src/backtest/csv.js';
 import { encodingSink } from '../src/backtest/sinks.js';
-import { WARDEN_NODE_FLAGS } from '../src/cli/node-flags.js';
-import { NODE_DEFAULTS_ENV, runAsWarden } from './as-warden.js';
-
-runAsWarden();
 
 const BTC = resolve('data/kraken/XBTUSD_60.csv');
 const CLI = resolve('dist/src/cli/index.js');
 const SEVEN_M = process.argv.includes('--7m');
-/** Child mode: only the kernel's full-pipeline figure, as JSON (the node-defaults comparison run). */
-const KERNEL_ONLY = process.argv.includes('--kernel-only');
 /** Untimed kernel runs before the timed ones: the in-engine figure is the steady state, not the JIT's warm-up (the cold run below shows that). */
 const KERNEL_WARMUP_RUNS = 2;
 const rate = (n: number, ms: number) => `${Math.round((n / ms) * 1000).toLocaleString('en-US')}/s`;
@@ -83,12 +75,6 @@ try {
     for (let r = await it.next(); r.done !== true; r = await it.next()) for (const c of r.value) all.push(c);
     return all;
   });
-  if (KERNEL_ONLY) {
-    const [ms] = await best(5, async () => runBacktest(book, arrayReader(candles, 10_000), encodingSink()), KERNEL_WARMUP_RUNS);
-    process.stdout.write(JSON.stringify({ ms, bars: candles.length }));
-    rmSync(dir, { recursive: true, force: true });
-    process.exit(0);
-  }
   const [floorReadMs, floorRows] = await best(3, async () => {
     let rows = 0;
     let chk = 0;
@@ -140,19 +126,13 @@ try {
   const s = run.r.summary;
   console.log(`kernel:      ours ${kernelMs.toFixed(0)} ms = ${rate(n, kernelMs)} bars (${run.events} events encoded, ${s.fills} fills, fingerprint + state hash); ` +
     `floor (plain loop, floats) ${loopMs.toFixed(1)} ms = ${rate(n, loopMs)} bars (${loopFills} fills); ratio ${(loopMs / kernelMs).toFixed(4)}x`);
-  // the same kernel run at node's default heap (a child process without the executable's flags)
-  const dflt = spawnSync(process.execPath, [process.argv[1] as string, '--kernel-only'], { encoding: 'utf8', env: { ...process.env, [NODE_DEFAULTS_ENV]: '1' } });
-  if (dflt.status !== 0) throw new Error(`kernel at node's defaults: exit ${dflt.status}: ${dflt.stderr}`);
-  const dfltMs = (JSON.parse(dflt.stdout) as { ms: number }).ms;
-  console.log(`kernel heap: the figure above runs with warden's node flags (${WARDEN_NODE_FLAGS.join(' ')}); at node's default heap ${dfltMs.toFixed(0)} ms = ${rate(n, dfltMs)} bars`);
   console.log(`kernel split: decide + evolve + summary (events made, not encoded) ${foldMs.toFixed(0)} ms = ${rate(n, foldMs)} bars; ` +
     `encoding every payload to canonical JSON ~${Math.max(0, kernelMs - foldMs).toFixed(0)} ms (${Math.round((100 * Math.max(0, kernelMs - foldMs)) / kernelMs)} %)`);
 
   // 3. whole process
   const spawnMs = (args: string[]): [number, string] => {
     const t = performance.now();
-    // as the `warden` executable starts (its shebang: node with WARDEN_NODE_FLAGS)
-    const c = spawnSync(process.execPath, [...WARDEN_NODE_FLAGS, CLI, ...args], { encoding: 'utf8', env: { ...process.env, WARDEN_LOG_LEVEL: 'warn' }, maxBuffer: 1 << 26 });
+    const c = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, WARDEN_LOG_LEVEL: 'warn' }, maxBuffer: 1 << 26 });
     const ms = performance.now() - t;
     if (c.status !== 0) throw new Error(`warden ${args.join(' ')}: exit ${c.status}: ${c.stderr}`);
     return [ms, c.stdout];
@@ -186,7 +166,7 @@ process.stdout.write(JSON.stringify({ boot: t0, imports: t1 - t0, config: t2 - t
   interface ColdSplit { boot: number; imports: number; config: number; run: number; state_hash: string }
   let cold: ColdSplit | null = null;
   for (let i = 0; i < 3; i++) {
-    const c = spawnSync(process.execPath, [...WARDEN_NODE_FLAGS, '--input-type=module', '-e', probe], { encoding: 'utf8', env: { ...process.env, WARDEN_LOG_LEVEL: 'warn' } });
+    const c = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8', env: { ...process.env, WARDEN_LOG_LEVEL: 'warn' } });
     if (c.status !== 0) throw new Error(`cold probe: exit ${c.status}: ${c.stderr}`);
     const r = JSON.parse(c.stdout) as ColdSplit;
     if (r.state_hash !== s.state_hash) throw new Error('the cold run and the in-bench run differ');
@@ -221,7 +201,7 @@ process.stdout.write(JSON.stringify({ boot: t0, imports: t1 - t0, config: t2 - t
     const bigConfig = join(dir, 'big.json');
     writeFileSync(bigConfig, JSON.stringify(reference(big)));
     const t = performance.now();
-    const c = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...WARDEN_NODE_FLAGS, CLI, 'backtest', '--config', bigConfig, '--json'], { encoding: 'utf8', env: { ...process.env, WARDEN_LOG_LEVEL: 'warn' }, maxBuffer: 1 << 26 });
+    const c = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, CLI, 'backtest', '--config', bigConfig, '--json'], { encoding: 'utf8', env: { ...process.env, WARDEN_LOG_LEVEL: 'warn' }, maxBuffer: 1 << 26 });
     const ms = performance.now() - t;
     if (c.status !== 0) throw new Error(`7M run: exit ${c.status}: ${c.stderr}`);
     const bars = (JSON.parse(c.stdout) as { summary: { bars: number } }).summary.bars;

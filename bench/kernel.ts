@@ -6,7 +6,6 @@
  *     trading-signals (a fresh instance fed the window), which they equal bit for bit.
  *  3. The full in-memory pipeline per built-in skill: the backtest driver (decide + evolve + ledger +
  *     marks + events encoded), then chainEvents over all its events (canonical JSON + sha256 chain), as bars/s.
- * Runs as warden runs (bench/as-warden.ts: the executable's V8 flags).
  * Run: npm run bench:kernel
  */
 import { performance } from 'node:perf_hooks';
@@ -18,9 +17,6 @@ import { arrayReader, runBacktest } from '../src/backtest/run.js';
 import { encodingSink } from '../src/backtest/sinks.js';
 import type { NewEvent } from '../src/core/events/index.js';
 import { chainEvents, GENESIS_PREV_HASH } from '../src/core/events/index.js';
-import { runAsWarden } from './as-warden.js';
-
-runAsWarden();
 
 const candles = loadKrakenCsv(BTC_HOURLY, 'BTC/USD', 3600, { dropLast: true });
 const closes = candles.map((c) => c.close.toNumber());

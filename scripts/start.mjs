@@ -5,7 +5,7 @@
  * arguments go to quickstart: `npm start -- --port 9000`.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,7 +39,6 @@ const tscAt = existsSync(CLI) ? mtime(join(ROOT, 'dist', '.tsbuildinfo')) : 0;
 if (tscAt === 0 || newest(['src', 'test', 'bench', 'tsconfig.json', 'package.json']) > tscAt) {
   process.stdout.write('building (TypeScript)...\n');
   run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
-  chmodSync(CLI, 0o755); // the executable (its shebang starts node with warden's flags), as npm run build leaves it
 }
 if (mtime(WEB) === 0 || newest(['web']) > mtime(WEB)) {
   process.stdout.write('building (the dashboard)...\n');

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env node
 /**
  * The `warden` CLI's entry point. A bare `warden --version` (or `-V`) needs nothing but
  * package.json and is answered here, before commander loads; anything else goes to ./program.ts,
@@ -8,8 +8,6 @@
  * test/cli-startup.e2e.test.ts fails when start-up loads more again; npm run bench:startup times it.
  * A bare `--version`, and a command listed in program.ts EXITS_WHEN_DONE (backtest), exit as soon as
  * their output is written.
- * The shebang starts node with WARDEN_NODE_FLAGS (./node-flags.ts: a larger young generation for the
- * kernel's short-lived garbage); test/node-flags.e2e.test.ts keeps it equal to that list.
  */
 import { readFileSync } from 'node:fs';
 
