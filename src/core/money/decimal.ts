@@ -114,6 +114,8 @@ function formatUnits(units: bigint, scale: number): string {
 export class Decimal {
   /** The canonical text, once asked for (a memo: the value never changes; a #private field, so equal values still compare deep-equal). */
   #text: string | undefined = undefined;
+  /** The nearest double, when a parser had it for free (ofDigits: units < 2^53, an exact power of ten): what toNumber returns. */
+  #num: number | undefined = undefined;
 
   private constructor(
     /** The value times 10^scale. */
@@ -203,7 +205,9 @@ export class Decimal {
    */
   static ofDigits(units: number, scale: number): Decimal {
     if (!(units >= 0 && units < 2 ** 53 && units % 1 === 0 && scale >= 0 && scale <= DECIMAL_SCALE_MAX && scale % 1 === 0)) return Decimal.of(units, scale); // refuses it, naming why
-    return new Decimal(units <= 0x7fffffff ? BigInt(units | 0) : BigInt(units), scale);
+    const d = new Decimal(units <= 0x7fffffff ? BigInt(units | 0) : BigInt(units), scale);
+    if (scale <= 22) d.#num = units / POW10_FLOAT[scale]!; // = toNumber(): both operands exact, one IEEE division
+    return d;
   }
 
   // add/sub/cmp align scales inline (no [a, b, scale] tuple): they run several times per bar and
@@ -367,6 +371,7 @@ export class Decimal {
    * that same correctly rounded value, without the text.
    */
   toNumber(): number {
+    if (this.#num !== undefined) return this.#num;
     // |units| < 2^53 exactly when |Number(units)| < 2^53 (the conversion rounds monotonically and
     // 2^53 is a double): one conversion and a float compare instead of two BigInt compares
     const u = Number(this.units);

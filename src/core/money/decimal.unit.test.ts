@@ -204,11 +204,16 @@ test('canonical text of any units/scale, and of parsed text with trailing fracti
   }
 });
 
-test('ofDigits is Decimal.of for a parser\'s digits (units in [0, 2^53), int32 or not), and refuses what Decimal.of refuses (fast-check)', () => {
+test('ofDigits is Decimal.of for a parser\'s digits (units in [0, 2^53), int32 or not), its float is toNumber\'s, and it refuses what Decimal.of refuses (fast-check)', () => {
   fc.assert(fc.property(fc.oneof(fc.integer({ min: 0, max: 0x7fffffff + 10 }), fc.maxSafeNat()), fc.integer({ min: 0, max: 36 }), (units, scale) => {
     const d = Decimal.ofDigits(units, scale);
     assert.deepEqual([d.units, d.scale, d.toString()], [BigInt(units), scale, Decimal.of(units, scale).toString()]);
-  }));
+    // the float a parser's digits carry is toNumber's own answer: the double nearest to the value
+    assert.equal(d.toNumber(), Number(d.toString()), `${units}e-${scale}`);
+  }), { numRuns: 3000 });
+  for (const [u, s] of [[2 ** 53 - 1, 0], [2 ** 53 - 1, 22], [2 ** 53 - 1, 23], [9_007_199_254_740_991, 15], [1, 22], [5, 1], [0, 30]] as const) {
+    assert.equal(Decimal.ofDigits(u, s).toNumber(), Number(Decimal.ofDigits(u, s).toString()), `${u}e-${s}`);
+  }
   assert.throws(() => Decimal.ofDigits(1, 37), DecimalError);
   assert.throws(() => Decimal.ofDigits(1.5, 0), DecimalError);
   assert.throws(() => Decimal.ofDigits(2 ** 53, 0), DecimalError);
