@@ -114,7 +114,7 @@ function formatUnits(units: bigint, scale: number): string {
 export class Decimal {
   /** The canonical text, once asked for (a memo: the value never changes; a #private field, so equal values still compare deep-equal). */
   #text: string | undefined = undefined;
-  /** The nearest double, when a parser had it for free (ofDigits: units < 2^53, an exact power of ten): what toNumber returns. */
+  /** The nearest double, when a parser had it for free (ofDigits, tryParsePlain: units < 2^53 over an exact power of ten): what toNumber returns. */
   #num: number | undefined = undefined;
 
   private constructor(
@@ -183,7 +183,9 @@ export class Decimal {
     if (end - start - (neg ? 1 : 0) - (point < 0 ? 0 : 1) > PLAIN_FAST_DIGITS_MAX) return null;
     // (no text memo here: a candle's five texts cut from its row cost the reader more than writing
     // them back costs the encoder, and they would stay with every candle a caller keeps)
-    return new Decimal(BigInt(neg ? -units : units), scale);
+    const d = new Decimal(BigInt(neg ? -units : units), scale);
+    d.#num = (neg && units !== 0 ? -units : units) / POW10_FLOAT[scale]!; // toNumber's answer (at most 15 digits: exact operands); never -0
+    return d;
   }
 
   /** units / 10^scale, e.g. Decimal.of(150n, 2) = 1.5. */

@@ -111,6 +111,7 @@ test('toNumber is exactly Number(toString()) (the fast path divides exact operan
   }), { numRuns: 3000 });
   // the fast path's bound: units of 2^53 - 1, 2^53 and 2^53 + 1 (the conversion of the last rounds to 2^53)
   const edges = ['9007199254740991', '9007199254740992', '9007199254740993', '-9007199254740993', '900719925474099.3', '0.9007199254740993', '-0.9007199254740992'];
+  assert.ok(Object.is(Decimal.parse('-0.000').toNumber(), 0), 'a negative zero parses to 0, not -0');
   for (const t of [...edges, '9007199254740993.5', '0.1', '123456789.123456789012345678901', '-0.000', '1.50']) assert.equal(Decimal.parse(t).toNumber(), Number(Decimal.parse(t).toString()), t);
   assert.equal(Decimal.parse('1.50').toString(), '1.5');
   assert.equal(Decimal.parse('-0.0').toString(), '0');
