@@ -77,6 +77,8 @@ export function bookDecider(book: ResolvedBook | null, probe?: StepProbe): BookD
   const slots = new Map<string, SkillSlot>();
   for (const b of book?.skills ?? []) for (const sym of b.symbols) slots.set(sym, { binding: b, memKey: `${b.key}|${sym}`, task: `skill:${b.key}:${sym}` });
   const known = book === null ? OPERATOR_COMMANDS.filter((c) => c === 'book.pause' || c === 'book.resume') : OPERATOR_COMMANDS;
+  /** step.started of a tick with a candle for every symbol (payloads are never changed once emitted). */
+  const fullTickStarted = Object.freeze({ command: 'market.tick' as const, inbox_id: null, symbols: book?.symbols ?? [] });
 
   function step(cmd: RuntimeCommand, s: BookState): BookEvent[] {
     if (!Number.isSafeInteger(cmd.time_ms) || cmd.time_ms < 0) throw new BookCommandError(`${cmd.kind}: time_ms must be a non-negative integer, got ${cmd.time_ms}`);
@@ -119,9 +121,9 @@ export function bookDecider(book: ResolvedBook | null, probe?: StepProbe): BookD
     const ctx = new TickStep(book, s, cmd.time_ms, probe);
     const candles = tickCandles(ctx, cmd);
     const skipped = tickSkipped(ctx, cmd, candles);
-    // every symbol of the book (the usual tick): its sorted, readonly symbol list, not a new array per tick
+    // every symbol of the book (the usual tick): its sorted, readonly symbol list and one frozen payload, not new ones per tick
     const symbols = candles.length === book.symbols.length ? book.symbols : candles.map((c) => c.symbol);
-    ctx.emit({ type: 'step.started', time_ms: cmd.time_ms, payload: { command: cmd.kind, inbox_id: null, symbols } });
+    ctx.emit({ type: 'step.started', time_ms: cmd.time_ms, payload: symbols === book.symbols ? fullTickStarted : { command: cmd.kind, inbox_id: null, symbols } });
     if (!s.started) {
       const t0 = cmd.time_ms - book.interval_s * 1000;
       ctx.emit({ type: 'book.started', time_ms: t0, payload: { book_id: book.config.book_id, config_hash: book.config_hash, config: book.config_json, initial_cash: book.initial_cash, window_bars: book.window_bars } });

@@ -367,14 +367,27 @@ function drawdownPct(peak: Decimal, equity: Decimal): Decimal {
 /**
  * tierFor(profile, drawdown), remembered for the last pair: the drawdown is the same value tick
  * after tick while the book is flat or at its peak (same scale: a compare without alignment).
+ * While it moves (a position open), the profile's thresholds are kept at the drawdown's scale (4,
+ * as drawdownPct rounds it), so each tick compares units with no alignment product per threshold:
+ * the same answers as tierFor (thresholds of more than 4 digits fall back to it).
  */
-const tierMemo: { profile: RiskProfile | null; drawdown: Decimal; tier: Tier } = { profile: null, drawdown: Decimal.ZERO, tier: 'normal' };
-function tierOf(profile: RiskProfile, drawdown: Decimal): Tier {
+const DRAWDOWN_SCALE = 4;
+const tierMemo: { profile: RiskProfile | null; drawdown: Decimal; tier: Tier; at: readonly [bigint, bigint, bigint] | null } = { profile: null, drawdown: Decimal.ZERO, tier: 'normal', at: null };
+export function tierOf(profile: RiskProfile, drawdown: Decimal): Tier {
   const m = tierMemo;
   if (m.profile === profile && m.drawdown.scale === drawdown.scale && m.drawdown.units === drawdown.units) return m.tier;
-  m.profile = profile;
+  if (m.profile !== profile) {
+    m.profile = profile;
+    const t = [profile.halted_at_drawdown_pct, profile.reducing_only_at_drawdown_pct, profile.reduced_at_drawdown_pct];
+    m.at = t.every((x) => x.scale <= DRAWDOWN_SCALE) ? (t.map((x) => x.units * 10n ** BigInt(DRAWDOWN_SCALE - x.scale)) as unknown as [bigint, bigint, bigint]) : null;
+  }
   m.drawdown = drawdown;
-  m.tier = tierFor(profile, drawdown);
+  const at = m.at;
+  if (at === null || drawdown.scale !== DRAWDOWN_SCALE) m.tier = tierFor(profile, drawdown);
+  else {
+    const u = drawdown.units;
+    m.tier = u >= at[0] ? 'halted' : u >= at[1] ? 'reducing_only' : u >= at[2] ? 'reduced' : 'normal';
+  }
   return m.tier;
 }
 
