@@ -57,24 +57,22 @@ function roundDiv(n: bigint, d: bigint, mode: RoundingMode): bigint {
   const r = n - q * d; // = n % d: a product costs less than a second long division
   if (r === 0n) return q;
   const negative = n < 0n !== d < 0n;
-  const away = negative ? q - 1n : q + 1n;
+  // q one step away from zero, made only when it is the answer (a BigInt each: this runs per mark)
   switch (mode) {
     case 'down':
       return q;
     case 'up':
-      return away;
+      return negative ? q - 1n : q + 1n;
     case 'floor':
-      return negative ? away : q;
+      return negative ? q - 1n : q;
     case 'ceil':
-      return negative ? q : away;
+      return negative ? q : q + 1n;
     case 'half_up':
     case 'half_even': {
       const twiceR = 2n * (r < 0n ? -r : r);
       const absD = d < 0n ? -d : d;
-      if (twiceR > absD) return away;
-      if (twiceR < absD) return q;
-      if (mode === 'half_up') return away;
-      return q % 2n === 0n ? q : away;
+      if (twiceR < absD || (twiceR === absD && mode === 'half_even' && q % 2n === 0n)) return q;
+      return negative ? q - 1n : q + 1n;
     }
   }
 }
