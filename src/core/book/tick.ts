@@ -378,8 +378,9 @@ export function tierOf(profile: RiskProfile, drawdown: Decimal): Tier {
   if (m.profile === profile && m.drawdown.scale === drawdown.scale && m.drawdown.units === drawdown.units) return m.tier;
   if (m.profile !== profile) {
     m.profile = profile;
-    const t = [profile.halted_at_drawdown_pct, profile.reducing_only_at_drawdown_pct, profile.reduced_at_drawdown_pct];
-    m.at = t.every((x) => x.scale <= DRAWDOWN_SCALE) ? (t.map((x) => x.units * 10n ** BigInt(DRAWDOWN_SCALE - x.scale)) as unknown as [bigint, bigint, bigint]) : null;
+    const { halted_at_drawdown_pct: h, reducing_only_at_drawdown_pct: r, reduced_at_drawdown_pct: d } = profile;
+    const at4 = (x: Decimal): bigint => x.units * 10n ** BigInt(DRAWDOWN_SCALE - x.scale);
+    m.at = h.scale <= DRAWDOWN_SCALE && r.scale <= DRAWDOWN_SCALE && d.scale <= DRAWDOWN_SCALE ? [at4(h), at4(r), at4(d)] : null;
   }
   m.drawdown = drawdown;
   const at = m.at;

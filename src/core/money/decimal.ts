@@ -240,9 +240,7 @@ export class Decimal {
     // this / other = (units * 10^(other.scale + scale)) / (other.units * 10^this.scale) / 10^scale:
     // the common power of ten is cancelled first (same quotient, same remainder sign and same
     // half-way test, so the same rounding), which keeps the operands of the long division short.
-    const k = other.scale + scale - this.scale;
-    if (k >= 0) return new Decimal(roundDiv(k === 0 ? this.units : this.units * pow10(k), other.units, mode), scale);
-    return new Decimal(roundDiv(this.units, other.units * pow10(-k), mode), scale);
+    return this.quotient(other, scale, mode, 0);
   }
 
   /**
@@ -254,9 +252,14 @@ export class Decimal {
   percentOf(whole: Decimal, scale: number, mode: RoundingMode): Decimal {
     checkScale(scale, 'Decimal.percentOf');
     if (whole.units === 0n) throw new DecimalError('division by zero');
-    const k = whole.scale + scale - this.scale + 2;
-    if (k >= 0) return new Decimal(roundDiv(this.units * pow10(k), whole.units, mode), scale);
-    return new Decimal(roundDiv(this.units, whole.units * pow10(-k), mode), scale);
+    return this.quotient(whole, scale, mode, 2);
+  }
+
+  /** (this * 10^shift) / other rounded to `scale` digits: div (shift 0) and percentOf (shift 2), operands checked by them. */
+  private quotient(other: Decimal, scale: number, mode: RoundingMode, shift: number): Decimal {
+    const k = other.scale + scale - this.scale + shift;
+    if (k >= 0) return new Decimal(roundDiv(k === 0 ? this.units : this.units * pow10(k), other.units, mode), scale);
+    return new Decimal(roundDiv(this.units, other.units * pow10(-k), mode), scale);
   }
 
   /** Rounds to at most `scale` fractional digits (a no-op if it already has no more). */
