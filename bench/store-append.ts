@@ -1,7 +1,13 @@
 /**
- * Store benchmark (printed figures, not a test). For each engine, in the same run, on the same rows:
- *   - append: EventStore.append in batches of 1,000 (canonical encoding + hash chain + lease,
- *     owner and head check + insert + head move, all or nothing), vs the floor: a raw batched
+ * Store benchmark (printed figures, not a test). The rows: the first EVENTS events of the reference
+ * book's backtest on the bundled real BTC/USD hourly file (every type a book writes, in the
+ * proportions a book writes them: bars, ticks and marks, signals, governance, orders, fills, lots).
+ * For each engine, in the same run, on the same rows:
+ *   - append: EventStore.append in batches of 1,000 of the kernel's typed events, as the runtime
+ *     and `backtest --persist` hand them over (appendableEvent: each payload's canonical JSON by
+ *     the direct writers; canonical envelope + hash chain + lease, owner and head check + insert +
+ *     head move, all or nothing; the policy bodies the runtime stores beside their events are left
+ *     out of both sides), vs the floor: a raw batched
  *     INSERT (one unnest statement per 1,000 rows, autocommit) of the same rows, already encoded
  *     and chained before the clock starts, into a plain table with the same columns (no checks,
  *     no triggers, no stream row). The ratio is the whole cost of Warden's append over writing
@@ -22,7 +28,12 @@ import { hash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chainEvents, GENESIS_PREV_HASH, type NewEvent } from '../src/core/events/index.js';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chainEvents, GENESIS_PREV_HASH } from '../src/core/events/index.js';
+import { appendableEvent, encodeEvent, resolveBook, type BookConfigInput, type BookEvent } from '../src/core/book/index.js';
+import { runBacktest } from '../src/backtest/run.js';
+import { csvReader } from '../src/backtest/csv.js';
 import type { Db } from '../src/store/db.js';
 import { byteaColumn, bytesOf, EventStore } from '../src/store/event-store.js';
 import { migrate } from '../src/store/migrations.js';
@@ -37,11 +48,27 @@ const READ_ROUNDS = 5;
 const STREAM = 'book:bench';
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-const events: NewEvent[] = Array.from({ length: N }, (_, i) => ({
-  type: 'bar.closed',
-  time_ms: 1_600_000_000_000 + i * 3_600_000,
-  payload: { symbol: 'BTC/USD', open: '16542.4', high: '16560.1', low: '16530', close: `${16500 + (i % 100)}.5`, volume: '12.3456789', count: 321 },
-}));
+/** The first `n` events of the reference book's run on the real hourly BTC/USD file (stops reading once it has them). */
+async function referenceEvents(n: number): Promise<BookEvent[]> {
+  const files = { 'BTC/USD': resolve('data/kraken/XBTUSD_60.csv') };
+  const raw = JSON.parse(readFileSync(resolve('config/reference.book.json'), 'utf8')) as BookConfigInput;
+  const book = resolveBook({ ...raw, data: { symbols: ['BTC/USD'], timeframe_s: 3600, source: { kind: 'kraken_ohlcvt_csv', paths: files } } });
+  const out: BookEvent[] = [];
+  const full = new Error('enough events');
+  try {
+    await runBacktest(book, csvReader(files, resolve('config/reference.book.json'), 3600, null, null), {
+      write(step: readonly BookEvent[]) {
+        for (const e of step) if (out.length < n) out.push(e);
+        if (out.length >= n) throw full;
+      },
+    });
+  } catch (e) {
+    if (e !== full) throw e;
+  }
+  if (out.length < n) throw new Error(`the reference run has ${out.length} events, fewer than the ${n} asked for`);
+  return out;
+}
+const events = await referenceEvents(N);
 
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
 
@@ -52,12 +79,12 @@ async function run(db: Db): Promise<Record<string, number>> {
 
   // The floor's rows: the very rows EventStore.append writes (same stream, seqs, bytes, hashes),
   // encoded and chained before any clock starts; they go to a table of their own.
-  const rows = chainEvents(STREAM, 0, GENESIS_PREV_HASH, events);
+  const rows = chainEvents(STREAM, 0, GENESIS_PREV_HASH, events.map(encodeEvent));
   await db.exec(`CREATE TABLE raw_events (
     stream text NOT NULL, seq bigint NOT NULL, type text NOT NULL, time_ms bigint NOT NULL, body bytea NOT NULL,
     prev_hash bytea NOT NULL, hash bytea NOT NULL, writer_epoch bigint NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (stream, seq))`);
-  const ours = (i: number) => store.append(lease, i, events.slice(i, i + BATCH));
+  const ours = (i: number) => store.append(lease, i, events.slice(i, i + BATCH).map(appendableEvent));
   const raw = (i: number) => {
     const s = rows.slice(i, i + BATCH);
     return db.query(
@@ -175,7 +202,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log(`store benchmark: ${N} events, batches of ${BATCH}, node ${process.version}`);
+console.log(`store benchmark: the first ${N} events of the reference backtest (real BTC/USD hourly), batches of ${BATCH}, node ${process.version}`);
 console.log('engine    append ev/s   raw insert rows/s   ratio   read+verify ev/s   raw read+sha256 rows/s   ratio');
 for (const [engine, r] of Object.entries(results)) {
   console.log(

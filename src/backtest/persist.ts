@@ -20,7 +20,7 @@ import { hostname } from 'node:os';
 import { canonicalBytes } from '../core/canonical/index.js';
 import { sha256, toHex, bytesEqual, type Hash } from '../core/canonical/hash.js';
 import { chainEvents, GENESIS_PREV_HASH, type NewEvent } from '../core/events/index.js';
-import { artifactsOf, bookKernel, decodeEvent, encodeEvent, type BookEvent, type ResolvedBook } from '../core/book/index.js';
+import { artifactsOf, bookKernel, decodeEvent, appendableEvent, type BookEvent, type ResolvedBook } from '../core/book/index.js';
 import type { Db } from '../store/db.js';
 import type { EventStore, Lease, NewArtifact } from '../store/event-store.js';
 import type { StepSink } from '../runtime/step-loop.js';
@@ -81,7 +81,7 @@ export class PersistSink implements StepSink {
   }
 
   async write(events: readonly BookEvent[]): Promise<void> {
-    const encoded = events.map(encodeEvent);
+    const encoded = events.map(appendableEvent);
     const storedSeq = this.stored?.seq ?? 0;
     if (this.produced < storedSeq) {
       // part of what is stored already: chain it here and compare where the stored part ends

@@ -20,7 +20,7 @@
  * position is derived from the state alone, so a restart continues exactly after the last
  * committed tick: no duplicate, no skipped tick.
  */
-import { artifactsOf, encodeEvent, TickAssembler, type BookEvent, type BookKernel, type BookState, type MarketFeed, type RuntimeCommand } from '../core/book/index.js';
+import { artifactsOf, appendableEvent, TickAssembler, type BookEvent, type BookKernel, type BookState, type MarketFeed, type RuntimeCommand } from '../core/book/index.js';
 import type { Candle } from '../core/market/candle.js';
 import { toHex, type Hash } from '../core/canonical/hash.js';
 import type { EventStore, Lease } from '../store/event-store.js';
@@ -173,7 +173,7 @@ export class BookRunner {
 
   /** The store sink of the step loop: one step = one append (one transaction). */
   private async appendStep(events: readonly BookEvent[]): Promise<void> {
-    const stored = await this.store.append(this.lease, this.seq, events.map(encodeEvent), artifactsOf(events));
+    const stored = await this.store.append(this.lease, this.seq, events.map(appendableEvent), artifactsOf(events));
     const last = stored[stored.length - 1]!;
     this.seq = last.seq;
     this.headHash = last.hash;

@@ -345,6 +345,32 @@ export function encodeEvent(e: BookEvent): NewEvent {
   return { type: e.type, time_ms: e.time_ms, payload: codec.encode(e.payload) };
 }
 
+/**
+ * An event on its way to the store (the runtime's steps, `backtest --persist`): its payload's
+ * canonical JSON written once by the direct writers (payloadJson, equal to the generic encoding
+ * of encodeEvent's payload on every event of real runs: codecs.unit.test.ts), which the store
+ * hashes and writes as it is; the payload value is built only if something reads it.
+ */
+class AppendableEvent implements NewEvent {
+  readonly type: string;
+  readonly time_ms: number;
+  readonly json: string;
+  private encoded: CanonicalValue | undefined = undefined;
+  constructor(private readonly event: BookEvent) {
+    this.type = event.type;
+    this.time_ms = event.time_ms;
+    this.json = payloadJson(event);
+  }
+  get payload(): CanonicalValue {
+    this.encoded ??= (CODECS[this.event.type] as PayloadCodec<unknown>).encode(this.event.payload);
+    return this.encoded;
+  }
+}
+
+export function appendableEvent(e: BookEvent): NewEvent {
+  return new AppendableEvent(e);
+}
+
 /** A stored event back into its typed form; an unknown type or a bad field is an EventCodecError naming it. */
 export function decodeEvent(e: { readonly type: string; readonly time_ms: number; readonly payload: CanonicalValue; readonly seq?: number }): BookEvent {
   if (!isEventType(e.type)) throw new EventCodecError(`${e.seq === undefined ? '' : `seq ${e.seq}: `}unknown event type ${JSON.stringify(e.type)}`);

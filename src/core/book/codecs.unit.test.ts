@@ -12,14 +12,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson, type CanonicalValue } from '../canonical/index.js';
-import type { NewEvent } from '../events/index.js';
+import { chainEvents, GENESIS_PREV_HASH, type NewEvent } from '../events/index.js';
 import { sha256Hex } from '../canonical/hash.js';
 import type { Candle } from '../market/candle.js';
 import { parseKrakenOhlcvtLine } from '../../ingest/parsers.js';
 import { BUNDLED_DATA_DIR } from '../../../test/support/market-data.js';
 import { BookHarness } from '../../../test/support/book.js';
 import {
-  BookStateError, cloneState, CODECS, decodeEvent, evaluationBody, evaluationBodyJson, decodeState, encodeEvent, encodeState, EVENT_TYPES, EventCodecError, evolve, initialBookState, payloadJson, stateHash,
+  appendableEvent, BookStateError, cloneState, CODECS, decodeEvent, evaluationBody, evaluationBodyJson, decodeState, encodeEvent, encodeState, EVENT_TYPES, EventCodecError, evolve, initialBookState, payloadJson, stateHash,
   ticksOf, type BookConfigInput, type BookEvent, type BookState, type RuntimeCommand,
 } from './index.js';
 
@@ -156,6 +156,21 @@ test('payloadJson (the direct writers) is the generic encoder\'s JCS text of eve
   // the writers a signal's governance and the ledger use were exercised (governance.unit.test.ts covers approvals and failures)
   for (const t of ['step.started', 'bar.closed', 'mark.recorded', 'cash.posted', 'directive.proposed', 'policy.evaluated', 'directive.status_changed', 'execution.status_changed',
     'signal.emitted', 'intent.created', 'order.placed', 'fill.executed', 'order.closed', 'lot.opened', 'lot.consumed', 'trade.closed']) assert.ok(writers.has(t), t);
+});
+
+test('an appendable event (what the runtime and backtest --persist hand the store) chains to the same bodies and hashes as the encoded event, and reads the same payload', () => {
+  const h = realRun();
+  const encoded = h.events.map(encodeEvent);
+  const appendable = h.events.map(appendableEvent);
+  const [a, b] = [chainEvents('book:codec', 0, GENESIS_PREV_HASH, encoded), chainEvents('book:codec', 0, GENESIS_PREV_HASH, appendable)];
+  assert.equal(b.length, a.length);
+  for (let i = 0; i < a.length; i++) {
+    assert.deepEqual([Buffer.from(b[i]!.body).toString(), Buffer.from(b[i]!.hash).toString('hex')], [Buffer.from(a[i]!.body).toString(), Buffer.from(a[i]!.hash).toString('hex')], `event ${i + 1} (${a[i]!.type})`);
+    assert.deepEqual(appendable[i]!.payload, encoded[i]!.payload, `event ${i + 1} payload`);
+  }
+  // the body is written from the text it carries, not from the payload: the text is the contract
+  const e = { ...encoded[1]!, json: '{"x":1}' };
+  assert.match(Buffer.from(chainEvents('book:codec', 0, GENESIS_PREV_HASH, [e])[0]!.body).toString(), /^\{"payload":\{"x":1\},"seq":1,/);
 });
 
 test('the direct writers of the governance, order, fill and cash payloads escape every free-text field exactly as the JCS encoder', () => {

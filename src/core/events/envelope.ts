@@ -27,6 +27,12 @@ export interface NewEvent<T extends string = string, P extends CanonicalValue = 
   readonly type: T;
   readonly time_ms: number;
   readonly payload: P;
+  /**
+   * The payload's canonical JSON, when whoever made the event already wrote it (the book's
+   * direct writers: core/book appendableEvent). It must be exactly canonicalJson(payload): the
+   * body is written from it and the payload is not encoded again. Absent: the payload is encoded.
+   */
+  readonly json?: string;
 }
 
 /** An event at its place in a stream, with its chain links. */
@@ -49,6 +55,9 @@ export function checkStreamName(stream: string): void {
 }
 
 const TAG_BYTES = EVENT_DOMAIN_TAG.byteLength;
+/** Every body's first bytes. */
+const OPENING: Uint8Array = new TextEncoder().encode('{"payload":');
+const OPENING_BYTES = OPENING.byteLength;
 const HASHED_PREFIX_BYTES = TAG_BYTES + 32; // tag || prev_hash, then the body
 
 function checkEnvelope(seq: number, event: NewEvent): void {
@@ -83,11 +92,13 @@ function envelopeJson(quotedStream: string, seq: number, event: NewEvent): strin
  * as String() writes it: integerText gives that text).
  */
 function payloadJson(event: NewEvent): string {
-  let payload: string;
-  try {
-    payload = canonicalJson(event.payload);
-  } catch (e) {
-    throw e instanceof CanonicalError ? new CanonicalError(`$.payload${e.path.slice(1)}`, e.reason) : e;
+  let payload = event.json;
+  if (payload === undefined) {
+    try {
+      payload = canonicalJson(event.payload);
+    } catch (e) {
+      throw e instanceof CanonicalError ? new CanonicalError(`$.payload${e.path.slice(1)}`, e.reason) : e;
+    }
   }
   if (Object.is(event.time_ms, -0)) throw new CanonicalError('$.time_ms', 'negative zero'); // as JCS of the object
   return payload;
@@ -218,9 +229,13 @@ export function chainEvents(stream: string, headSeq: number, headHash: Hash, eve
     } else {
       checkTimeAndSeq(seq, e);
     }
-    const text = '{"payload":' + payloadJson(e) + ',"seq":' + seq + streamThenTime + integerText(e.time_ms) + typeTail;
-    if (text.length > EVENT_BODY_BYTES_MAX) checkBodySize(e, seq, Buffer.byteLength(text, 'utf8')); // throws: never fewer bytes than units
-    const need = at + HASHED_PREFIX_BYTES + UTF8_BYTES_PER_UNIT_MAX * text.length + HASH_BYTES;
+    // The body in three writes: the opening's bytes, the payload's UTF-8, and the ASCII tail (digits
+    // and checked names) as latin1; one concatenated text would be flattened into a copy first.
+    const json = payloadJson(e);
+    const tail = ',"seq":' + seq + streamThenTime + integerText(e.time_ms) + typeTail;
+    const units = OPENING_BYTES + json.length + tail.length;
+    if (units > EVENT_BODY_BYTES_MAX) checkBodySize(e, seq, OPENING_BYTES + Buffer.byteLength(json, 'utf8') + tail.length); // throws: never fewer bytes than units
+    const need = at + HASHED_PREFIX_BYTES + UTF8_BYTES_PER_UNIT_MAX * units + HASH_BYTES;
     if (need > b.byteLength) {
       const grown = Buffer.allocUnsafe(Math.max(need, 2 * b.byteLength));
       b.copy(grown, 0, 0, at + HASHED_PREFIX_BYTES); // what is written, and this event's prev_hash slot
@@ -230,7 +245,10 @@ export function chainEvents(stream: string, headSeq: number, headHash: Hash, eve
     const start = at;
     b.set(EVENT_DOMAIN_TAG, start); // prev_hash (start + TAG_BYTES) is already in place
     at += HASHED_PREFIX_BYTES;
-    const size = writeUtf8(b, text, at);
+    b.set(OPENING, at);
+    let size = OPENING_BYTES + writeUtf8(b, json, at + OPENING_BYTES);
+    writeLatin1(b, tail, at + size, tail.length);
+    size += tail.length;
     checkBodySize(e, seq, size);
     bodyAt[i] = at;
     bodySize[i] = size;
