@@ -1,8 +1,8 @@
 /**
  * The API's SQL reads over the event store's tables: book streams, typed pages of a stream (keyset
  * on seq, through the index events(stream, type, seq) of migrations 0004-0005, which holds every
- * type but bar.closed and step.started: their pages walk the primary key), the newest event of a
- * type, and marks downsampled in the database (the newest mark per time bucket: bounded points whatever the
+ * type but bar.closed, step.started and mark.recorded: their pages walk the primary key), the
+ * newest event of a type, and marks downsampled in the database (the newest mark per time bucket: bounded points whatever the
  * range). Reads only: nothing here takes a lease or writes.
  */
 import { decodeEventBody } from '../core/events/index.js';
@@ -91,8 +91,9 @@ export const TYPES_PER_QUERY_MAX = 16;
 /**
  * One page: events with seq in (afterSeq, min(toSeq, head)] of the given types (and event time
  * range), oldest first, at most `limit`; `next_after_seq` continues it (null at the end). Typed:
- * one range scan per type of the index events(stream, type, seq) (migration 0005; bar.closed and
- * step.started, which it leaves out, of the primary key: a few rows scanned per match), merged by seq,
+ * one range scan per type of the index events(stream, type, seq) (migration 0005; bar.closed,
+ * step.started and mark.recorded, which it leaves out, of the primary key: a few rows scanned per
+ * match), merged by seq,
  * and only the page's rows are fetched: a rare type costs what it returns, not the stream's
  * length. Untyped: a range of the primary key.
  */
