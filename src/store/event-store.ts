@@ -9,7 +9,7 @@
  * stores those exact bytes and never re-renders them.
  */
 import { hostname } from 'node:os';
-import { chainEvents, chainHash, chainHashMatches, checkStreamName, decodeEventBody, envelopeColumnsCheck, EVENT_TYPE_RE, GENESIS_PREV_HASH, type NewEvent, type StoredEvent } from '../core/events/index.js';
+import { chainBatch, chainHash, chainHashMatches, checkStreamName, decodeEventBody, envelopeColumnsCheck, EVENT_TYPE_RE, GENESIS_PREV_HASH, type ChainedBatch, type NewEvent, type StoredEvent } from '../core/events/index.js';
 import { bytesEqual, HASH_BYTES, sha256, toHex, type Hash } from '../core/canonical/hash.js';
 import { canonicalBytes, canonicalJson, type CanonicalValue } from '../core/canonical/index.js';
 import { toBytes, toInt, type Db, type Queryable } from './db.js';
@@ -18,6 +18,8 @@ import { isAlive } from './lockfile.js';
 
 /** Limits (TigerBeetle style: a bound on everything). */
 export const APPEND_EVENTS_MAX = 10_000;
+/** Bytes of one append's chained batch at most (it goes as one bytea: PostgreSQL's limit for a value is 1 GB). */
+export const APPEND_BYTES_MAX = 256 << 20;
 export const READ_BATCH_SIZE_MAX = 10_000;
 export const LEASE_TTL_MS_MAX = 24 * 3600_000;
 export const SNAPSHOTS_LISTED_MAX = 100_000;
@@ -89,6 +91,12 @@ export const bytesOf = (v: unknown): Uint8Array => {
  * inserts every unnest row or the statement fails. Returns swapped = 1 (all written) or 0
  * (nothing written). No RETURNING from the insert: materializing 1,000 returned rows to count
  * them measured ~2 ms of PGlite's ~6 ms execution of a 1,000-row append.
+ *
+ * The batch's bytes go as ONE bytea ($10: the chain's own layout, tag || prev_hash || body per
+ * event, the last hash after the last body) with each event's body offset, size and hash offset;
+ * the database cuts body, prev_hash and hash out of it. Three bytea arrays instead (a value per
+ * event and field) are sent as hex text that pg builds and the server parses: measured on
+ * PostgreSQL 15, the same 100k real events inserted ~1.6x faster this way; on PGlite the same.
  */
 const APPEND_EVENTS_SQL = `WITH upd AS (
     UPDATE streams SET head_seq = $5, head_hash = $6
@@ -96,9 +104,11 @@ const APPEND_EVENTS_SQL = `WITH upd AS (
     RETURNING 1),
   ins AS (
     INSERT INTO events (stream, seq, type, time_ms, body, prev_hash, hash, writer_epoch)
-    SELECT $1, u.seq, u.type, u.time_ms, u.body, u.prev_hash, u.hash, $2
-      FROM unnest($7::bigint[], $8::text[], $9::bigint[], $10::bytea[], $11::bytea[], $12::bytea[])
-           AS u(seq, type, time_ms, body, prev_hash, hash)
+    SELECT $1, u.seq, u.type, u.time_ms,
+           substring($10::bytea FROM u.body_at + 1 FOR u.body_size), substring($10::bytea FROM u.body_at - ${HASH_BYTES - 1} FOR ${HASH_BYTES}),
+           substring($10::bytea FROM u.hash_at + 1 FOR ${HASH_BYTES}), $2
+      FROM unnest($7::bigint[], $8::text[], $9::bigint[], $11::int[], $12::int[], $13::int[])
+           AS u(seq, type, time_ms, body_at, body_size, hash_at)
      WHERE EXISTS (SELECT 1 FROM upd))`;
 const APPEND_SWAPPED_SQL = `
   SELECT count(*)::int AS swapped FROM upd`;
@@ -108,7 +118,7 @@ const APPEND_SQL = APPEND_EVENTS_SQL + APPEND_SWAPPED_SQL;
 const APPEND_WITH_ARTIFACTS_SQL = `${APPEND_EVENTS_SQL},
   art AS (
     INSERT INTO artifacts (hash, kind, stream, seq, body)
-    SELECT a.hash, a.kind, $1, a.seq, a.body FROM unnest($13::text[], $14::text[], $15::bigint[], $16::text[]) AS a(hash, kind, seq, body)
+    SELECT a.hash, a.kind, $1, a.seq, a.body FROM unnest($14::text[], $15::text[], $16::bigint[], $17::text[]) AS a(hash, kind, seq, body)
      WHERE EXISTS (SELECT 1 FROM upd)
     ON CONFLICT (hash) DO NOTHING)${APPEND_SWAPPED_SQL}`;
 
@@ -286,9 +296,9 @@ export class EventStore {
     let head: { seq: number; hash: Hash } | undefined = known && known.epoch === lease.epoch && known.seq === expectedSeq ? known : undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
       head ??= await this.checkedHead(lease, expectedSeq);
-      let chained: StoredEvent[];
+      let batch: ChainedBatch;
       try {
-        chained = chainEvents(lease.stream, head.seq, head.hash, events);
+        batch = chainBatch(lease.stream, head.seq, head.hash, events);
       } catch (e) {
         if (attempt > 0 || head !== known) throw e; // the head was just read and checked
         // An invalid event on the remembered head: read it first, so a lost lease or a moved
@@ -296,7 +306,9 @@ export class EventStore {
         head = await this.checkedHead(lease, expectedSeq);
         continue;
       }
+      const chained = batch.events;
       const last = chained[chained.length - 1]!;
+      if (batch.bytes.byteLength > APPEND_BYTES_MAX) throw new RangeError(`append: ${batch.bytes.byteLength} bytes of events in one call (max ${APPEND_BYTES_MAX}); nothing was written`);
       const params: unknown[] = [
         lease.stream,
         lease.epoch,
@@ -307,9 +319,10 @@ export class EventStore {
         chained.map((e) => e.seq),
         chained.map((e) => e.type),
         chained.map((e) => e.time_ms),
-        chained.map((e) => e.body),
-        chained.map((e) => e.prev_hash),
-        chained.map((e) => e.hash),
+        batch.bytes,
+        batch.bodyAt,
+        batch.bodySize,
+        batch.hashAt,
       ];
       const from = head.seq + 1;
       if (artifacts.length > 0) params.push(artifacts.map((a) => a.hash), artifacts.map((a) => a.kind), artifacts.map((a) => from + a.index), bodies);

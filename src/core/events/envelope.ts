@@ -209,6 +209,26 @@ const writeLatin1 = (b: Buffer, text: string, at: number, length: number): void 
  * throws, as before, and nothing is returned.
  */
 export function chainEvents(stream: string, headSeq: number, headHash: Hash, events: readonly NewEvent[]): StoredEvent[] {
+  return chainBatch(stream, headSeq, headHash, events).events;
+}
+
+/**
+ * A chained batch with its bytes as chainBatch laid them out, for a writer that sends the batch as
+ * one value (the store's append: one bytea and offsets instead of a bytea per event and field).
+ */
+export interface ChainedBatch {
+  readonly events: StoredEvent[];
+  /** Per event: the domain tag, its prev_hash, its body; the last event's hash after its body. */
+  readonly bytes: Buffer;
+  /** Where each event's body starts in `bytes` (its prev_hash is the HASH_BYTES before). */
+  readonly bodyAt: readonly number[];
+  readonly bodySize: readonly number[];
+  /** Where each event's hash is in `bytes`: the next event's prev_hash, or after the last body. */
+  readonly hashAt: readonly number[];
+}
+
+/** chainEvents, with the batch's bytes and where each part of each event is in them. */
+export function chainBatch(stream: string, headSeq: number, headHash: Hash, events: readonly NewEvent[]): ChainedBatch {
   checkStreamName(stream);
   const streamThenTime = `,"stream":${JSON.stringify(stream)},"time_ms":`;
   const n = events.length;
@@ -260,18 +280,21 @@ export function chainEvents(stream: string, headSeq: number, headHash: Hash, eve
   const batch = Buffer.allocUnsafe(end);
   b.copy(batch, 0, 0, end);
   const out = new Array<StoredEvent>(n);
+  const hashAt = new Array<number>(n);
   let prev = headHash;
   for (let i = 0; i < n; i++) {
     const e = events[i]!;
     const bodyEnd = bodyAt[i]! + bodySize[i]!;
-    const hash = new Uint8Array(batch.buffer, batch.byteOffset + (i + 1 < n ? bodyEnd + TAG_BYTES : bodyEnd), HASH_BYTES);
+    const h = i + 1 < n ? bodyEnd + TAG_BYTES : bodyEnd;
+    hashAt[i] = h;
+    const hash = new Uint8Array(batch.buffer, batch.byteOffset + h, HASH_BYTES);
     out[i] = {
       stream, seq: headSeq + i + 1, type: e.type, time_ms: e.time_ms, payload: e.payload,
       body: new Uint8Array(batch.buffer, batch.byteOffset + bodyAt[i]!, bodySize[i]!), prev_hash: prev, hash,
     };
     prev = hash;
   }
-  return out;
+  return { events: out, bytes: batch, bodyAt, bodySize, hashAt };
 }
 
 /** Buffers, like the bodies read back: element reads stay monomorphic in the loops below. */
