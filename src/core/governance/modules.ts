@@ -107,22 +107,57 @@ export function moduleFor(type: string): ModuleName {
   return 'book.control';
 }
 
+/**
+ * A module's view of the book's effects: each call goes through only if the module declared its
+ * effect, else it is refused and remembered (the run is then an ERROR). One object per run, its
+ * methods on the prototype (not eight closures built per directive: this runs for every signal).
+ */
+class GuardedEffects implements Effects {
+  undeclared: EffectName | null = null;
+  constructor(private readonly declared: readonly EffectName[], private readonly fx: Effects) {}
+  private refused(k: keyof Effects): string | null {
+    const effect = EFFECT_OF[k];
+    if (this.declared.includes(effect)) return null;
+    this.undeclared ??= effect;
+    return `undeclared side effect ${effect}`;
+  }
+  placeOrder(): string | null {
+    return this.refused('placeOrder') ?? this.fx.placeOrder();
+  }
+  setStatus(to: 'PAUSED' | 'ACTIVE'): string | null {
+    return this.refused('setStatus') ?? this.fx.setStatus(to);
+  }
+  flatten(): string | null {
+    return this.refused('flatten') ?? this.fx.flatten();
+  }
+  resetTier(): string | null {
+    return this.refused('resetTier') ?? this.fx.resetTier();
+  }
+  changeProfile(): string | null {
+    return this.refused('changeProfile') ?? this.fx.changeProfile();
+  }
+  changePolicy(): string | null {
+    return this.refused('changePolicy') ?? this.fx.changePolicy();
+  }
+  setSkillState(to: SkillState): string | null {
+    return this.refused('setSkillState') ?? this.fx.setSkillState(to);
+  }
+  enableEpochAuto(): string | null {
+    return this.refused('enableEpochAuto') ?? this.fx.enableEpochAuto();
+  }
+}
+
+/** The effects `fx` as a module that declared `declared` may use them (`undeclared`: the first refused). */
+export function guardEffects(declared: readonly EffectName[], fx: Effects): Effects & { readonly undeclared: EffectName | null } {
+  return new GuardedEffects(declared, fx);
+}
+
 /** Runs a module with its effects limited to what it declared. */
 export function runModule(name: ModuleName, input: ModuleInput, fx: Effects): ModuleOutput {
   const m = MODULES.get(name);
   if (m === undefined) return { status: 'ERROR', detail: `no module ${name}` };
-  let undeclared: string | null = null;
-  const guarded = {} as Record<keyof Effects, (...a: never[]) => string | null>;
-  for (const k of Object.keys(EFFECT_OF) as (keyof Effects)[]) {
-    guarded[k] = (...a: never[]) => {
-      if (!m.side_effects.includes(EFFECT_OF[k])) {
-        undeclared ??= EFFECT_OF[k];
-        return `undeclared side effect ${EFFECT_OF[k]}`;
-      }
-      return (fx[k] as (...x: never[]) => string | null)(...a);
-    };
-  }
-  const out = m.run(input, guarded as unknown as Effects);
-  if (undeclared !== null) return { status: 'ERROR', detail: `module ${name} attempted the undeclared side effect ${undeclared}` };
+  const guarded = guardEffects(m.side_effects, fx);
+  const out = m.run(input, guarded);
+  if (guarded.undeclared !== null) return { status: 'ERROR', detail: `module ${name} attempted the undeclared side effect ${guarded.undeclared}` };
   return out;
 }
