@@ -12,7 +12,7 @@
  *   ]}
  */
 import { readFileSync, statSync } from 'node:fs';
-import { z } from 'zod';
+import { z } from '../core/zod.js';
 import { parseOhlcvtFileName, canonicalSymbol } from '../core/market/symbols.js';
 import { parseIsoUtcMs } from '../core/market/time.js';
 import { parseInterval } from '../ingest/source.js';

@@ -22,7 +22,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
+import { z } from '../core/zod.js';
 import { checkStreamName } from '../core/events/index.js';
 import type { CanonicalValue } from '../core/canonical/index.js';
 import { EXIT, exitCodeOf } from '../exit-codes.js';

@@ -8,7 +8,7 @@
  */
 import { closeSync, fchmodSync, fsyncSync, lstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import { z } from '../core/zod.js';
 import { OperatorChannelError } from '../governance/errors.js';
 import { isAlive } from '../store/lockfile.js';
 

@@ -13,7 +13,7 @@
  * the caps would not. Configured per book: `harness.budgets` {bars_read_max, signals_max,
  * fills_max, policy_evaluations_max}, each an integer 1..its ceiling.
  */
-import { z } from 'zod';
+import { z } from '../zod.js';
 
 export const BUDGET_UNITS = ['bars_read', 'signals', 'fills', 'policy_evaluations'] as const;
 export type BudgetUnit = (typeof BUDGET_UNITS)[number];

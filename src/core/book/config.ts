@@ -5,7 +5,7 @@
  * up, parameters validated by each skill's own schema). Amounts are decimal strings, never floats.
  * The config hash (sha256 of the canonical parsed config) goes into `book.started`.
  */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { canonicalBytes, type CanonicalValue } from '../canonical/index.js';
 import { numText } from '../indicators/index.js';
 import { sha256, toHex } from '../canonical/hash.js';

@@ -13,7 +13,7 @@
  * profile (given as facts: they are policies of this engine, not a second gate), then the approval
  * rules (directive types, notional above a threshold, issuer patterns).
  */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { canonicalBytes, type CanonicalValue } from '../canonical/index.js';
 import { sha256, toHex } from '../canonical/hash.js';
 import { Decimal } from '../money/decimal.js';

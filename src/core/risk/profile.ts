@@ -4,7 +4,7 @@
  * governance act (a later issue routes it through approval); here it is plain data.
  * Percentages are decimal strings in percent (e.g. "10" = 10 %).
  */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { Decimal } from '../money/decimal.js';
 
 export const TIERS = ['normal', 'reduced', 'reducing_only', 'halted'] as const;

@@ -6,7 +6,7 @@
  * exit is the trailing stop: there is no fixed maximum hold. Campaign facts live in memory as
  * canonical text: entry, peak, stop, partial_taken.
  */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { atr, donchian, numText } from '../indicators/index.js';
 import { memNum, type Skill, type SkillMemory } from './types.js';
 

@@ -5,7 +5,7 @@
  * entry. RSI is Wilder's, computed over the last rsi_window bars (the declared warm-up), so it
  * depends only on that window.
  */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { rsi } from '../indicators/index.js';
 import type { Skill } from './types.js';
 

@@ -4,7 +4,7 @@
  * strict sign: touching zero is not a cross, and a touch followed by a return to the same side is
  * not one either. The last non-zero sign is kept in memory. Also reports ATR (for vol sizing).
  */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { atr, sma } from '../indicators/index.js';
 import type { Skill } from './types.js';
 

@@ -6,7 +6,7 @@
  * book's config before running it. Signals carry provenance (skill@version, parameters and the
  * indicator values that caused them); the engine records them as `signal.emitted` events.
  */
-import type { z } from 'zod';
+import type { z } from '../zod.js';
 import type { Decimal } from '../money/decimal.js';
 import type { CanonicalValue } from '../canonical/index.js';
 import type { OrderType } from '../execution/fills.js';

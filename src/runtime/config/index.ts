@@ -10,7 +10,7 @@
  * variables are accepted everywhere so one profile serves every command.
  */
 import { closest, distance } from 'fastest-levenshtein';
-import { z } from 'zod';
+import { z } from '../../core/zod.js';
 import { EXECUTION_PLANES } from '../../core/book/events.js';
 import { BOOK_ID_RE } from '../../core/book/state.js';
 import { parseStoreUrl } from '../../store/open.js';
