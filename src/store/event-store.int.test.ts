@@ -47,6 +47,24 @@ describeEngines('event store', (ctx) => {
     assert.equal(toHex(v.head_hash), toHex(second[1]!.hash));
   });
 
+  test('an append stores every event\'s exact bytes and links (multi-byte UTF-8, varied sizes) and refuses a batch over its byte limit, writing nothing', async () => {
+    const db = await ctx.freshDb();
+    const store = new EventStore(db, { append_bytes_max: 8192 });
+    const lease = await store.acquireLease(STREAM, 'writer-a', 60_000);
+    const varied = Array.from({ length: 9 }, (_, k): NewEvent => ({ type: k % 2 ? 'test.tick' : 'test.other', time_ms: 1_700_000_000_000 + k, payload: { k, s: 'é€😀"\\'.repeat(k * 7) } }));
+    const stored = await store.append(lease, 0, varied);
+    const back: StoredEvent[] = [];
+    for await (const batch of store.read(STREAM)) back.push(...batch);
+    const hex = (xs: readonly StoredEvent[]) => xs.map((e) => [e.seq, e.type, e.time_ms, toHex(e.body), toHex(e.prev_hash), toHex(e.hash)]);
+    assert.deepEqual(hex(back), hex(stored));
+    assert.deepEqual(hex(back), hex(chainEvents(STREAM, 0, GENESIS_PREV_HASH, varied)));
+    assert.equal((await store.verify(STREAM)).head_seq, 9);
+    const big: NewEvent = { type: 'test.tick', time_ms: 1_700_000_000_100, payload: { s: 'x'.repeat(5000) } };
+    await assert.rejects(store.append(lease, 9, [big, big]), (e: Error) => e instanceof RangeError && /bytes of events in one call \(max 8192\); nothing was written/.test(e.message));
+    assert.equal(await countEvents(db), 9);
+    assert.equal((await store.append(lease, 9, [big]))[0]!.seq, 10); // one fits
+  });
+
   test('a stale expected seq fails with ConcurrencyError and writes nothing', async () => {
     const db = await ctx.freshDb();
     const store = new EventStore(db);

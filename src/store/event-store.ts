@@ -18,8 +18,12 @@ import { isAlive } from './lockfile.js';
 
 /** Limits (TigerBeetle style: a bound on everything). */
 export const APPEND_EVENTS_MAX = 10_000;
-/** Bytes of one append's chained batch at most (it goes as one bytea: PostgreSQL's limit for a value is 1 GB). */
-export const APPEND_BYTES_MAX = 256 << 20;
+/**
+ * Bytes of one append's chained batch at most: it goes as one bytea, which PGlite's driver sends as
+ * hex text (two characters a byte: 128 MiB is 256 Mi characters, under V8's longest string, ~512 Mi;
+ * PostgreSQL's own limit for a value is 1 GB).
+ */
+export const APPEND_BYTES_MAX = 128 << 20;
 export const READ_BATCH_SIZE_MAX = 10_000;
 export const LEASE_TTL_MS_MAX = 24 * 3600_000;
 export const SNAPSHOTS_LISTED_MAX = 100_000;
@@ -174,7 +178,11 @@ export class EventStore {
 
   private readonly readTypesSql: string;
 
-  constructor(readonly db: Db) {
+  /** `append_bytes_max`: APPEND_BYTES_MAX unless lower (tests). */
+  private readonly appendBytesMax: number;
+
+  constructor(readonly db: Db, opts: { append_bytes_max?: number } = {}) {
+    this.appendBytesMax = Math.min(opts.append_bytes_max ?? APPEND_BYTES_MAX, APPEND_BYTES_MAX);
     const col = (c: string) => byteaColumn(db.engine, c);
     this.readSql = `SELECT seq, type, time_ms, ${col('body')}, ${col('prev_hash')}, ${col('hash')} FROM events
       WHERE stream = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4`;
@@ -308,7 +316,7 @@ export class EventStore {
       }
       const chained = batch.events;
       const last = chained[chained.length - 1]!;
-      if (batch.bytes.byteLength > APPEND_BYTES_MAX) throw new RangeError(`append: ${batch.bytes.byteLength} bytes of events in one call (max ${APPEND_BYTES_MAX}); nothing was written`);
+      if (batch.bytes.byteLength > this.appendBytesMax) throw new RangeError(`append: ${batch.bytes.byteLength} bytes of events in one call (max ${this.appendBytesMax}); nothing was written`);
       const params: unknown[] = [
         lease.stream,
         lease.epoch,
