@@ -22,7 +22,7 @@ import { sha256, toHex, bytesEqual, type Hash } from '../core/canonical/hash.js'
 import { chainEvents, GENESIS_PREV_HASH, type NewEvent } from '../core/events/index.js';
 import { artifactsOf, bookKernel, decodeEvent, appendableEvent, type BookEvent, type ResolvedBook } from '../core/book/index.js';
 import type { Db } from '../store/db.js';
-import type { EventStore, Lease, NewArtifact } from '../store/event-store.js';
+import { APPEND_BYTES_MAX, type EventStore, type Lease, type NewArtifact } from '../store/event-store.js';
 import type { StepSink } from '../runtime/step-loop.js';
 import { BacktestError } from './run.js';
 import { FillFingerprint } from './summary.js';
@@ -58,11 +58,16 @@ export async function runStreamName(db: Db, book: ResolvedBook, from_ms: number 
   return `backtest:${book.config.book_id}:${id}`;
 }
 
+/** An event's envelope around its payload, and its tag and hashes in a chained batch, in UTF-16 units at most (stream <= 128, type <= 64, two integers). */
+const ENVELOPE_UNITS_MAX = 512;
+
 /** The store sink: compares the already-stored prefix by chain hash, appends the rest in batches of whole steps. */
 export class PersistSink implements StepSink {
   private produced = 0;
   private prev: Hash = GENESIS_PREV_HASH;
   private buffer: NewEvent[] = [];
+  /** UTF-16 units of the buffered events' payload JSON and envelopes (a bound on their bytes / 3). */
+  private bufferUnits = 0;
   private artifacts: NewArtifact[] = [];
   private lease: Lease | null = null;
   appended = 0;
@@ -95,9 +100,13 @@ export class PersistSink implements StepSink {
       if (upTo === encoded.length) return;
       if (upTo !== 0) throw new BacktestError(`${this.stream}: its ${storedSeq} stored events end inside a step of this run: it is not this run; nothing was written`);
     }
-    if (this.buffer.length + encoded.length > this.appendMax) await this.flush();
+    let units = 0;
+    for (const e of encoded) units += (e.json?.length ?? 0) + ENVELOPE_UNITS_MAX;
+    // whole steps, at most appendMax events and APPEND_BYTES_MAX bytes an append (UTF-8: <= 3 bytes a unit)
+    if (this.buffer.length + encoded.length > this.appendMax || 3 * (this.bufferUnits + units) > APPEND_BYTES_MAX) await this.flush();
     for (const a of artifactsOf(events)) this.artifacts.push({ ...a, index: a.index + this.buffer.length });
     for (const e of encoded) this.buffer.push(e);
+    this.bufferUnits += units;
     this.produced += encoded.length;
   }
 
@@ -108,6 +117,7 @@ export class PersistSink implements StepSink {
     await this.store.append(this.lease, from, this.buffer, this.artifacts);
     this.appended += this.buffer.length;
     this.buffer = [];
+    this.bufferUnits = 0;
     this.artifacts = [];
     this.onProgress?.(this.appended);
     await this.store.renewLease(this.lease, PERSIST_LEASE_TTL_MS);
