@@ -1,10 +1,10 @@
 // Writes dist/src/core/zod.js: the zod package bundled into one ES module (same code, one file to
-// load instead of ~50; see src/core/zod.ts). Run by `npm run build` after tsc, which wrote that
+// load instead of ~95; see src/core/zod.ts). Run by `npm run build` after tsc, which wrote that
 // file as a plain re-export of 'zod'. Uses vite (rolldown), already the dashboard's bundler.
 import { build } from 'vite';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -12,7 +12,9 @@ const target = join(root, 'dist', 'src', 'core', 'zod.js');
 const HEADER = '// zod (node_modules/zod), bundled into one module by scripts/bundle-zod.mjs: see src/core/zod.ts.\n';
 // tsc's re-export, or an earlier bundle (an incremental tsc does not emit an unchanged file again):
 // either way it is rebuilt from the installed zod
-const emitted = readFileSync(target, 'utf8');
+// (missing: an incremental tsc that kept dist/.tsbuildinfo does not write it again; the bundle is
+// made from node_modules either way)
+const emitted = existsSync(target) ? readFileSync(target, 'utf8') : HEADER;
 if (!/export \{ z \} from 'zod';/.test(emitted) && !emitted.startsWith(HEADER)) {
   console.error(`bundle-zod: ${target} is neither tsc's re-export of zod nor a bundle of it (run tsc first); nothing written`);
   process.exit(1);
@@ -34,6 +36,7 @@ try {
     console.error('bundle-zod: the bundle imports other files or does not export z; nothing written');
     process.exit(1);
   }
+  mkdirSync(dirname(target), { recursive: true });
   writeFileSync(`${target}.tmp`, HEADER + bundled);
   renameSync(`${target}.tmp`, target);
   rmSync(`${target}.map`, { force: true });

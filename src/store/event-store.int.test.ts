@@ -60,7 +60,7 @@ describeEngines('event store', (ctx) => {
     assert.deepEqual(hex(back), hex(chainEvents(STREAM, 0, GENESIS_PREV_HASH, varied)));
     assert.equal((await store.verify(STREAM)).head_seq, 9);
     const big: NewEvent = { type: 'test.tick', time_ms: 1_700_000_000_100, payload: { s: 'x'.repeat(5000) } };
-    await assert.rejects(store.append(lease, 9, [big, big]), (e: Error) => e instanceof RangeError && /bytes of events in one call \(max 8192\); nothing was written/.test(e.message));
+    await assert.rejects(store.append(lease, 9, [big, big]), (e: Error) => e instanceof RangeError && /^append: more than 8192 bytes of events in one call \(at event 2 of 2\); nothing was written$/.test(e.message));
     assert.equal(await countEvents(db), 9);
     assert.equal((await store.append(lease, 9, [big]))[0]!.seq, 10); // one fits
   });

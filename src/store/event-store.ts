@@ -306,7 +306,7 @@ export class EventStore {
       head ??= await this.checkedHead(lease, expectedSeq);
       let batch: ChainedBatch;
       try {
-        batch = chainBatch(lease.stream, head.seq, head.hash, events);
+        batch = chainBatch(lease.stream, head.seq, head.hash, events, this.appendBytesMax);
       } catch (e) {
         if (attempt > 0 || head !== known) throw e; // the head was just read and checked
         // An invalid event on the remembered head: read it first, so a lost lease or a moved
@@ -316,7 +316,6 @@ export class EventStore {
       }
       const chained = batch.events;
       const last = chained[chained.length - 1]!;
-      if (batch.bytes.byteLength > this.appendBytesMax) throw new RangeError(`append: ${batch.bytes.byteLength} bytes of events in one call (max ${this.appendBytesMax}); nothing was written`);
       const params: unknown[] = [
         lease.stream,
         lease.epoch,

@@ -349,7 +349,9 @@ export function encodeEvent(e: BookEvent): NewEvent {
  * An event on its way to the store (the runtime's steps, `backtest --persist`): its payload's
  * canonical JSON written once by the direct writers (payloadJson, equal to the generic encoding
  * of encodeEvent's payload on every event of real runs: codecs.unit.test.ts), which the store
- * hashes and writes as it is; the payload value is built only if something reads it.
+ * hashes and writes as it is; the payload value is built only if something reads it (the store's
+ * chained event reads it from here only when asked: core/events chainBatch). `json` is set here
+ * only: a copy of this object (a spread) keeps `json` but not the payload, so none is made.
  */
 class AppendableEvent implements NewEvent {
   readonly type: string;

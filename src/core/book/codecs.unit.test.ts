@@ -164,6 +164,9 @@ test('an appendable event (what the runtime and backtest --persist hand the stor
   const appendable = h.events.map(appendableEvent);
   const [a, b] = [chainEvents('book:codec', 0, GENESIS_PREV_HASH, encoded), chainEvents('book:codec', 0, GENESIS_PREV_HASH, appendable)];
   assert.equal(b.length, a.length);
+  // chaining reads the JSON, not the payload: none was built (the store's callers use seqs and hashes)
+  assert.ok(appendable.every((e) => (e as unknown as { encoded: unknown }).encoded === undefined));
+  for (let i = 0; i < a.length; i++) assert.deepEqual([b[i]!.seq, b[i]!.type, b[i]!.time_ms, b[i]!.payload], [a[i]!.seq, a[i]!.type, a[i]!.time_ms, a[i]!.payload], `event ${i + 1}`);
   for (let i = 0; i < a.length; i++) {
     assert.deepEqual([Buffer.from(b[i]!.body).toString(), Buffer.from(b[i]!.hash).toString('hex')], [Buffer.from(a[i]!.body).toString(), Buffer.from(a[i]!.hash).toString('hex')], `event ${i + 1} (${a[i]!.type})`);
     assert.deepEqual(appendable[i]!.payload, encoded[i]!.payload, `event ${i + 1} payload`);

@@ -227,8 +227,36 @@ export interface ChainedBatch {
   readonly hashAt: readonly number[];
 }
 
-/** chainEvents, with the batch's bytes and where each part of each event is in them. */
-export function chainBatch(stream: string, headSeq: number, headHash: Hash, events: readonly NewEvent[]): ChainedBatch {
+/**
+ * A chained event made from one that carries its payload's JSON (the store path): the payload is
+ * read from that event only if asked for (an appendable event builds it only then), since the
+ * callers of an append use the seqs and hashes, not the payloads they handed over.
+ */
+class ChainedEvent implements StoredEvent {
+  constructor(
+    readonly stream: string,
+    readonly seq: number,
+    private readonly source: NewEvent,
+    readonly body: Uint8Array,
+    readonly prev_hash: Hash,
+    readonly hash: Hash,
+  ) {}
+  get type(): string {
+    return this.source.type;
+  }
+  get time_ms(): number {
+    return this.source.time_ms;
+  }
+  get payload(): CanonicalValue {
+    return this.source.payload;
+  }
+}
+
+/**
+ * chainEvents, with the batch's bytes and where each part of each event is in them. `bytesMax`:
+ * the batch is refused (RangeError) as soon as its bytes pass it, before more are laid out.
+ */
+export function chainBatch(stream: string, headSeq: number, headHash: Hash, events: readonly NewEvent[], bytesMax = Number.POSITIVE_INFINITY): ChainedBatch {
   checkStreamName(stream);
   const streamThenTime = `,"stream":${JSON.stringify(stream)},"time_ms":`;
   const n = events.length;
@@ -273,6 +301,7 @@ export function chainBatch(stream: string, headSeq: number, headHash: Hash, even
     bodyAt[i] = at;
     bodySize[i] = size;
     at += size;
+    if (at + HASH_BYTES > bytesMax) throw new RangeError(`append: more than ${bytesMax} bytes of events in one call (at event ${i + 1} of ${n}); nothing was written`);
     // the digest goes to the next event's prev_hash slot (after its tag), or after the last body
     writeLatin1(b, oneShotHash('sha256', b.subarray(start, at), 'binary'), i + 1 < n ? at + TAG_BYTES : at, HASH_BYTES);
   }
@@ -288,10 +317,10 @@ export function chainBatch(stream: string, headSeq: number, headHash: Hash, even
     const h = i + 1 < n ? bodyEnd + TAG_BYTES : bodyEnd;
     hashAt[i] = h;
     const hash = new Uint8Array(batch.buffer, batch.byteOffset + h, HASH_BYTES);
-    out[i] = {
-      stream, seq: headSeq + i + 1, type: e.type, time_ms: e.time_ms, payload: e.payload,
-      body: new Uint8Array(batch.buffer, batch.byteOffset + bodyAt[i]!, bodySize[i]!), prev_hash: prev, hash,
-    };
+    const body = new Uint8Array(batch.buffer, batch.byteOffset + bodyAt[i]!, bodySize[i]!);
+    out[i] = e.json === undefined
+      ? { stream, seq: headSeq + i + 1, type: e.type, time_ms: e.time_ms, payload: e.payload, body, prev_hash: prev, hash }
+      : new ChainedEvent(stream, headSeq + i + 1, e, body, prev, hash);
     prev = hash;
   }
   return { events: out, bytes: batch, bodyAt, bodySize, hashAt };
