@@ -9,7 +9,7 @@
  * stores those exact bytes and never re-renders them.
  */
 import { hostname } from 'node:os';
-import { chainBatch, chainHash, chainHashMatches, checkStreamName, decodeEventBody, envelopeColumnsCheck, EVENT_TYPE_RE, GENESIS_PREV_HASH, type ChainedBatch, type NewEvent, type StoredEvent } from '../core/events/index.js';
+import { chainBatch, chainHash, checkStreamName, EVENT_DOMAIN_TAG, hashedRowMatches, HASHED_PREFIX_LENGTH, decodeEventBody, envelopeColumnsCheck, EVENT_TYPE_RE, GENESIS_PREV_HASH, type ChainedBatch, type NewEvent, type StoredEvent } from '../core/events/index.js';
 import { bytesEqual, HASH_BYTES, sha256, toHex, type Hash } from '../core/canonical/hash.js';
 import { canonicalBytes, canonicalJson, type CanonicalValue } from '../core/canonical/index.js';
 import { toBytes, toInt, type Db, type Queryable } from './db.js';
@@ -126,10 +126,10 @@ const APPEND_WITH_ARTIFACTS_SQL = `${APPEND_EVENTS_SQL},
      WHERE EXISTS (SELECT 1 FROM upd)
     ON CONFLICT (hash) DO NOTHING)${APPEND_SWAPPED_SQL}`;
 
-/** bytesEqual for two 32-byte hashes, in JS: cheaper than a native call at this size (verify, per event). */
-function sameHash(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== HASH_BYTES || b.length !== HASH_BYTES) return bytesEqual(a, b);
-  for (let i = 0; i < HASH_BYTES; i++) if (a[i] !== b[i]) return false;
+/** Whether `b` holds the 32 bytes of `hash` at `at` (verify's link check, in the row as read). */
+function linksTo(b: Uint8Array, at: number, hash: Uint8Array): boolean {
+  if (hash.length !== HASH_BYTES || at + HASH_BYTES > b.length) return false;
+  for (let i = 0; i < HASH_BYTES; i++) if (b[at + i] !== hash[i]) return false;
   return true;
 }
 
@@ -151,6 +151,17 @@ export function snapshotStateHash(stateBytes: Uint8Array): Hash {
  */
 export function byteaColumn(engine: Db['engine'], c: string): string {
   return engine === 'pglite' ? `encode(${c}, 'hex') AS ${c}` : c;
+}
+
+/**
+ * What verify reads of each event: ONE bytea, EVENT_DOMAIN_TAG || prev_hash || body || hash, made
+ * by the database (the tag is a literal of this query): the first n - 32 bytes are what the hash
+ * covers, so the digest is taken over the row as read, with no copy into a scratch buffer, and the
+ * driver decodes one value per row instead of three. Measured on PostgreSQL 15 (bench:store).
+ */
+export function hashedColumn(engine: Db['engine']): string {
+  const expr = `'\\x${toHex(EVENT_DOMAIN_TAG)}'::bytea || prev_hash || body || hash`;
+  return engine === 'pglite' ? `encode(${expr}, 'hex') AS hashed` : `${expr} AS hashed`;
 }
 
 /** A content-addressed artifact named by the event at `index` of an append. */
@@ -177,6 +188,8 @@ export class EventStore {
   private readonly heads = new Map<string, { epoch: number; seq: number; hash: Hash }>();
 
   private readonly readTypesSql: string;
+  /** verify's read: each event's bytes as one value, laid out as they are hashed (hashedColumn). */
+  private readonly verifySql: string;
 
   /** `append_bytes_max`: APPEND_BYTES_MAX unless lower (tests). */
   private readonly appendBytesMax: number;
@@ -188,6 +201,8 @@ export class EventStore {
       WHERE stream = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4`;
     this.readTypesSql = `SELECT seq, type, time_ms, ${col('body')}, ${col('prev_hash')}, ${col('hash')} FROM events
       WHERE stream = $1 AND seq > $2 AND type = ANY($3::text[]) ORDER BY seq LIMIT $4`;
+    this.verifySql = `SELECT seq, type, time_ms, ${hashedColumn(db.engine)} FROM events
+      WHERE stream = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4`;
   }
 
   private async ensureStream(q: Queryable, stream: string): Promise<void> {
@@ -471,7 +486,7 @@ export class EventStore {
    * before it is decoded and checked: on PostgreSQL the server reads batch k+1 while this
    * process works on batch k. At most one query is in flight, and it is awaited before return.
    */
-  private async *readRows(stream: string, opts: { fromSeq?: number; toSeq?: number; batchSize?: number }): AsyncGenerator<Record<string, unknown>[]> {
+  private async *readRows(stream: string, opts: { fromSeq?: number; toSeq?: number; batchSize?: number }, sql = this.readSql): AsyncGenerator<Record<string, unknown>[]> {
     const batchSize = opts.batchSize ?? 1000;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > READ_BATCH_SIZE_MAX) {
       throw new RangeError(`read: batchSize must be 1..${READ_BATCH_SIZE_MAX}, got ${batchSize}`);
@@ -480,7 +495,7 @@ export class EventStore {
     const to = opts.toSeq ?? Number.MAX_SAFE_INTEGER;
     if (from > to) return;
     const fetch = (next: number): Promise<Record<string, unknown>[]> => {
-      const p = this.db.query<Record<string, unknown>>(this.readSql, [stream, next, to, batchSize]);
+      const p = this.db.query<Record<string, unknown>>(sql, [stream, next, to, batchSize]);
       p.catch(() => undefined); // a rejection is seen where it is awaited; none goes unhandled meanwhile
       return p;
     };
@@ -532,7 +547,7 @@ export class EventStore {
     const fail = (seq: number, why: string): never => {
       throw new IntegrityError(`${stream} seq ${seq}: ${why}`, stream, seq);
     };
-    for await (const rows of this.readRows(stream, { batchSize, fromSeq: expectSeq, toSeq: range.toSeq })) {
+    for await (const rows of this.readRows(stream, { batchSize, fromSeq: expectSeq, toSeq: range.toSeq }, this.verifySql)) {
       const batch: StoredEvent[] = consumed ? new Array<StoredEvent>(rows.length) : [];
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i]!;
@@ -542,16 +557,24 @@ export class EventStore {
           const at = Math.min(seq, expectSeq);
           throw new IntegrityError(`${stream} seq ${at}: expected seq ${expectSeq} next, found seq ${seq} (event missing or out of order)`, stream, at);
         }
-        const prevHash = bytesOf(r.prev_hash);
-        if (!sameHash(prevHash, prev)) fail(seq, `prev_hash ${toHex(prevHash)} does not link to the previous hash ${toHex(prev)}`);
-        const body = bytesOf(r.body);
-        const hash = bytesOf(r.hash);
-        if (!chainHashMatches(prev, body, hash)) fail(seq, `stored hash ${toHex(hash)} != recomputed ${toHex(chainHash(prev, body))} (body or hash altered)`);
+        // tag || prev_hash || body || hash (hashedColumn; prev_hash and hash are 32 bytes by the
+        // table's CHECKs), checked in place: views are made only for a consumer and the next link
+        const row = bytesOf(r.hashed);
+        const end = row.length - HASH_BYTES;
+        if (end < HASHED_PREFIX_LENGTH) fail(seq, `the row read is not tag || prev_hash || body || hash (${row.length} bytes)`);
+        if (!linksTo(row, HASHED_PREFIX_LENGTH - HASH_BYTES, prev)) {
+          fail(seq, `prev_hash ${toHex(row.subarray(HASHED_PREFIX_LENGTH - HASH_BYTES, HASHED_PREFIX_LENGTH))} does not link to the previous hash ${toHex(prev)}`);
+        }
+        // the bytes hashed hold the stored prev_hash, just checked equal to the previous hash (and the
+        // query's tag: a wrong one could not give the stored hash)
+        if (!hashedRowMatches(row, end)) fail(seq, `stored hash ${toHex(row.subarray(end))} != recomputed ${toHex(chainHash(prev, row.subarray(HASHED_PREFIX_LENGTH, end)))} (body or hash altered)`);
         const type = typeof r.type === 'string' ? r.type : String(r.type);
         const time_ms = toInt(r.time_ms, 'time_ms');
-        if (!carries(body, seq, type, time_ms)) fail(seq, 'columns disagree with the hashed body (seq, stream, type or time_ms altered)');
+        if (!carries(row, seq, type, time_ms, HASHED_PREFIX_LENGTH, end)) fail(seq, 'columns disagree with the hashed body (seq, stream, type or time_ms altered)');
+        const hash = row.subarray(end);
         if (consumed) {
-          const e: StoredEvent = { stream, seq, type, time_ms, payload: this.payloadOf(stream, seq, body), body, prev_hash: prevHash, hash };
+          const body = row.subarray(HASHED_PREFIX_LENGTH, end);
+          const e: StoredEvent = { stream, seq, type, time_ms, payload: this.payloadOf(stream, seq, body), body, prev_hash: prev, hash };
           batch[i] = e;
           onEvent?.(e);
         }

@@ -156,6 +156,21 @@ export function chainHash(prevHash: Hash, body: Uint8Array): Hash {
 }
 
 /**
+ * Whether a row `b` = DOMAIN_TAG || prev_hash || body || hash (a verify that reads the bytes so
+ * from the database) holds the sha256 of its first `end` bytes at `end`: the digest is taken over
+ * the row as read (one view, no copy into a scratch buffer) and compared in place.
+ */
+export function hashedRowMatches(b: Uint8Array, end: number): boolean {
+  if (b.length - end !== HASH_BYTES) return false;
+  const digest = oneShotHash('sha256', b.subarray(0, end), 'binary');
+  for (let i = 0; i < HASH_BYTES; i++) if (digest.charCodeAt(i) !== b[end + i]) return false;
+  return true;
+}
+
+/** Bytes before a body in its hashed form (DOMAIN_TAG, then prev_hash). */
+export const HASHED_PREFIX_LENGTH = HASHED_PREFIX_BYTES;
+
+/**
  * Whether `hash` equals chainHash(prevHash, body), without making a digest Buffer: the digest
  * is taken as a 'binary' (latin1) string and compared code by code (verify's check, per event).
  */
@@ -349,9 +364,9 @@ function holds(b: Uint8Array, at: number, bytes: Uint8Array): boolean {
  * Whether the decimal integer written just before `end` in `b` (digits, no leading zero, no
  * sign) is `value`. Returns where its digits start, or -1.
  */
-function integerBefore(b: Uint8Array, end: number, value: number): number {
+function integerBefore(b: Uint8Array, end: number, value: number, floor = 0): number {
   let start = end;
-  while (start > 0 && end - start < INTEGER_DIGITS_MAX + 1 && b[start - 1]! >= DIGIT_0 && b[start - 1]! <= DIGIT_9) start--;
+  while (start > floor && end - start < INTEGER_DIGITS_MAX + 1 && b[start - 1]! >= DIGIT_0 && b[start - 1]! <= DIGIT_9) start--;
   const digits = end - start;
   if (digits === 0 || digits > INTEGER_DIGITS_MAX || (digits > 1 && b[start] === DIGIT_0)) return -1;
   let n = 0;
@@ -369,31 +384,33 @@ function integerBefore(b: Uint8Array, end: number, value: number): number {
  * and comparing its fields would, for such a body; bytes that are not one must be refused by
  * their hash first (verify checks the hash before). No allocation per call.
  */
-export function envelopeColumnsCheck(stream: string): (body: Uint8Array, seq: number, type: string, time_ms: number) => boolean {
+export function envelopeColumnsCheck(stream: string): (body: Uint8Array, seq: number, type: string, time_ms: number, start?: number, end?: number) => boolean {
   if (!STREAM_RE.test(stream)) return () => false; // no event can have been written to it
   const streamThenTime = ascii(`,"stream":${JSON.stringify(stream)},"time_ms":`); // names are ASCII
   let validType = ''; // the last type that passed EVENT_TYPE_RE: runs of one type test it once
-  return (b, seq, type, time_ms) => {
+  // the body is b[start, end) (all of b by default: a row read as tag || prev_hash || body || hash passes its bounds)
+  return (b, seq, type, time_ms, start = 0, end = b.length) => {
     if (type !== validType) {
       if (!EVENT_TYPE_RE.test(type)) return false; // a checked type is ASCII: one byte per character
       validType = type;
     }
-    if (!holds(b, 0, PAYLOAD_OPENING)) return false;
-    let at = b.length - CLOSING.length;
+    if (start < 0 || end > b.length || end - start < PAYLOAD_OPENING.length + CLOSING.length) return false;
+    if (!holds(b, start, PAYLOAD_OPENING)) return false;
+    let at = end - CLOSING.length;
     if (!holds(b, at, CLOSING)) return false;
     at -= type.length;
-    if (at < 0) return false;
+    if (at < start) return false;
     for (let i = 0; i < type.length; i++) if (b[at + i] !== type.charCodeAt(i)) return false;
     at -= TYPE_KEY.length;
-    if (!holds(b, at, TYPE_KEY)) return false;
-    at = integerBefore(b, at, time_ms);
+    if (at < start || !holds(b, at, TYPE_KEY)) return false;
+    at = integerBefore(b, at, time_ms, start);
     if (at < 0) return false;
     at -= streamThenTime.length;
-    if (!holds(b, at, streamThenTime)) return false;
-    at = integerBefore(b, at, seq);
+    if (at < start || !holds(b, at, streamThenTime)) return false;
+    at = integerBefore(b, at, seq, start);
     if (at < 0) return false;
     at -= SEQ_KEY.length;
-    return holds(b, at, SEQ_KEY) && at >= PAYLOAD_OPENING.length;
+    return at >= start + PAYLOAD_OPENING.length && holds(b, at, SEQ_KEY);
   };
 }
 

@@ -84,6 +84,11 @@ test('envelopeColumnsCheck agrees with decoding the body and comparing its field
     fc.assert(fc.property(near(seq), near(time_ms), nearType(t), (cs, ctime, ctype) => {
       const truth = d.seq === cs && d.time_ms === ctime && d.type === ctype && d.stream === columnStream;
       assert.equal(envelopeColumnsCheck(columnStream)(body, cs, ctype, ctime), truth, `${cs} ${ctime} ${ctype} ${columnStream}`);
+      // the same body inside a row as verify reads it (digits and envelope-like bytes around it): the same answer
+      const row = new Uint8Array(48 + body.length + 32).fill(0x31);
+      row.set(new TextEncoder().encode(',"seq":1'), 40);
+      row.set(body, 48);
+      assert.equal(envelopeColumnsCheck(columnStream)(row, cs, ctype, ctime, 48, 48 + body.length), truth, `in a row: ${cs} ${ctime} ${ctype} ${columnStream}`);
     }), { numRuns: 20 });
   }), { numRuns: 500 });
   // Bodies that are not envelopes never match.
@@ -92,4 +97,8 @@ test('envelopeColumnsCheck agrees with decoding the body and comparing its field
     assert.equal(check(new TextEncoder().encode(text), 1, 'a', 1), false, text);
   }
   assert.equal(envelopeColumnsCheck('Not A Stream')(encodeEventBody('book:main', 1, events[0]!), 1, events[0]!.type, events[0]!.time_ms), false);
+  // a range that is not inside the bytes, or too short for an envelope, never matches
+  const one = encodeEventBody('book:main', 1, events[0]!);
+  for (const [start, end] of [[-1, one.length], [0, one.length + 1], [5, 5], [1, one.length]]) assert.equal(check(one, 1, events[0]!.type, events[0]!.time_ms, start, end), false, `${start}..${end}`);
+  assert.equal(check(one, 1, events[0]!.type, events[0]!.time_ms, 0, one.length), true);
 });
