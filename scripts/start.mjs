@@ -39,6 +39,7 @@ const tscAt = existsSync(CLI) ? mtime(join(ROOT, 'dist', '.tsbuildinfo')) : 0;
 if (tscAt === 0 || newest(['src', 'test', 'bench', 'tsconfig.json', 'package.json']) > tscAt) {
   process.stdout.write('building (TypeScript)...\n');
   run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+  run(process.execPath, [join(ROOT, 'scripts', 'bundle-zod.mjs')]); // as npm run build does (src/core/zod.ts)
 }
 if (mtime(WEB) === 0 || newest(['web']) > mtime(WEB)) {
   process.stdout.write('building (the dashboard)...\n');
