@@ -9,7 +9,7 @@
  * stores those exact bytes and never re-renders them.
  */
 import { hostname } from 'node:os';
-import { chainBatch, chainHash, checkStreamName, EVENT_DOMAIN_TAG, hashedRowMatches, HASHED_PREFIX_LENGTH, decodeEventBody, envelopeColumnsCheck, EVENT_TYPE_RE, GENESIS_PREV_HASH, type ChainedBatch, type NewEvent, type StoredEvent } from '../core/events/index.js';
+import { chainBatch, chainHash, checkStreamName, EVENT_DOMAIN_TAG, hashedRowMatches, HASHED_PREFIX_BYTES, decodeEventBody, envelopeColumnsCheck, EVENT_TYPE_RE, GENESIS_PREV_HASH, type ChainedBatch, type NewEvent, type StoredEvent } from '../core/events/index.js';
 import { bytesEqual, HASH_BYTES, sha256, toHex, type Hash } from '../core/canonical/hash.js';
 import { canonicalBytes, canonicalJson, type CanonicalValue } from '../core/canonical/index.js';
 import { toBytes, toInt, type Db, type Queryable } from './db.js';
@@ -561,19 +561,19 @@ export class EventStore {
         // table's CHECKs), checked in place: views are made only for a consumer and the next link
         const row = bytesOf(r.hashed);
         const end = row.length - HASH_BYTES;
-        if (end < HASHED_PREFIX_LENGTH) fail(seq, `the row read is not tag || prev_hash || body || hash (${row.length} bytes)`);
-        if (!linksTo(row, HASHED_PREFIX_LENGTH - HASH_BYTES, prev)) {
-          fail(seq, `prev_hash ${toHex(row.subarray(HASHED_PREFIX_LENGTH - HASH_BYTES, HASHED_PREFIX_LENGTH))} does not link to the previous hash ${toHex(prev)}`);
+        if (end < HASHED_PREFIX_BYTES) fail(seq, `the row read is not tag || prev_hash || body || hash (${row.length} bytes)`);
+        if (!linksTo(row, HASHED_PREFIX_BYTES - HASH_BYTES, prev)) {
+          fail(seq, `prev_hash ${toHex(row.subarray(HASHED_PREFIX_BYTES - HASH_BYTES, HASHED_PREFIX_BYTES))} does not link to the previous hash ${toHex(prev)}`);
         }
         // the bytes hashed hold the stored prev_hash, just checked equal to the previous hash (and the
         // query's tag: a wrong one could not give the stored hash)
-        if (!hashedRowMatches(row, end)) fail(seq, `stored hash ${toHex(row.subarray(end))} != recomputed ${toHex(chainHash(prev, row.subarray(HASHED_PREFIX_LENGTH, end)))} (body or hash altered)`);
+        if (!hashedRowMatches(row, end)) fail(seq, `stored hash ${toHex(row.subarray(end))} != recomputed ${toHex(chainHash(prev, row.subarray(HASHED_PREFIX_BYTES, end)))} (body or hash altered)`);
         const type = typeof r.type === 'string' ? r.type : String(r.type);
         const time_ms = toInt(r.time_ms, 'time_ms');
-        if (!carries(row, seq, type, time_ms, HASHED_PREFIX_LENGTH, end)) fail(seq, 'columns disagree with the hashed body (seq, stream, type or time_ms altered)');
+        if (!carries(row, seq, type, time_ms, HASHED_PREFIX_BYTES, end)) fail(seq, 'columns disagree with the hashed body (seq, stream, type or time_ms altered)');
         const hash = row.subarray(end);
         if (consumed) {
-          const body = row.subarray(HASHED_PREFIX_LENGTH, end);
+          const body = row.subarray(HASHED_PREFIX_BYTES, end);
           const e: StoredEvent = { stream, seq, type, time_ms, payload: this.payloadOf(stream, seq, body), body, prev_hash: prev, hash };
           batch[i] = e;
           onEvent?.(e);

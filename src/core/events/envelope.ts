@@ -55,10 +55,8 @@ export function checkStreamName(stream: string): void {
 }
 
 const TAG_BYTES = EVENT_DOMAIN_TAG.byteLength;
-/** Every body's first bytes. */
-const OPENING: Uint8Array = new TextEncoder().encode('{"payload":');
-const OPENING_BYTES = OPENING.byteLength;
-const HASHED_PREFIX_BYTES = TAG_BYTES + 32; // tag || prev_hash, then the body
+/** Bytes before a body in its hashed form: DOMAIN_TAG, then prev_hash. */
+export const HASHED_PREFIX_BYTES = TAG_BYTES + 32;
 
 function checkEnvelope(seq: number, event: NewEvent): void {
   if (!EVENT_TYPE_RE.test(event.type)) {
@@ -142,10 +140,6 @@ export function hashedRowMatches(b: Uint8Array, end: number): boolean {
   for (let i = 0; i < HASH_BYTES; i++) if (digest.charCodeAt(i) !== b[end + i]) return false;
   return true;
 }
-
-/** Bytes before a body in its hashed form (DOMAIN_TAG, then prev_hash). */
-export const HASHED_PREFIX_LENGTH = HASHED_PREFIX_BYTES;
-
 
 /**
  * Where chainEvents lays a batch out before copying it to a buffer of its exact size: reused, so
@@ -262,8 +256,8 @@ export function chainBatch(stream: string, headSeq: number, headHash: Hash, even
     // and checked names) as latin1; one concatenated text would be flattened into a copy first.
     const json = payloadJson(e);
     const tail = ',"seq":' + seq + streamThenTime + integerText(e.time_ms) + typeTail;
-    const units = OPENING_BYTES + json.length + tail.length;
-    if (units > EVENT_BODY_BYTES_MAX) checkBodySize(e, seq, OPENING_BYTES + Buffer.byteLength(json, 'utf8') + tail.length); // throws: never fewer bytes than units
+    const units = PAYLOAD_OPENING.length + json.length + tail.length;
+    if (units > EVENT_BODY_BYTES_MAX) checkBodySize(e, seq, PAYLOAD_OPENING.length + Buffer.byteLength(json, 'utf8') + tail.length); // throws: never fewer bytes than units
     const need = at + HASHED_PREFIX_BYTES + UTF8_BYTES_PER_UNIT_MAX * units + HASH_BYTES;
     if (need > b.byteLength) {
       const grown = Buffer.allocUnsafe(Math.max(need, 2 * b.byteLength));
@@ -274,8 +268,8 @@ export function chainBatch(stream: string, headSeq: number, headHash: Hash, even
     const start = at;
     b.set(EVENT_DOMAIN_TAG, start); // prev_hash (start + TAG_BYTES) is already in place
     at += HASHED_PREFIX_BYTES;
-    b.set(OPENING, at);
-    let size = OPENING_BYTES + writeUtf8(b, json, at + OPENING_BYTES);
+    b.set(PAYLOAD_OPENING, at);
+    let size = PAYLOAD_OPENING.length + writeUtf8(b, json, at + PAYLOAD_OPENING.length);
     writeLatin1(b, tail, at + size, tail.length);
     size += tail.length;
     checkBodySize(e, seq, size);
