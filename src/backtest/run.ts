@@ -83,10 +83,17 @@ export async function runBacktest(book: ResolvedBook, read: SeriesReader, sink: 
   return { book, kernel, state: loop.state, summary: summary.summary(book, loop.state), steps };
 }
 
-/** A reader over in-memory candles (tests, tools): the given candles of each symbol, sorted, in batches. */
+/**
+ * A reader over in-memory candles (tests, tools): the given candles of each symbol, sorted, in
+ * batches. Input already in time order (the usual case: a file's rows) is not sorted again: one
+ * pass checks it (a comparator sort of 70k sorted candles was ~5 % of the kernel bench's figure).
+ */
 export function arrayReader(candles: readonly Candle[], batch = 10_000): SeriesReader {
   return (symbol) => {
-    const mine = candles.filter((c) => c.symbol === symbol).sort((a, b) => a.open_time_ms - b.open_time_ms);
+    let mine = candles.filter((c) => c.symbol === symbol);
+    let sorted = true;
+    for (let i = 1; i < mine.length && sorted; i++) sorted = (mine[i - 1] as Candle).open_time_ms <= (mine[i] as Candle).open_time_ms;
+    if (!sorted) mine = mine.sort((a, b) => a.open_time_ms - b.open_time_ms);
     let i = 0;
     return {
       next: () => {
