@@ -10,9 +10,9 @@
  *     the fill fingerprint and the state hash) vs a plain loop of the same strategy over float
  *     arrays (kernel: best of 5 after 2 untimed warm-up runs; floor: best of 3); and the same run without the encoding (events made, evolved and
  *     summarized, then dropped), to show the split.
- *  3. whole process: `warden --version` (start-up) and `warden backtest --config REF.json --json`
- *     (CSV source, in memory: events folded, not encoded), split into start-up / read+gate / kernel
- *     (the split's fold) / output (the rest).
+ *  3. whole process: `warden --version` (start-up) and `warden backtest --config REF.json --json
+ *     --timings` (CSV source, in memory: events folded, not encoded), split by the process itself
+ *     into start-up / imports / config / read+gate / kernel / output (cold code, as a user runs it).
  *  4. with --7m: a 7M-bar file made here (the real file repeated 100x with shifted times, every
  *     other copy backward in price so the gate's drift breaker accepts the joins; in a temp
  *     directory, never committed) through the whole process: time, bars/s and peak RSS.
@@ -141,40 +141,20 @@ try {
   for (let i = 0; i < 5; i++) startup = Math.min(startup, spawnMs(['--version'])[0]);
   let whole = Infinity;
   let out = '';
+  let timings = '';
   for (let i = 0; i < 3; i++) {
-    const [ms, o] = spawnMs(['backtest', '--config', configFile, '--json']);
-    if (ms < whole) [whole, out] = [ms, o];
+    const t = performance.now();
+    const c = spawnSync(process.execPath, [CLI, 'backtest', '--config', configFile, '--json', '--timings'], { encoding: 'utf8', env: { ...process.env, WARDEN_LOG_LEVEL: 'warn' }, maxBuffer: 1 << 26 });
+    const ms = performance.now() - t;
+    if (c.status !== 0) throw new Error(`warden backtest: exit ${c.status}: ${c.stderr}`);
+    if (ms < whole) [whole, out, timings] = [ms, c.stdout, c.stderr.trim()];
   }
   const summary = (JSON.parse(out) as { summary: { state_hash: string; bars: number } }).summary;
   if (summary.state_hash !== s.state_hash) throw new Error('the CLI run and the in-bench run differ');
-  // an in-memory `warden backtest` folds its events without encoding them (src/backtest/service.ts): its kernel part is the split's fold
-  const rest = whole - startup - readMs - foldMs;
-  console.log(`process:     warden --version ${startup.toFixed(0)} ms; warden backtest (reference book) ${whole.toFixed(0)} ms = ` +
-    `start-up ${startup.toFixed(0)} + read+gate ~${readMs.toFixed(0)} + kernel ~${foldMs.toFixed(0)} (events not encoded, as in memory) + output/other ~${Math.max(0, rest).toFixed(0)} ms (read+gate and kernel as measured above)`);
-
-  // 3b. the same run in a fresh process, timed from inside (cold code: the split above takes warm
-  // in-bench figures, so its "output/other" is mostly the cold process's JIT warm-up and GC)
-  const probe = `const t0 = performance.now();
-const { loadBookFile } = await import(${JSON.stringify(new URL('../src/config/book-file.js', import.meta.url).href)});
-const { executeBacktest } = await import(${JSON.stringify(new URL('../src/backtest/service.js', import.meta.url).href)});
-const t1 = performance.now();
-const { book } = await loadBookFile(${JSON.stringify(configFile)}, 'config');
-const t2 = performance.now();
-const o = await executeBacktest({ configFile: ${JSON.stringify(configFile)}, book, from_ms: null, to_ms: null, persist: false, report: null }, null);
-const t3 = performance.now();
-process.stdout.write(JSON.stringify({ boot: t0, imports: t1 - t0, config: t2 - t1, run: t3 - t2, state_hash: o.summary.state_hash }));`;
-  interface ColdSplit { boot: number; imports: number; config: number; run: number; state_hash: string }
-  let cold: ColdSplit | null = null;
-  for (let i = 0; i < 3; i++) {
-    const c = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8', env: { ...process.env, WARDEN_LOG_LEVEL: 'warn' } });
-    if (c.status !== 0) throw new Error(`cold probe: exit ${c.status}: ${c.stderr}`);
-    const r = JSON.parse(c.stdout) as ColdSplit;
-    if (r.state_hash !== s.state_hash) throw new Error('the cold run and the in-bench run differ');
-    if (cold === null || r.boot + r.imports + r.config + r.run < cold.boot + cold.imports + cold.config + cold.run) cold = r;
-  }
-  const c0 = cold as ColdSplit;
-  console.log(`cold run:    a fresh process (best of 3): node ${c0.boot.toFixed(0)} + imports ${c0.imports.toFixed(0)} + config (zod schemas, skills) ${c0.config.toFixed(0)} + ` +
-    `run (read+gate+kernel interleaved, cold code) ${c0.run.toFixed(0)} ms = ${rate(n, c0.run)} bars`);
+  // the split is the process's own (--timings: measured inside it, cold code), not the warm in-bench figures above
+  const kernelCold = Number(/kernel (\d+)/.exec(timings)?.[1]);
+  console.log(`process:     warden --version ${startup.toFixed(0)} ms; warden backtest (reference book, in memory: events folded, not encoded) ${whole.toFixed(0)} ms (best of 3), ` +
+    `split from inside that process (--timings, cold code): ${timings.replace(/^timings \(ms\): /, '')} ms; its kernel ${rate(n, kernelCold)} bars against the warm fold's ${rate(n, foldMs)}: the rest is JIT warm-up and GC of a fresh process`);
 
   // 4. a 7M-bar file through the whole process
   if (SEVEN_M) {

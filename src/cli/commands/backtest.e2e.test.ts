@@ -44,6 +44,16 @@ test('warden backtest --json prints the same summary as runBacktest on the same 
   const human = run(['--config', file]);
   assert.equal(human.status, 0);
   assert.match(human.stdout, new RegExp(`fingerprint\\s+${String(expected.fingerprint)}`));
+  assert.equal(r.stderr, '', 'no timings unless asked');
+  // --timings: the same summary on stdout, and where the process's time went on stderr (parts within the total)
+  const timed = run(['--config', file, '--json', '--timings']);
+  assert.equal(timed.status, 0, timed.stderr);
+  assert.deepEqual((JSON.parse(timed.stdout) as { summary: unknown }).summary, out.summary);
+  const m = /^timings \(ms\): start-up (\d+), imports (\d+), config (\d+), read\+gate (\d+), kernel (\d+), output (\d+); total (\d+)\n$/.exec(timed.stderr);
+  assert.ok(m !== null, timed.stderr);
+  const [startup, imports, config, read, kernel, output, total] = m.slice(1).map(Number) as [number, number, number, number, number, number, number];
+  assert.ok(startup > 0 && read > 0 && kernel > 0, timed.stderr);
+  assert.ok(startup + imports + config + read + kernel + output <= total + 6, `the parts (rounded) fit in the total: ${timed.stderr}`);
 });
 
 test('warden backtest refuses a bad config with exit 78 and names the field', () => {

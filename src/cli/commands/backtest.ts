@@ -16,6 +16,7 @@ export interface BacktestCliOptions {
   json?: boolean;
   persist?: boolean;
   report?: string;
+  timings?: boolean;
 }
 
 /**
@@ -61,7 +62,36 @@ export function outcomeJson(o: BacktestOutcome): unknown {
   return { book_id: o.book_id, config_hash: o.config_hash, summary: o.summary, persisted: o.persisted, report: o.report };
 }
 
+/**
+ * --timings: where this process's time went, one line on stderr, wall clock ms. performance.now()
+ * counts from the process's start, so start-up is node's own start and the CLI's imports up to the
+ * command; imports are the modules the run needs (config loader, kernel, service, CSV reader),
+ * loaded side by side; kernel is the run less the time inside the candle source (the run
+ * interleaves them: read+gate is timed around each batch the source hands over; with --persist it
+ * includes the ingest of the CSV files and the store's reads).
+ */
+export interface CommandTimes {
+  readonly startup: number;
+  readonly imports: number;
+  readonly config: number;
+  /** Opening the store, checking its schema and closing it (the wall time around the service less the service's own); 0 in memory. */
+  readonly store: number;
+  readonly output: number;
+  readonly total: number;
+}
+export function timingsLine(t: CommandTimes, o: BacktestOutcome): string {
+  const r = o.timing_ms;
+  const ms = (x: number) => String(Math.round(x));
+  const parts = [`start-up ${ms(t.startup)}`, `imports ${ms(t.imports)}`, `config ${ms(t.config)}`, `read+gate ${r.read}`, `kernel ${Math.max(0, r.run - r.read)}`];
+  if (t.store > 0) parts.push(`store open/close ${ms(t.store)}`);
+  if (o.persisted !== null) parts.push(`persist verify ${r.verify}`);
+  if (o.report !== null) parts.push(`report ${r.report}`);
+  parts.push(`output ${ms(t.output)}`);
+  return `timings (ms): ${parts.join(', ')}; total ${ms(t.total)}\n`;
+}
+
 export async function backtestCommand(opts: BacktestCliOptions, globals: GlobalOptions): Promise<void> {
+  const started = performance.now();
   const from_ms = parseDate(opts.from, '--from');
   const to_ms = parseDate(opts.to, '--to');
   if (from_ms !== null && to_ms !== null && to_ms <= from_ms) throw new CliError(`--to ${opts.to} is not after --from ${opts.from}`, EXIT.usage);
@@ -74,9 +104,10 @@ export async function backtestCommand(opts: BacktestCliOptions, globals: GlobalO
   if (opts.persist !== true) for (const p of [import('../../backtest/csv.js'), import('../../ingest/gated-reader.js')]) p.catch(() => undefined);
   for (const p of [bookFile, service]) p.catch(() => undefined);
   if (opts.report !== undefined) (await import('../../config/files.js')).checkOutputPath(opts.report, '--report'); // before the run, not after it
-  const { loadBookFile } = await bookFile;
+  const [{ loadBookFile }, { executeBacktest, needsStore }] = await Promise.all([bookFile, service]);
+  const imported = performance.now();
   const { book } = await loadBookFile(opts.config, `--config ${opts.config}`);
-  const { executeBacktest, needsStore } = await service;
+  const configured = performance.now();
   const req = { configFile: opts.config, book, from_ms, to_ms, persist: opts.persist === true, report: opts.report ?? null };
   let outcome: BacktestOutcome;
   try {
@@ -96,8 +127,15 @@ export async function backtestCommand(opts: BacktestCliOptions, globals: GlobalO
     if (e instanceof Error && e.name === 'IngestInputError') e.message = `--config ${opts.config}: data.source.paths: ${e.message}`;
     throw e;
   }
+  const ran = performance.now();
   if (opts.json) writeJson(outcomeJson(outcome));
   else process.stdout.write(await formatOutcome(outcome));
+  if (opts.timings === true) {
+    const end = performance.now();
+    const r = outcome.timing_ms;
+    const store = needsStore(req) ? Math.max(0, ran - configured - (r.run + r.verify + r.report)) : 0;
+    process.stderr.write(timingsLine({ startup: started, imports: imported - started, config: configured - imported, store, output: end - ran, total: end }, outcome));
+  }
 }
 
 export function registerBacktest(program: Command, globals: () => GlobalOptions): void {
@@ -110,6 +148,7 @@ export function registerBacktest(program: Command, globals: () => GlobalOptions)
     .option('--persist', 'store the run as a replayable book stream backtest:<book>:<run id> (CSV sources are ingested first), verify and re-fold it; idempotent')
     .option('--report <file>', 'write a self-contained HTML report (charts, trades, per-skill figures) to this file')
     .option('--json', 'print the summary as JSON')
+    .option('--timings', 'say on stderr where the time went (ms): start-up, imports, config, read+gate, kernel, persist verify and report if they ran, output')
     .action(async (opts: BacktestCliOptions) => {
       await backtestCommand(opts, globals());
     });
