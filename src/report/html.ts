@@ -181,7 +181,7 @@ ${priceSections}
 ${skills}
 </tbody></table>
 <div class="note">A trade is flat to flat; it belongs to the skill whose signal opened it. P&amp;L is net of entry and exit fees; a win is a trade with P&amp;L &gt; 0.</div>
-<h2>Closed trades (${model.trades.length})</h2>
+<h2>Closed trades (${model.trades_total}${model.trades_total > model.trades.length ? `; the first ${model.trades.length} listed` : ''})</h2>
 <div class="scroll"><table id="trades"><thead><tr><th>#</th><th>trade</th><th>entry (UTC)</th><th>exit (UTC)</th><th>symbol</th><th class="num">qty</th><th class="num">entry price</th><th class="num">exit price</th><th class="num">P&amp;L</th><th class="num">fees</th><th>skill</th></tr></thead>
 <tbody>
 ${model.trades.map((t, i) => tradeRow(t, i, qd)).join('\n')}

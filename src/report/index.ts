@@ -9,7 +9,7 @@ import type { NewEvent } from '../core/events/envelope.js';
 import { renderReportHtml, type ReportMeta, type ReportSummary } from './html.js';
 import { buildReportModel, type ReportModel } from './model.js';
 
-export { buildReportModel, ReportBuilder, REPORT_POINTS_MAX, REPORT_CANDLES_MAX, REPORT_FILLS_MAX, skillBreakdown, ReportError, OPERATOR_SKILL, AVG_PRICE_SCALE, WIN_RATE_SCALE } from './model.js';
+export { buildReportModel, ReportBuilder, REPORT_POINTS_MAX, REPORT_CANDLES_MAX, REPORT_FILLS_MAX, REPORT_TRADES_MAX, skillBreakdown, ReportError, OPERATOR_SKILL, AVG_PRICE_SCALE, WIN_RATE_SCALE } from './model.js';
 export type { ReportModel, ReportTrade, ReportSkill, ReportPoint, ReportCandle, ReportFill } from './model.js';
 export { renderReportHtml, chartLibrarySource, escapeHtml } from './html.js';
 export type { ReportMeta, ReportSummary } from './html.js';

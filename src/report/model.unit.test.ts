@@ -10,11 +10,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { arrayReader, runBacktest } from '../backtest/run.js';
 import { encodingSink } from '../backtest/sinks.js';
-import { encodeEvent, resolveBook } from '../core/book/index.js';
+import { readFileSync } from 'node:fs';
+import type { CanonicalValue } from '../core/canonical/index.js';
+import { encodeEvent, resolveBook, ticksOf, type BookConfigInput, type BookEvent, type RuntimeCommand } from '../core/book/index.js';
+import { BLOCKED_RETAINED_MAX } from '../core/book/evolve.js';
+import { TIMEBOX_BARS_MAX } from '../core/governance/index.js';
+import type { Candle } from '../core/market/candle.js';
+import { BookHarness, opCommand } from '../../test/support/book.js';
 import { Decimal } from '../core/money/decimal.js';
 import type { NewEvent } from '../core/events/envelope.js';
-import { BTC_2023Q1_HOURLY, loadKrakenCsv } from '../../test/support/candles-csv.js';
-import { buildReportModel, escapeHtml, OPERATOR_SKILL, renderBacktestReport, REPORT_CANDLES_MAX, REPORT_POINTS_MAX, ReportBuilder, skillBreakdown } from './index.js';
+import { BTC_2023Q1_HOURLY, BTC_HOURLY, ETH_HOURLY, loadKrakenCsv } from '../../test/support/candles-csv.js';
+import { buildReportModel, escapeHtml, OPERATOR_SKILL, renderBacktestReport, REPORT_CANDLES_MAX, REPORT_POINTS_MAX, REPORT_TRADES_MAX, ReportBuilder, skillBreakdown } from './index.js';
 
 const ev = (type: string, time_ms: number, payload: Record<string, unknown>) => ({ type, time_ms, payload }) as NewEvent;
 const fill = (time_ms: number, fill_id: string, order_id: string, symbol: string, side: string, qty: string, price: string) =>
@@ -135,5 +141,79 @@ test('on a real run the report totals equal the ledger: trades, realized P&L, fe
   assert.ok(a.includes('Backtest: x&lt;y') && !a.includes('x<y'));
   assert.ok(!/<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!www\.apache\.org\/licenses)/.test(a.replace(/<script>[\s\S]*?<\/script>/g, '')), 'no external resource');
   assert.equal(renderBacktestReport({ meta: run.meta, summary: r.summary, model: m }), a, 'from the builder\'s model or from the events: the same page');
+  assert.ok(a.includes(`<h2>Closed trades (${m.trades_total})</h2>`));
+  const cut = renderBacktestReport({ meta: run.meta, summary: r.summary, model: { ...m, trades: m.trades.slice(0, 3) } });
+  assert.ok(cut.includes(`<h2>Closed trades (${m.trades_total}; the first 3 listed)</h2>`), 'a long run says how many trades closed and how many are listed');
   assert.equal(escapeHtml(`<a href="x">&'`), '&lt;a href=&quot;x&quot;&gt;&amp;&#39;');
+});
+
+/** Steps a book tick by tick over real candles, feeding a ReportBuilder each step's events; after every step the builder must hold the book's own directives. */
+function governedRun(cfg: BookConfigInput, candles: readonly Candle[], operator?: (h: BookHarness, step: number) => RuntimeCommand | null) {
+  const h = new BookHarness(cfg);
+  const b = new ReportBuilder();
+  let linksMax = 0;
+  let steps = 0;
+  const feed = (events: readonly BookEvent[]) => {
+    for (const e of events) b.add(encodeEvent(e));
+    assert.deepEqual(b.heldDirectives(), [...h.state.directives.keys()], `after step ${steps}: the builder's directives are the book's`);
+    linksMax = Math.max(linksMax, b.links);
+    steps++;
+  };
+  feed(h.start(candles[0]!.open_time_ms));
+  for (const t of ticksOf(h.kernel.market!.symbols, h.kernel.market!.interval_s, candles)) {
+    feed(h.apply({ kind: 'market.tick', time_ms: t.time_ms, candles: t.candles }));
+    const cmd = operator?.(h, steps);
+    if (cmd) feed(h.apply(cmd));
+  }
+  return { h, model: b.model(), linksMax, whole: buildReportModel(h.encoded) };
+}
+
+test('the builder keeps a bounded attribution chain: after every step of real governed runs it holds exactly the book\'s directives, and its model equals the whole log\'s', () => {
+  // approvals, rejections and expiry (both become blocked, then leave at the end of their timebox), retries of blocked ones
+  const from = Date.UTC(2022, 4, 1);
+  const to = Date.UTC(2022, 8, 1);
+  const candles = [...loadKrakenCsv(BTC_HOURLY, 'BTC/USD', 3600, { fromMs: from, toMs: to }), ...loadKrakenCsv(ETH_HOURLY, 'ETH/USD', 3600, { fromMs: from, toMs: to })];
+  const demo = JSON.parse(readFileSync(new URL('../../../config/demo.book.json', import.meta.url), 'utf8')) as BookConfigInput;
+  const cfg: BookConfigInput = { ...demo, data: { symbols: ['BTC/USD', 'ETH/USD'], timeframe_s: 3600 }, governance: { policy: { version: 'report-test', approval: { notional_above: '1000', timebox_bars: 12 } } } };
+  let inbox = 0;
+  const seen = new Set<string>();
+  const acted = { approve: 0, reject: 0, retry: 0 };
+  const gov = governedRun(cfg, candles, (h) => {
+    for (const [id, d] of h.state.directives) {
+      if (seen.has(`${id}:${d.status}`)) continue;
+      seen.add(`${id}:${d.status}`);
+      const n = Number(id.slice(1));
+      const command = d.status === 'proposed' && d.verdict === 'NEEDS_APPROVAL' ? (n % 3 === 0 ? 'directive.approve' : n % 3 === 1 ? 'directive.reject' : null) : d.status === 'blocked' && n % 4 === 1 ? 'directive.retry' : null;
+      if (command === null) continue;
+      acted[command.slice('directive.'.length) as keyof typeof acted]++;
+      const payload: CanonicalValue = command === 'directive.reject' ? { directive_id: id, reason: 'test' } : { directive_id: id };
+      return { ...opCommand(++inbox, command, payload, h.state.time_ms + 60_000), issued_by: 'operator:alice' } as RuntimeCommand;
+    }
+    return null;
+  });
+  assert.ok(acted.approve > 0 && acted.reject > 0 && acted.retry > 0, JSON.stringify(acted));
+  const govTypes = gov.h.encoded.filter((e) => e.type === 'directive.status_changed').map((e) => (e.payload as { to: string }).to);
+  assert.ok(govTypes.includes('complete') && govTypes.includes('blocked'), 'approved ones complete, rejected and expired ones are blocked');
+  assert.deepEqual(gov.model, gov.whole);
+  assert.ok(gov.model.trades_total > 0 && gov.model.trades.length === gov.model.trades_total);
+
+  // the reference book over the full BTC/USD file: thousands of signals and trades
+  const ref = JSON.parse(readFileSync(new URL('../../../config/reference.book.json', import.meta.url), 'utf8')) as BookConfigInput;
+  const r = governedRun({ ...ref, data: { symbols: ['BTC/USD'], timeframe_s: 3600 } }, loadKrakenCsv(BTC_HOURLY, 'BTC/USD', 3600, { dropLast: true }));
+  const signals = r.h.encoded.filter((e) => e.type === 'signal.emitted').length;
+  assert.ok(signals > 2000, `${signals} signals`);
+  assert.ok(r.linksMax < 100, `the chain holds at most ${r.linksMax} links over ${signals} signals`);
+  assert.deepEqual(r.model, r.whole);
+  assert.equal(r.model.trades_total, r.h.state.ledger.trades_closed);
+  assert.equal(r.model.trades.length, Math.min(r.model.trades_total, REPORT_TRADES_MAX));
+  assert.equal(r.model.skills.reduce((a, s) => a.add(Decimal.parse(s.net_pnl)), Decimal.ZERO).toString(), r.h.state.ledger.realized_total.toString());
+
+  // every entry sized to nothing (a share of equity below one lot step): each is blocked, with the longest timebox, far beyond the retained limit
+  const tiny = governedRun({
+    ...ref, sizing: { mode: 'pct_equity', pct: '0.00000001' }, governance: { policy: { version: 'long-wait', approval: { timebox_bars: TIMEBOX_BARS_MAX } } }, data: { symbols: ['BTC/USD'], timeframe_s: 3600 } }, loadKrakenCsv(BTC_HOURLY, 'BTC/USD', 3600, { toMs: Date.UTC(2016, 0, 1) }));
+  const blocked = tiny.h.encoded.filter((e) => e.type === 'directive.status_changed' && (e.payload as { to: string }).to === 'blocked').length;
+  assert.ok(blocked > 2 * BLOCKED_RETAINED_MAX, `${blocked} blocked`);
+  assert.equal(tiny.h.state.directives.size, BLOCKED_RETAINED_MAX, 'the book keeps the newest blocked ones');
+  assert.ok(tiny.linksMax <= 2 * BLOCKED_RETAINED_MAX + 10, `${tiny.linksMax} links`);
+  assert.deepEqual(tiny.model, tiny.whole);
 });
