@@ -64,9 +64,14 @@ async function sourceOf(req: BacktestRequest, db: Db | null): Promise<SeriesRead
 async function ingestSources(db: Db, req: BacktestRequest, paths: Readonly<Record<string, string>>): Promise<void> {
   const { sourcePath } = await import('./csv.js');
   const { ingestFile } = await import('../ingest/ingest.js');
+  const { asSeriesViolation } = await import('../ingest/errors.js');
   for (const symbol of req.book.symbols) {
     const file = sourcePath(paths, req.configFile, symbol);
-    const r = await ingestFile(db, file);
+    // the series the config reads the file as (a file named otherwise, e.g. btc.csv, is read the same
+    // way in memory; a name that names another pair or interval is refused, as there)
+    const r = await ingestFile(db, file, { symbol, interval_s: req.book.interval_s }).catch((e: unknown) => {
+      throw asSeriesViolation(file, e);
+    });
     if (r.symbol !== symbol || r.interval_s !== req.book.interval_s) {
       throw new BacktestError(`${file} holds ${r.symbol} ${r.interval_s}s candles, but the config reads it as ${symbol} ${req.book.interval_s}s (data.source.paths / data.timeframe_s)`);
     }

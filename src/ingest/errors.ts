@@ -40,3 +40,13 @@ export class GateViolationError extends Error {
     this.where = violation.where;
   }
 }
+
+/**
+ * The series a caller asked for in a book config (data.source.paths: the symbol, data.timeframe_s)
+ * that the file's name contradicts (series.ts words it for the command line: "--symbol X does not
+ * match ..."): bad data, exit 65 with rule `symbol`, not a usage error. Other errors pass unchanged.
+ */
+export function asSeriesViolation(file: string, e: unknown): unknown {
+  if (!(e instanceof IngestInputError) || !/^--(symbol|interval) /.test(e.message)) return e;
+  return new GateViolationError({ rule: 'symbol', where: file, message: e.message.replace(/^--symbol /, 'symbol ').replace(/^--interval /, 'interval ') });
+}

@@ -47,7 +47,7 @@ import { basename } from 'node:path';
 import type { Candle, MarketCandle } from '../core/market/candle.js';
 import { CandleGate, DEFAULT_GATE_POLICY, PLAIN_ROW_LENGTH, type GatePolicy, type Violation } from '../core/market/gate.js';
 import { canonicalSymbol } from '../core/market/symbols.js';
-import { GateViolationError, IngestInputError } from './errors.js';
+import { asSeriesViolation, GateViolationError, IngestInputError } from './errors.js';
 import { candleOfPlainRow, parseKrakenOhlcvtLineFull, parseOhlcvHeader, parseOhlcvLine, scanPlainKrakenOhlcvt, scanPlainKrakenOhlcvtBytes, type OhlcvColumns, type Parsed } from './parsers.js';
 import { resolveSeries, SpacingCheck } from './series.js';
 import { formatOfHead, headOfFd, openRegularFile, readLineSpans, type LineSpans } from './source.js';
@@ -141,9 +141,7 @@ export async function* readGatedCandles(file: string, opts: GatedReadOptions): A
     try {
       resolveSeries(file, format, { symbol: opts.symbol, interval_s: opts.interval_s });
     } catch (e) {
-      // Asked for by the caller (a book config), not typed on a command line: bad data, not usage.
-      if (e instanceof IngestInputError) throw new GateViolationError({ rule: 'symbol', where: file, message: e.message.replace(/^--symbol /, 'symbol ').replace(/^--interval /, 'interval ') });
-      throw e;
+      throw asSeriesViolation(file, e); // asked for by the caller (a book config), not typed on a command line: bad data, not usage
     }
     blocks = readLineSpans(fd, file);
   } catch (e) {

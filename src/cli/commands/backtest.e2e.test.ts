@@ -121,3 +121,29 @@ test('warden backtest --persist stores the run (same fingerprint and state hash 
   const streams = (JSON.parse(init.stdout) as { streams: { stream: string; verified_events: number }[] }).streams;
   assert.deepEqual(streams.map((s) => [s.stream, s.verified_events]), [[a.persisted.stream, a.persisted.events]]);
 });
+
+test('warden backtest --persist reads a CSV as the config names it, like the in-memory run: any file name; a name that names another pair is exit 65 [symbol] both ways', async () => {
+  await seedPgliteDir(join(dir, 'named.pglite'));
+  const env = cleanEnv({ WARDEN_DATABASE_URL: `pglite:${join(dir, 'named.pglite')}`, WARDEN_LOG_LEVEL: 'warn' });
+  assert.equal(runCli(['migrate'], env).code, 0);
+  const csv = join(dir, 'btc q1.csv'); // names no pair or interval: the config's data.source.paths key and timeframe say what it is
+  writeFileSync(csv, readFileSync(BTC_2023Q1_HOURLY));
+  const file = join(dir, 'named.json');
+  writeFileSync(file, JSON.stringify({ ...book, data: { ...book.data, source: { kind: 'kraken_ohlcvt_csv', paths: { 'BTC/USD': 'btc q1.csv' } } } }));
+  const mem = runCli(['backtest', '--config', file, '--json'], env);
+  assert.equal(mem.code, 0, mem.stderr);
+  const stored = runCli(['backtest', '--config', file, '--persist', '--json'], env);
+  assert.equal(stored.code, 0, stored.stderr);
+  type Out = { summary: { state_hash: string; bars: number } };
+  assert.equal((JSON.parse(stored.stdout) as Out).summary.state_hash, (JSON.parse(mem.stdout) as Out).summary.state_hash);
+  assert.equal((JSON.parse(stored.stdout) as Out).summary.bars, 2160);
+  const eth = join(dir, 'ETHUSD_60.csv'); // a name that says ETH/USD, read as BTC/USD
+  writeFileSync(eth, readFileSync(BTC_2023Q1_HOURLY));
+  const wrong = join(dir, 'wrong.json');
+  writeFileSync(wrong, JSON.stringify({ ...book, data: { ...book.data, source: { kind: 'kraken_ohlcvt_csv', paths: { 'BTC/USD': 'ETHUSD_60.csv' } } } }));
+  for (const args of [[], ['--persist']]) {
+    const r = runCli(['backtest', '--config', wrong, ...args], env);
+    assert.equal(r.code, 65, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr.trim(), `warden: ${eth}: [symbol] symbol BTC/USD does not match the file name ETHUSD_60.csv (ETH/USD)`, args.join(' '));
+  }
+});
