@@ -86,7 +86,7 @@ export async function runBacktest(book: ResolvedBook, read: SeriesReader, sink: 
 /**
  * A reader over in-memory candles (tests, tools): the given candles of each symbol, sorted, in
  * batches. Input already in time order (the usual case: a file's rows) is not sorted again: one
- * pass checks it (a comparator sort of 70k sorted candles was ~5 % of the kernel bench's figure).
+ * pass checks it (a comparator sort of 70k sorted candles, each run of the kernel bench: 4-14 ms of ~300).
  */
 export function arrayReader(candles: readonly Candle[], batch = 10_000): SeriesReader {
   return (symbol) => {

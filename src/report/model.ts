@@ -20,6 +20,7 @@
 import { Decimal } from '../core/money/decimal.js';
 import type { CanonicalValue } from '../core/canonical/index.js';
 import type { NewEvent } from '../core/events/envelope.js';
+import { encodeEvent, type BookEvent } from '../core/book/index.js';
 import { BLOCKED_RETAINED_MAX } from '../core/book/evolve.js';
 
 /** Digits of the quantity-weighted average entry/exit prices and of the win rate (percent). */
@@ -266,12 +267,12 @@ export class ReportBuilder {
   }
 
   /** A new step: what only lives within a step is dropped; at a market tick, blocked directives past their timebox leave (as in the book). */
-  private stepStarted(p: Payload, time_ms: number): void {
+  private stepStarted(command: CanonicalValue | undefined, time_ms: number): void {
     this.skillOfSignal.clear();
     this.orderOfFill.clear();
     for (const i of this.stepIntents) if (!this.intentsHeld.has(i)) this.skillOfIntent.delete(i);
     this.stepIntents = [];
-    if (p.command !== 'market.tick') return;
+    if (command !== 'market.tick') return;
     for (const [id, d] of this.directives) if (d.blocked && d.expires_ms !== null && time_ms >= d.expires_ms) this.dropDirective(id);
   }
 
@@ -295,11 +296,50 @@ export class ReportBuilder {
     } else if (p.from === 'blocked') d.blocked = false;
   }
 
+  /** Event types the model reads; the rest are skipped (addBook does not even encode them). */
+  static readonly READS: ReadonlySet<string> = new Set([
+    'step.started', 'signal.emitted', 'intent.created', 'directive.proposed', 'directive.status_changed', 'order.placed', 'order.closed', 'fill.executed',
+    'bar.closed', 'lot.opened', 'lot.consumed', 'trade.closed', 'mark.recorded',
+  ]);
+
+  /**
+   * A typed event as the run makes it: the same as add(encodeEvent(e)) (a test checks it on real
+   * runs), without encoding the three per-bar events (their fields are read as they are) nor the
+   * types the model does not read. This is what `warden backtest --report` feeds.
+   */
+  addBook(e: BookEvent): void {
+    switch (e.type) {
+      case 'step.started':
+        this.stepStarted(e.payload.command, e.time_ms);
+        return;
+      case 'bar.closed': {
+        const c = e.payload;
+        this.bar(c.symbol, { open_time_ms: c.open_time_ms, open: c.open.toString(), high: c.high, low: c.low, close: c.close.toString(), bars: 1 });
+        return;
+      }
+      case 'mark.recorded':
+        this.mark(e.time_ms, e.payload.equity.toString(), e.payload.drawdown_pct.toString());
+        return;
+    }
+    if (ReportBuilder.READS.has(e.type)) this.add(encodeEvent(e));
+  }
+
+  private bar(symbol: string, c: MutableCandle): void {
+    let series = this.candles.get(symbol);
+    if (series === undefined) this.candles.set(symbol, (series = new Coarsened()));
+    series.add(c);
+  }
+
+  private mark(time_ms: number, equity: string, drawdown: string): void {
+    this.equity.add({ time_ms, value: equity });
+    this.drawdown.add({ time_ms, value: drawdown });
+  }
+
   add(e: NewEvent): void {
     const p = e.payload as Payload;
     switch (e.type) {
       case 'step.started':
-        this.stepStarted(p, e.time_ms);
+        this.stepStarted(p.command, e.time_ms);
         break;
       case 'signal.emitted': {
         const skill = str(p, 'skill', e.type);
@@ -318,7 +358,10 @@ export class ReportBuilder {
         const d = (p.directive ?? {}) as Payload;
         const id = str(d, 'directive_id', e.type);
         const pl = d.payload as Payload | null | undefined;
-        const intent = pl !== null && typeof pl === 'object' && typeof pl.intent_id === 'string' ? pl.intent_id : null;
+        // only an order directive (order.open/close/reduce: a skill's, with its own fresh intent) places an
+        // intent; another type's payload may carry any key, an intent_id too, which names nothing here
+        const isOrder = typeof d.type === 'string' && d.type.startsWith('order.');
+        const intent = isOrder && pl !== null && typeof pl === 'object' && typeof pl.intent_id === 'string' ? pl.intent_id : null;
         const timebox = d.timebox as Payload | null | undefined;
         const expires = timebox !== null && typeof timebox === 'object' && typeof timebox.expires_ms === 'number' ? timebox.expires_ms : null;
         this.directives.set(id, { intent, expires_ms: expires, blocked: false });
@@ -346,16 +389,12 @@ export class ReportBuilder {
           });
         }
         break;
-      case 'bar.closed': {
-        const symbol = str(p, 'symbol', e.type);
-        let c = this.candles.get(symbol);
-        if (c === undefined) this.candles.set(symbol, (c = new Coarsened()));
-        c.add({
+      case 'bar.closed':
+        this.bar(str(p, 'symbol', e.type), {
           open_time_ms: p.open_time_ms as number, open: str(p, 'open', e.type), high: Decimal.parse(str(p, 'high', e.type)), low: Decimal.parse(str(p, 'low', e.type)),
           close: str(p, 'close', e.type), bars: 1,
         });
         break;
-      }
       case 'lot.opened': {
         const trade = str(p, 'trade_id', e.type);
         this.tradeOfLot.set(str(p, 'lot_id', e.type), trade);
@@ -389,8 +428,7 @@ export class ReportBuilder {
         break;
       }
       case 'mark.recorded':
-        this.equity.add({ time_ms: e.time_ms, value: str(p, 'equity', e.type) });
-        this.drawdown.add({ time_ms: e.time_ms, value: str(p, 'drawdown_pct', e.type) });
+        this.mark(e.time_ms, str(p, 'equity', e.type), str(p, 'drawdown_pct', e.type));
         break;
       default:
         break;

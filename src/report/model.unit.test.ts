@@ -104,14 +104,19 @@ test('on a real run the report totals equal the ledger: trades, realized P&L, fe
     skills: [{ skill: 'sma-cross', symbols: ['BTC/USD'], params: { fast: 5, slow: 20 } }], sizing: { mode: 'pct_equity', pct: '40' }, initial_cash: '10000',
   });
   const events: NewEvent[] = [];
-  const builder = new ReportBuilder(); // fed as the steps are made, as the backtest service does
+  const builder = new ReportBuilder(); // fed the typed events as the steps are made, as the backtest service does
+  const encoded = new ReportBuilder(); // fed their canonical encoding
   const r = await runBacktest(book, arrayReader(loadKrakenCsv(BTC_2023Q1_HOURLY, 'BTC/USD', 3600)), encodingSink(events), {
     observe: (step) => {
-      for (const e of step) builder.add(encodeEvent(e));
+      for (const e of step) {
+        builder.addBook(e);
+        encoded.add(encodeEvent(e));
+      }
     },
   });
   const m = buildReportModel(events);
-  assert.deepEqual(builder.model(), m);
+  assert.deepEqual(builder.model(), m, 'typed events give the model their encoding gives');
+  assert.deepEqual(encoded.model(), m);
   // the price chart: a quarter of hours (more than REPORT_CANDLES_MAX) merged pairwise, exact OHLC of the bars it holds
   const bars = loadKrakenCsv(BTC_2023Q1_HOURLY, 'BTC/USD', 3600);
   assert.ok(bars.length > REPORT_CANDLES_MAX);
@@ -147,6 +152,28 @@ test('on a real run the report totals equal the ledger: trades, realized P&L, fe
   assert.equal(escapeHtml(`<a href="x">&'`), '&lt;a href=&quot;x&quot;&gt;&amp;&#39;');
 });
 
+/**
+ * An independent oracle for the trade -> skill attribution: the whole chain kept, never pruned
+ * (fill -> order -> intent -> signal -> skill; an intent with no signal: operator), over the whole log.
+ */
+function naiveSkillOfTrades(events: readonly NewEvent[]): Map<string, string> {
+  const skillOf = new Map<string, string>();
+  const link = new Map<string, string | null>();
+  const out = new Map<string, string>();
+  for (const e of events) {
+    const p = e.payload as Record<string, string | null>;
+    if (e.type === 'signal.emitted') skillOf.set(p.signal_id!, p.skill!);
+    else if (e.type === 'intent.created') link.set(p.intent_id!, p.signal_id ?? null);
+    else if (e.type === 'order.placed') link.set(p.order_id!, p.intent_id!);
+    else if (e.type === 'fill.executed') link.set(p.fill_id!, p.order_id!);
+    else if (e.type === 'lot.opened' && !out.has(p.trade_id!)) {
+      const signal = link.get(link.get(link.get(p.fill_id!)!)!);
+      out.set(p.trade_id!, signal === null || signal === undefined ? OPERATOR_SKILL : skillOf.get(signal)!);
+    }
+  }
+  return out;
+}
+
 /** Steps a book tick by tick over real candles, feeding a ReportBuilder each step's events; after every step the builder must hold the book's own directives. */
 function governedRun(cfg: BookConfigInput, candles: readonly Candle[], operator?: (h: BookHarness, step: number) => RuntimeCommand | null) {
   const h = new BookHarness(cfg);
@@ -154,7 +181,7 @@ function governedRun(cfg: BookConfigInput, candles: readonly Candle[], operator?
   let linksMax = 0;
   let steps = 0;
   const feed = (events: readonly BookEvent[]) => {
-    for (const e of events) b.add(encodeEvent(e));
+    for (const e of events) b.addBook(e);
     assert.deepEqual(b.heldDirectives(), [...h.state.directives.keys()], `after step ${steps}: the builder's directives are the book's`);
     linksMax = Math.max(linksMax, b.links);
     steps++;
@@ -165,7 +192,11 @@ function governedRun(cfg: BookConfigInput, candles: readonly Candle[], operator?
     const cmd = operator?.(h, steps);
     if (cmd) feed(h.apply(cmd));
   }
-  return { h, model: b.model(), linksMax, whole: buildReportModel(h.encoded) };
+  const model = b.model();
+  const naive = naiveSkillOfTrades(h.encoded);
+  assert.ok(model.trades.length > 0 || naive.size === 0);
+  for (const t of model.trades) assert.equal(t.skill, naive.get(t.trade_id), `trade ${t.trade_id}: the skill of the signal that opened it`);
+  return { h, model, linksMax, whole: buildReportModel(h.encoded) }; // typed (addBook) vs the whole encoded log
 }
 
 test('the builder keeps a bounded attribution chain: after every step of real governed runs it holds exactly the book\'s directives, and its model equals the whole log\'s', () => {
@@ -183,6 +214,13 @@ test('the builder keeps a bounded attribution chain: after every step of real go
       if (seen.has(`${id}:${d.status}`)) continue;
       seen.add(`${id}:${d.status}`);
       const n = Number(id.slice(1));
+      if (d.status === 'proposed' && d.verdict === 'NEEDS_APPROVAL' && n % 5 === 0 && !seen.has(`${id}:drill`)) {
+        // an operator's drill whose payload happens to carry a key named intent_id (any key passes): it names no intent
+        seen.delete(`${id}:${d.status}`);
+        seen.add(`${id}:drill`);
+        const intent = (d.directive.payload as { intent_id: string }).intent_id;
+        return { ...opCommand(++inbox, 'directive.propose', { type: 'module.run', payload: { module: 'noop', intent_id: intent } }, h.state.time_ms + 60_000), issued_by: 'operator:alice' } as RuntimeCommand;
+      }
       const command = d.status === 'proposed' && d.verdict === 'NEEDS_APPROVAL' ? (n % 3 === 0 ? 'directive.approve' : n % 3 === 1 ? 'directive.reject' : null) : d.status === 'blocked' && n % 4 === 1 ? 'directive.retry' : null;
       if (command === null) continue;
       acted[command.slice('directive.'.length) as keyof typeof acted]++;
@@ -192,6 +230,7 @@ test('the builder keeps a bounded attribution chain: after every step of real go
     return null;
   });
   assert.ok(acted.approve > 0 && acted.reject > 0 && acted.retry > 0, JSON.stringify(acted));
+  assert.ok(gov.h.encoded.some((e) => e.type === 'directive.proposed' && (e.payload as { directive: { type: string } }).directive.type === 'module.run'), 'drills were proposed');
   const govTypes = gov.h.encoded.filter((e) => e.type === 'directive.status_changed').map((e) => (e.payload as { to: string }).to);
   assert.ok(govTypes.includes('complete') && govTypes.includes('blocked'), 'approved ones complete, rejected and expired ones are blocked');
   assert.deepEqual(gov.model, gov.whole);

@@ -65,16 +65,19 @@ export function outcomeJson(o: BacktestOutcome): unknown {
 /**
  * --timings: where this process's time went, one line on stderr, wall clock ms. performance.now()
  * counts from the process's start, so start-up is node's own start and the CLI's imports up to the
- * command; imports are the modules the run needs (config loader, kernel, service, CSV reader),
- * loaded side by side; kernel is the run less the time inside the candle source (the run
- * interleaves them: read+gate is timed around each batch the source hands over; with --persist it
- * includes the ingest of the CSV files and the store's reads).
+ * command; imports are the config loader, the kernel and the service, loaded side by side (the
+ * CSV reader's load, started with them, ends within read+gate); store = loading its driver,
+ * opening it, checking its schema and closing it; read+gate is timed around each batch the source
+ * hands over (with --persist it includes the ingest of the CSV files and the store's reads);
+ * kernel is the run less those reads and less feeding the report's builder (so it includes the
+ * summary and, with --persist, the appends made during the run); persist = the last append and the
+ * verification; report = feeding its builder during the run, then rendering and writing the page.
  */
 export interface CommandTimes {
   readonly startup: number;
   readonly imports: number;
   readonly config: number;
-  /** Opening the store, checking its schema and closing it (the wall time around the service less the service's own); 0 in memory. */
+  /** Loading the store's driver, opening it, checking its schema and closing it (the wall time around the service less the service's own); 0 in memory. */
   readonly store: number;
   readonly output: number;
   readonly total: number;
@@ -82,10 +85,10 @@ export interface CommandTimes {
 export function timingsLine(t: CommandTimes, o: BacktestOutcome): string {
   const r = o.timing_ms;
   const ms = (x: number) => String(Math.round(x));
-  const parts = [`start-up ${ms(t.startup)}`, `imports ${ms(t.imports)}`, `config ${ms(t.config)}`, `read+gate ${r.read}`, `kernel ${Math.max(0, r.run - r.read)}`];
-  if (t.store > 0) parts.push(`store open/close ${ms(t.store)}`);
-  if (o.persisted !== null) parts.push(`persist verify ${r.verify}`);
-  if (o.report !== null) parts.push(`report ${r.report}`);
+  const parts = [`start-up ${ms(t.startup)}`, `imports ${ms(t.imports)}`, `config ${ms(t.config)}`, `read+gate ${r.read}`, `kernel ${Math.max(0, r.run - r.read - r.report_model)}`];
+  if (t.store > 0) parts.push(`store ${ms(t.store)}`);
+  if (o.persisted !== null) parts.push(`persist flush+verify ${r.verify}`);
+  if (o.report !== null) parts.push(`report ${r.report_model + r.report}`);
   parts.push(`output ${ms(t.output)}`);
   return `timings (ms): ${parts.join(', ')}; total ${ms(t.total)}\n`;
 }
@@ -148,7 +151,7 @@ export function registerBacktest(program: Command, globals: () => GlobalOptions)
     .option('--persist', 'store the run as a replayable book stream backtest:<book>:<run id> (CSV sources are ingested first), verify and re-fold it; idempotent')
     .option('--report <file>', 'write a self-contained HTML report (charts, trades, per-skill figures) to this file')
     .option('--json', 'print the summary as JSON')
-    .option('--timings', 'say on stderr where the time went (ms): start-up, imports, config, read+gate, kernel, persist verify and report if they ran, output')
+    .option('--timings', 'say on stderr where the time went (ms): start-up, imports, config, read+gate, kernel, and store, persist flush+verify, report when used, output')
     .action(async (opts: BacktestCliOptions) => {
       await backtestCommand(opts, globals());
     });
