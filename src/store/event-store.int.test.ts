@@ -205,6 +205,32 @@ describeEngines('event store', (ctx) => {
     assert.equal(batches, 3);
   });
 
+  test('read and verify ask for seq windows no wider than a batch (no open-ended range under a LIMIT: a stale plan scanned the whole rest per batch)', async () => {
+    const db = await ctx.freshDb();
+    const store = new EventStore(db);
+    const lease = await store.acquireLease(STREAM, 'a', 60_000);
+    await store.append(lease, 0, evs(1, 2500));
+    const windows: [number, number, number][] = [];
+    // the same database, its reads of events recorded: [from seq, to seq, limit]
+    const recording: Db = Object.create(db, {
+      query: {
+        value: async <R>(sql: string, params?: readonly unknown[]): Promise<R[]> => {
+          if (/FROM events\s+WHERE stream = \$1 AND seq >= \$2 AND seq <= \$3/.test(sql)) windows.push([Number(params![1]), Number(params![2]), Number(params![3])]);
+          return db.query<R>(sql, params);
+        },
+      },
+    }) as Db;
+    const watched = new EventStore(recording);
+    const seqs: number[] = [];
+    for await (const b of watched.read(STREAM, { fromSeq: 101, batchSize: 1000 })) for (const e of b) seqs.push(e.seq);
+    assert.deepEqual(seqs, Array.from({ length: 2400 }, (_, k) => 101 + k));
+    assert.deepEqual(windows, [[101, 1100, 1000], [1101, 2100, 1000], [2101, 3100, 1000], [2501, 3500, 1000]], 'the last window comes back short, one more ends the read');
+    windows.length = 0;
+    const v = await watched.verify(STREAM, undefined, 1000);
+    assert.equal(v.head_seq, 2500);
+    assert.deepEqual(windows, [[1, 1000, 1000], [1001, 2000, 1000], [2001, 3000, 1000], [2501, 3500, 1000]], 'verify: the same windows from seq 1');
+  });
+
   test('snapshots record state, its hash and the chain head; the latest is returned and checked', async () => {
     const db = await ctx.freshDb();
     const store = new EventStore(db);
