@@ -206,7 +206,7 @@ test('an identical repeated row is a no-op (as in ingest); CRLF line ends read t
   const blankLines = await readAll(q1Copy((r) => r.splice(5, 0, '', '  ')), BTC_Q1);
   assert.deepEqual(blankLines.candles.map(byValue), all);
   const empty = q1Copy((r) => r.splice(0));
-  await assert.rejects(readAll(empty, BTC_Q1), (e: unknown) => e instanceof IngestInputError && /cannot tell the format/.test(e.message)); // as ingest
+  await assert.rejects(readAll(empty, BTC_Q1), (e: unknown) => e instanceof IngestInputError && /: the file is empty \(no data rows\)$/.test(e.message)); // as ingest
   await assert.rejects(readAll(empty, { ...BTC_Q1, format: 'kraken-ohlcvt' }), (e: unknown) => e instanceof GateViolationError && e.rule === 'schema' && /no data rows/.test(e.message));
 });
 

@@ -74,6 +74,7 @@ export function detectFormat(file: string): IngestFormat {
 /** detectFormat on the first bytes (up to 4 KiB) of `file`, already read. */
 export function formatOfHead(file: string, headText: string): IngestFormat {
   const text = headText.trimStart();
+  if (text === '') throw new IngestInputError(`${basename(file)}: the file is empty (no data rows)`);
   if (text.startsWith('{')) {
     // Kraken REST: OHLC rows start with an integer time, Trades rows with a price string.
     return /"result"\s*:\s*\{\s*"[^"]+"\s*:\s*\[\s*\[\s*\d/.test(text) ? 'kraken-rest-ohlc' : 'kraken-rest-trades';
