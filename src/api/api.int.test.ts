@@ -124,6 +124,10 @@ describeEngines('read-only API', (ctx) => {
       assert.equal((state.state as { equity: string }).equity, run.summary.final_equity);
       assert.equal((await all('trades')).length, run.summary.trades_closed);
       assert.equal((await all('fills')).length, run.summary.fills);
+      // untyped pages (one window of seqs each) cover the whole stream, in order, with nothing skipped
+      const stored: number[] = [];
+      for await (const b of new EventStore(db).read(stream, { batchSize: 5000 })) for (const e of b) stored.push(e.seq);
+      assert.deepEqual(((await all('events')) as Array<{ seq: number }>).map((e) => e.seq), stored);
       const marks = await get(`/api/books/${stream}/marks?points=50`);
       const points = marks.points as Array<{ equity: string; time_ms: number }>;
       assert.ok(points.length <= 50 && points.length >= 40, `${points.length} points`);

@@ -105,7 +105,9 @@ export async function typedPage(db: Db, stream: string, q: TypedPageQuery): Prom
   const cols = `seq, type, time_ms, ${col('body')}${q.withHashes ? `, ${col('hash')}, ${col('prev_hash')}` : ''}`;
   let rows: Record<string, unknown>[];
   if (q.types.length === 0) {
-    rows = await db.query(`SELECT ${cols} FROM events WHERE stream = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4`, [stream, q.afterSeq, stop, q.limit]);
+    // one window of seqs no wider than the page (a stream's seqs are dense), not the whole rest of the
+    // stream under the LIMIT: stale statistics after a long append plan that as a bitmap scan of it all (EventStore.readRows)
+    rows = await db.query(`SELECT ${cols} FROM events WHERE stream = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4`, [stream, q.afterSeq, Math.min(stop, q.afterSeq + q.limit), q.limit]);
   } else {
     const params: unknown[] = [stream, q.afterSeq, stop, q.limit, q.fromMs ?? 0, q.toMs ?? Number.MAX_SAFE_INTEGER];
     const scans = q.types.map((t) => {
