@@ -162,15 +162,6 @@ function timedReader(read: SeriesReader, acc: { ms: number }): SeriesReader {
     const t = performance.now();
     const it = read(symbol);
     acc.ms += performance.now() - t;
-    return {
-      next: async () => {
-        const t0 = performance.now();
-        try {
-          return await it.next();
-        } finally {
-          acc.ms += performance.now() - t0;
-        }
-      },
-    };
+    return { next: () => timed(acc, async () => it.next()) };
   };
 }
