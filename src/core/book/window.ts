@@ -4,9 +4,11 @@
  * reads closes on every tick and bars only on a cross, for its ATR). Both show exactly the newest
  * `warmup` bars, as a slice would; they are valid during evaluate (the history moves on after).
  * `avg_entry` is computed only if the skill reads it (a division of the lots' basis every tick
- * while holding, which sma-cross never reads).
+ * while holding, which sma-cross never reads). `exactCloses` reads the candles' own decimals, made
+ * only when a skill asks (sma-cross, on a float tie).
  */
 import type { Decimal } from '../money/decimal.js';
+import type { Candle } from '../market/candle.js';
 import type { SkillBar, SkillContext, SkillMemory } from '../skills/types.js';
 import type { History } from './state.js';
 
@@ -43,5 +45,12 @@ export class WindowContext<P> implements SkillContext<P> {
 
   get bars(): readonly SkillBar[] {
     return (this.#bars ??= this.#h.bars.slice(this.#from));
+  }
+
+  exactCloses(): readonly Decimal[] {
+    const out: Decimal[] = [];
+    const candles = this.#h.candles;
+    for (let i = this.#from; i < candles.length; i++) out.push((candles[i] as Candle).close);
+    return out;
   }
 }

@@ -9,7 +9,8 @@
  * here is checked against it on every bar of real data (index.unit.test.ts; RSI and ATR bit for
  * bit). It is not called on the hot path because, re-fed a window each tick, it is ~10x slower
  * than these few lines (bench/kernel.ts prints both). Indicator math is float (deterministic on
- * one Node version); money never is.
+ * one Node version); money never is. A skill that compares two of them decides a near tie on the
+ * candles' decimals (sma-cross's smaSign): a float last bit must not make a trade.
  */
 export interface Hlc {
   readonly high: number;

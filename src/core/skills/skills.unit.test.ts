@@ -18,7 +18,9 @@ function run<P>(skill: Skill<P>, params: P, closes: number[], spread = 1): { i: 
   const bars = closes.map((c, i) => bar(c, i, spread));
   const w = skill.warmupBars(params);
   for (let i = w - 1; i < bars.length; i++) {
-    const d = skill.evaluate({ symbol: 'BTC/USD', params, bars: bars.slice(i + 1 - w, i + 1), position_qty: qty, avg_entry: qty.isPositive() ? Decimal.parse('100') : null, pending_buy: false, pending_sell: false, memory });
+    const window = bars.slice(i + 1 - w, i + 1);
+    const exactCloses = (): Decimal[] => window.map((b) => Decimal.parse(String(b.close))); // the hand-built closes are short decimals: their shortest text is exact
+    const d = skill.evaluate({ symbol: 'BTC/USD', params, bars: window, exactCloses, position_qty: qty, avg_entry: qty.isPositive() ? Decimal.parse('100') : null, pending_buy: false, pending_sell: false, memory });
     memory = d.memory;
     for (const s of d.signals) {
       out.push({ i, s });

@@ -49,6 +49,12 @@ export interface SkillContext<P> {
    */
   readonly closes?: ArrayLike<number>;
   /**
+   * The same window's closes as the exact decimals of the candles (oldest first), made when called:
+   * for a skill whose float indicators come out too close to call (a tie of two averages that are
+   * equal in exact arithmetic but differ in the last bit of their floats), to decide it exactly.
+   */
+  exactCloses(): readonly Decimal[];
+  /**
    * Everything held of the symbol, to the last lot: a skill is flat only at exactly 0. The remainder
    * of a close that filled partly is a position (the engine keeps re-placing its sell until flat,
    * and `pending_sell` is true meanwhile), never dust to be ignored.
