@@ -356,7 +356,7 @@ function replaceCloseRemainder(ctx: StepContext, expired: WorkingOrder): void {
  * remembered for the last pair: a flat book marks the same pair tick after tick.
  */
 let lastDd: { peak: Decimal; equity: Decimal; pct: Decimal } | null = null;
-function drawdownPct(peak: Decimal, equity: Decimal): Decimal {
+export function drawdownPct(peak: Decimal, equity: Decimal): Decimal {
   if (peak.eq(equity)) return Decimal.ZERO; // at the peak (a new high sets it): no division, the same "0"
   if (lastDd !== null && lastDd.peak.eq(peak) && lastDd.equity.eq(equity)) return lastDd.pct;
   const pct = peak.isPositive() ? peak.sub(equity).percentOf(peak, 4, 'half_even') : Decimal.ZERO;
@@ -365,31 +365,52 @@ function drawdownPct(peak: Decimal, equity: Decimal): Decimal {
 }
 
 /**
- * tierFor(profile, drawdown), remembered for the last pair: the drawdown is the same value tick
- * after tick while the book is flat or at its peak (same scale: a compare without alignment).
- * While it moves (a position open), the profile's thresholds are kept at the drawdown's scale (4,
- * as drawdownPct rounds it), so each tick compares units with no alignment product per threshold:
- * the same answers as tierFor (thresholds of more than 4 digits fall back to it).
+ * The book's tier at (peak, equity): a threshold is reached when the EXACT drawdown
+ * (peak - equity) / peak x 100 reaches it, not the recorded drawdown_pct (half-even to 4 digits),
+ * which rounds 99.99995 up to 100 and would halt a book whose tier is at 100 % (the reference book)
+ * with equity left. The rounded drawdown decides alone wherever it can: its units at scale 4 above
+ * a threshold's (kept at that scale) mean the exact drawdown is above it too, below means below;
+ * only an equal pair is decided exactly, (peak - equity) x 100 >= threshold x peak. An answer the
+ * rounded drawdown gave alone is remembered for the last (profile, drawdown): the drawdown is the
+ * same value tick after tick while the book is flat or at its peak. Thresholds of more than 4
+ * digits are compared exactly every time. `drawdown` is drawdownPct(peak, equity).
  */
 const DRAWDOWN_SCALE = 4;
 const tierMemo: { profile: RiskProfile | null; drawdown: Decimal; tier: Tier; at: readonly [bigint, bigint, bigint] | null } = { profile: null, drawdown: Decimal.ZERO, tier: 'normal', at: null };
-export function tierOf(profile: RiskProfile, drawdown: Decimal): Tier {
+export function tierOf(profile: RiskProfile, drawdown: Decimal, peak: Decimal, equity: Decimal): Tier {
   const m = tierMemo;
   if (m.profile === profile && m.drawdown.scale === drawdown.scale && m.drawdown.units === drawdown.units) return m.tier;
   if (m.profile !== profile) {
     m.profile = profile;
+    m.drawdown = NO_DRAWDOWN; // nothing remembered for the new profile yet
     const { halted_at_drawdown_pct: h, reducing_only_at_drawdown_pct: r, reduced_at_drawdown_pct: d } = profile;
     const at4 = (x: Decimal): bigint => x.units * 10n ** BigInt(DRAWDOWN_SCALE - x.scale);
     m.at = h.scale <= DRAWDOWN_SCALE && r.scale <= DRAWDOWN_SCALE && d.scale <= DRAWDOWN_SCALE ? [at4(h), at4(r), at4(d)] : null;
   }
-  m.drawdown = drawdown;
   const at = m.at;
-  if (at === null || drawdown.scale !== DRAWDOWN_SCALE) m.tier = tierFor(profile, drawdown);
-  else {
-    const u = drawdown.units;
-    m.tier = u >= at[0] ? 'halted' : u >= at[1] ? 'reducing_only' : u >= at[2] ? 'reduced' : 'normal';
+  if (drawdown.scale !== DRAWDOWN_SCALE) { // drawdownPct's exact ZERO (at the peak, or no positive peak): no rounding to undo
+    m.drawdown = drawdown;
+    m.tier = tierFor(profile, drawdown);
+    return m.tier;
   }
+  if (at === null) return exactTier(profile, peak, equity);
+  const u = drawdown.units;
+  if (u === at[0] || u === at[1] || u === at[2]) return exactTier(profile, peak, equity); // too close to call on 4 digits
+  m.drawdown = drawdown;
+  m.tier = u > at[0] ? 'halted' : u > at[1] ? 'reducing_only' : u > at[2] ? 'reduced' : 'normal';
   return m.tier;
+}
+/** A drawdown no mark has (negative): the memo's "nothing remembered". */
+const NO_DRAWDOWN = Decimal.of(-1n);
+
+/** The tier of the exact drawdown: (peak - equity) x 100 >= threshold x peak, no division (a book with no positive peak has no drawdown). */
+function exactTier(p: RiskProfile, peak: Decimal, equity: Decimal): Tier {
+  if (!peak.isPositive()) return tierFor(p, Decimal.ZERO);
+  const loss = peak.sub(equity).mul(HUNDRED);
+  if (loss.gte(p.halted_at_drawdown_pct.mul(peak))) return 'halted';
+  if (loss.gte(p.reducing_only_at_drawdown_pct.mul(peak))) return 'reducing_only';
+  if (loss.gte(p.reduced_at_drawdown_pct.mul(peak))) return 'reduced';
+  return 'normal';
 }
 
 /** A flat book's mark: one shared empty list (a payload is never changed once emitted). */
@@ -420,7 +441,7 @@ function markPortfolio(ctx: StepContext): void {
   const drawdown = drawdownPct(peak, equity);
   const exposurePct = invested !== null && equity.isPositive() && invested.isPositive() ? invested.percentOf(equity, 4, 'half_even') : Decimal.ZERO;
   const profile = activeProfile(ctx);
-  const computed = tierOf(profile, drawdown);
+  const computed = tierOf(profile, drawdown, peak, equity);
   const tier: Tier = s.tier === 'halted' ? 'halted' : computed; // halted is sticky until an operator resumes
   ctx.emit({ type: 'mark.recorded', time_ms, payload: { cash: s.ledger.cash, positions, equity, exposure_pct: exposurePct, peak_equity: peak, drawdown_pct: drawdown, tier } });
   if (tier !== s.tier) ctx.emit({ type: 'risk.tier_changed', time_ms, payload: { from: s.tier, to: tier, drawdown_pct: drawdown.toString(), profile: profileRef(profile) } });
