@@ -315,8 +315,9 @@ function fillOrder(ctx: StepContext, o: WorkingOrder, bar: Candle, equityBefore:
         const pnl = Decimal.parse(le.payload.realized_pnl);
         const profile = activeProfile(ctx);
         if (pnl.isNegative() && equityBefore.isPositive() && profile.cooldown_bars > 0) {
-          const lossPct = pnl.neg().percentOf(equityBefore, 4, 'half_even');
-          if (lossPct.gte(profile.severe_loss_pct)) {
+          // the exact loss decides (loss x 100 >= pct x equity), not loss_pct as recorded (half-even to 4 digits: 2.99995 would count as 3)
+          if (pnl.neg().mul(HUNDRED).gte(profile.severe_loss_pct.mul(equityBefore))) {
+            const lossPct = pnl.neg().percentOf(equityBefore, 4, 'half_even');
             ctx.emit({ type: 'risk.cooldown_started', time_ms, payload: { until_ms: time_ms + profile.cooldown_bars * book.interval_s * 1000, trade_id: le.payload.trade_id, loss_pct: lossPct.toString() } });
           }
         }
