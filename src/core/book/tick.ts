@@ -386,7 +386,8 @@ export function tierOf(profile: RiskProfile, drawdown: Decimal, peak: Decimal, e
     m.drawdown = NO_DRAWDOWN; // nothing remembered for the new profile yet
     const { halted_at_drawdown_pct: h, reducing_only_at_drawdown_pct: r, reduced_at_drawdown_pct: d } = profile;
     const at4 = (x: Decimal): bigint => x.units * 10n ** BigInt(DRAWDOWN_SCALE - x.scale);
-    m.at = h.scale <= DRAWDOWN_SCALE && r.scale <= DRAWDOWN_SCALE && d.scale <= DRAWDOWN_SCALE ? [at4(h), at4(r), at4(d)] : null;
+    const [h4, r4, d4] = [h.normalized(), r.normalized(), d.normalized()]; // "10.000000" is 10: no exact compare per tick for trailing zeros
+    m.at = h4.scale <= DRAWDOWN_SCALE && r4.scale <= DRAWDOWN_SCALE && d4.scale <= DRAWDOWN_SCALE ? [at4(h4), at4(r4), at4(d4)] : null;
   }
   const at = m.at;
   if (drawdown.scale !== DRAWDOWN_SCALE) { // drawdownPct's exact ZERO (at the peak, or no positive peak): no rounding to undo

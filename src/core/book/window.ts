@@ -16,6 +16,8 @@ export class WindowContext<P> implements SkillContext<P> {
   readonly closes: Float64Array;
   #h: History;
   #from: number;
+  /** The window's end (exclusive), fixed here like `closes`: exactCloses reads the same bars whenever it is called. */
+  #to: number;
   #bars: readonly SkillBar[] | undefined = undefined;
   #avg: Decimal | null | undefined = undefined;
   readonly #avgEntry: () => Decimal | null;
@@ -35,6 +37,7 @@ export class WindowContext<P> implements SkillContext<P> {
     this.#h = h;
     this.#avgEntry = avgEntry;
     this.#from = n - warmup;
+    this.#to = n;
     this.closes = h.closes.subarray(n - warmup, n);
   }
 
@@ -50,7 +53,7 @@ export class WindowContext<P> implements SkillContext<P> {
   exactCloses(): readonly Decimal[] {
     const out: Decimal[] = [];
     const candles = this.#h.candles;
-    for (let i = this.#from; i < candles.length; i++) out.push((candles[i] as Candle).close);
+    for (let i = this.#from; i < this.#to; i++) out.push((candles[i] as Candle).close);
     return out;
   }
 }
