@@ -13,7 +13,7 @@
 import { canonicalJson, type CanonicalValue } from '../canonical/index.js';
 import { Decimal } from '../money/decimal.js';
 import { closeTimeMs, type Candle } from '../market/candle.js';
-import { closeRemainder, feeFor, matchOrder, type PairSpec, type Side } from '../execution/index.js';
+import { affordableQty, closeRemainder, feeFor, matchOrder, type PairSpec, type Side } from '../execution/index.js';
 import { checkLedger, planFill, positionQty } from '../ledger/index.js';
 import { tierFor, profileRef, type OrderIntent, type RiskProfile, type Tier } from '../risk/index.js';
 import { sizeEntry, unitCost } from '../sizing/index.js';
@@ -287,11 +287,12 @@ function fillOrder(ctx: StepContext, o: WorkingOrder, bar: Candle, equityBefore:
     const pct = m.liquidity === 'maker' ? book.fees.maker_pct : book.fees.taker_pct;
     if (o.side === 'buy') {
       // spot: never spend cash we do not have (a gap can make the fill dearer than the reserve)
-      const perUnit = m.price.mul(HUNDRED.add(pct)).div(HUNDRED, 12, 'up');
-      let affordable = s.ledger.cash.div(perUnit, pair.lot_decimals, 'down');
-      const step = Decimal.of(1, pair.lot_decimals);
-      while (affordable.isPositive() && m.price.mul(affordable).add(feeFor(m.price.mul(affordable), pct, pair.fee_decimals)).gt(s.ledger.cash)) affordable = affordable.sub(step);
-      if (affordable.lt(qty)) { qty = affordable.max(Decimal.ZERO); clamp = 'cash'; }
+      // (the fee as charged: rounded to fee_decimals; searched only when the order does not fit whole)
+      const cost = m.price.mul(qty);
+      if (cost.add(feeFor(cost, pct, pair.fee_decimals)).gt(s.ledger.cash)) {
+        qty = affordableQty(s.ledger.cash, m.price, pct, pair.lot_decimals, pair.fee_decimals);
+        clamp = 'cash';
+      }
     } else {
       const held = positionQty(s.ledger, o.symbol);
       if (held.lt(qty)) { qty = held; clamp = 'position'; }

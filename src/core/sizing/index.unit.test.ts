@@ -14,8 +14,11 @@ const uc = new Big('20000').times('1.001').times('1.004'); // 20100.08
 const down8 = (b: Big) => b.round(8, Big.roundDown).toString();
 const qty = (r: ReturnType<typeof sizeEntry>) => (r.ok ? r.qty.toString() : r.reason);
 
-test('unit cost = price x (1 + slippage) x (1 + taker fee)', () => {
+test('unit cost = price x (1 + slippage) x (1 + taker fee), exact', () => {
   assert.equal(unitCost(D('20000'), D('10'), D('0.4')).toString(), uc.toString());
+  // STORJ/USD's real close 0.18192 at 3 bps and 0.26 %: 14 decimals, none rounded (it was 0.182447709898, up at 12)
+  assert.equal(unitCost(D('0.18192'), D('3'), D('0.26')).toString(), new Big('0.18192').times('1.0003').times('1.0026').toString());
+  assert.equal(unitCost(D('0.18192'), D('3'), D('0.26')).toString(), '0.1824477098976');
 });
 
 test('fixed_qty, fixed_notional, pct_equity round down to lot decimals', () => {
