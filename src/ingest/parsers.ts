@@ -10,7 +10,7 @@
  *   kraken-rest-ohlc    REST /0/public/OHLC rows [time, o, h, l, c, vwap, volume, count]
  *   kraken-rest-trades  REST /0/public/Trades rows [price, volume, time, side, type, misc(, id)]
  */
-import { Decimal } from '../core/money/decimal.js';
+import { Decimal, expandExponent } from '../core/money/decimal.js';
 import type { MarketCandle } from '../core/market/candle.js';
 import type { Trade } from '../core/market/aggregate.js';
 import { PLAIN_CLOSE, PLAIN_COUNT, PLAIN_HIGH, PLAIN_LOW, PLAIN_OPEN, PLAIN_ROW_LENGTH, PLAIN_TIME, PLAIN_VOLUME, type Violation } from '../core/market/gate.js';
@@ -30,24 +30,8 @@ function fail(rule: Violation['rule'], where: string, message: string): never {
   throw new FieldError({ rule, where, message });
 }
 
-const EXP_RE = /^(-?)(\d+)(?:\.(\d+))?[eE]([+-]?\d{1,2})$/;
-
-/**
- * Exact expansion of exponent notation ("1E+1" -> "10", "2.1E+2" -> "210", "5e-3" -> "0.005"):
- * Kraken's own hourly XBTUSD file writes some volumes this way (e.g. line 17: 1E+1).
- */
-export function expandExponent(text: string): string | null {
-  const m = EXP_RE.exec(text);
-  if (!m) return null;
-  const digits = m[2]! + (m[3] ?? '');
-  const point = m[2]!.length + Number(m[4]); // position of the point in `digits`
-  let out: string;
-  if (point <= 0) out = '0.' + '0'.repeat(-point) + digits;
-  else if (point >= digits.length) out = digits + '0'.repeat(point - digits.length);
-  else out = digits.slice(0, point) + '.' + digits.slice(point);
-  out = out.replace(/^0+(?=\d)/, '');
-  return (m[1] ?? '') + out;
-}
+// expandExponent lives in core/money (the kernel reads a float's text with it too); re-exported for the parsers' callers
+export { expandExponent } from '../core/money/decimal.js';
 
 /** A decimal field; NaN/Inf is its own rule, anything else not a plain decimal is schema. */
 export function decimalField(text: string | undefined, field: string, where: string): Decimal {

@@ -564,7 +564,8 @@ function handleSignal(ctx: StepContext, sig: SignalDraft, b: SkillBinding, symbo
   // enter / add: a buy, sized
   const side: Side = 'buy';
   const type = sig.order?.type ?? 'market';
-  const toPrice = (x: number | undefined, mode: 'floor' | 'ceil') => (x === undefined ? null : Decimal.parse(x.toFixed(12)).round(pair.pair_decimals, mode));
+  // the skill's float as the signal records it (its shortest text), rounded once to the tick against the trader
+  const toPrice = (x: number | undefined, mode: 'floor' | 'ceil') => (x === undefined ? null : Decimal.ofFloat(x, `${sig.reason}: order price`).round(pair.pair_decimals, mode));
   const limit = type === 'limit' ? toPrice(sig.order?.limit_price, 'floor') : null;
   const stop = type === 'stop' ? toPrice(sig.order?.stop_price, 'ceil') : null;
   const ref = limit ?? stop ?? close;

@@ -3,8 +3,9 @@
  * only ever matched against bar T+1 or later. Rules (ARCHITECTURE.md section 1, issue F4):
  * - market: fills at the bar's open, moved against us by slippage_bps plus, optionally,
  *   impact_bps_per_volume_pct for each percent of the bar's volume the fill takes;
- * - limit: fills if the bar trades through the limit: at the limit (maker), or at the open when
- *   the bar opens through it (taker: it was marketable on arrival);
+ * - limit: fills if the bar reaches the limit (a buy's low at or below it, a sell's high at or
+ *   above it: a touch is enough, as in the common backtesters): at the limit (maker), or at the
+ *   open when the bar opens at or through it (taker: it was marketable on arrival);
  * - stop: triggers when the bar touches the stop, then fills like a market order at the worse of
  *   open and stop (taker); once triggered it stays triggered;
  * - participation: at most participation_pct_max of the bar's volume fills per bar; the rest keeps

@@ -109,6 +109,25 @@ function formatUnits(units: bigint, scale: number): string {
   return `${neg ? '-' : ''}${padded.slice(0, cut)}.${padded.slice(cut)}`;
 }
 
+const EXP_RE = /^(-?)(\d+)(?:\.(\d+))?[eE]([+-]?\d{1,2})$/;
+
+/**
+ * Exact expansion of exponent notation ("1E+1" -> "10", "2.1E+2" -> "210", "5e-3" -> "0.005"):
+ * Kraken's own hourly XBTUSD file writes some volumes this way (e.g. line 17: 1E+1).
+ */
+export function expandExponent(text: string): string | null {
+  const m = EXP_RE.exec(text);
+  if (!m) return null;
+  const digits = m[2]! + (m[3] ?? '');
+  const point = m[2]!.length + Number(m[4]); // position of the point in `digits`
+  let out: string;
+  if (point <= 0) out = '0.' + '0'.repeat(-point) + digits;
+  else if (point >= digits.length) out = digits + '0'.repeat(point - digits.length);
+  else out = digits.slice(0, point) + '.' + digits.slice(point);
+  out = out.replace(/^0+(?=\d)/, '');
+  return (m[1] ?? '') + out;
+}
+
 export class Decimal {
   /** The canonical text, once asked for (a memo: the value never changes; a #private field, so equal values still compare deep-equal). */
   #text: string | undefined = undefined;
@@ -208,6 +227,18 @@ export class Decimal {
     const d = new Decimal(units <= 0x7fffffff ? BigInt(units | 0) : BigInt(units), scale);
     if (scale <= 22) d.#num = units / POW10_FLOAT[scale]!; // = toNumber(): both operands exact, one IEEE division
     return d;
+  }
+
+  /**
+   * The decimal a float prints as: JavaScript's shortest round-trip text (deterministic by the
+   * language spec; what an event records for an indicator value), exponent expanded, exactly. A
+   * skill's float price becomes a decimal this way before it is rounded once to the pair's tick
+   * (not through toFixed(12), which rounded it first: a floor of an already rounded value).
+   */
+  static ofFloat(x: number, what = 'number'): Decimal {
+    if (!Number.isFinite(x)) throw new DecimalError(`${what}: ${x} is not a finite number`);
+    const t = String(x); // -0 prints as "0"
+    return Decimal.parse(expandExponent(t) ?? t, what);
   }
 
   // add/sub/cmp align scales inline (no [a, b, scale] tuple): they run several times per bar and

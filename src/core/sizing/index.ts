@@ -48,10 +48,10 @@ export function unitCost(price: Decimal, slippageBps: Decimal, takerPct: Decimal
 }
 const MILLION = Decimal.of(1_000_000);
 
-/** Decimal from an indicator float (8 fractional digits, half-even on the decimal text). */
+/** Decimal from an indicator float: its recorded text (Decimal.ofFloat) rounded once, half-even, to 8 fractional digits (not toFixed(12) first: a double rounding). */
 export function decimalFromFloat(x: number): Decimal {
   if (!Number.isFinite(x)) throw new RangeError(`not finite: ${x}`);
-  return Decimal.parse(x.toFixed(12).replace(/^-0(\.0+)?$/, '0')).round(8, 'half_even');
+  return Decimal.ofFloat(x).round(8, 'half_even');
 }
 
 export function sizeEntry(cfg: SizingConfig, input: SizingInput): SizingResult {
