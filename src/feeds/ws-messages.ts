@@ -6,10 +6,10 @@
  *   {"channel":"trade","type":"update","data":[{"symbol":"BTC/USD","side":"buy","price":105944.2,
  *    "qty":0.00027625,"ord_type":"limit","trade_id":10218208,"timestamp":"2023-10-06T17:35:55.440295Z"}]}
  */
-import { Decimal } from '../core/money/decimal.js';
+import { Decimal, expandExponent } from '../core/money/decimal.js';
 import type { Trade } from '../core/market/aggregate.js';
 import { parseIsoUtcMs } from '../core/market/time.js';
-import { expandExponent, secondsTextToUs } from '../ingest/parsers.js';
+import { secondsTextToUs } from '../ingest/parsers.js';
 
 export interface IdTrade extends Trade {
   readonly id: number;

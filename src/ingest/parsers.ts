@@ -30,9 +30,6 @@ function fail(rule: Violation['rule'], where: string, message: string): never {
   throw new FieldError({ rule, where, message });
 }
 
-// expandExponent lives in core/money (the kernel reads a float's text with it too); re-exported for the parsers' callers
-export { expandExponent } from '../core/money/decimal.js';
-
 /** A decimal field; NaN/Inf is its own rule, anything else not a plain decimal is schema. */
 export function decimalField(text: string | undefined, field: string, where: string): Decimal {
   if (text === undefined) fail('schema', where, `${field}: missing`);

@@ -11,10 +11,10 @@ import { EXTERNAL_DATA_DIR } from '../../test/support/market-data.js';
 import Big from 'big.js';
 import fc from 'fast-check';
 import '../../test/support/property.js';
-import { Decimal } from '../core/money/decimal.js';
+import { Decimal, expandExponent } from '../core/money/decimal.js';
 import { canonicalSymbol } from '../core/market/symbols.js';
 import { PLAIN_ROW_LENGTH } from '../core/market/gate.js';
-import { expandExponent, parseKrakenOhlcvtLine, parseKrakenOhlcvtLineFull, parseRestTradeRow, scanPlainKrakenOhlcvt, scanPlainKrakenOhlcvtBytes, secondsTextToUs, type Parsed } from './parsers.js';
+import { parseKrakenOhlcvtLine, parseKrakenOhlcvtLineFull, parseRestTradeRow, scanPlainKrakenOhlcvt, scanPlainKrakenOhlcvtBytes, secondsTextToUs, type Parsed } from './parsers.js';
 import type { MarketCandle } from '../core/market/candle.js';
 
 test('exponent notation expands exactly (big.js as the oracle), incl. the 1E+1 volumes of Kraken hourly XBTUSD', () => {
