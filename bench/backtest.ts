@@ -9,7 +9,8 @@
  *     candles in memory, full pipeline (every event made, evolved and encoded to canonical JSON,
  *     the fill fingerprint and the state hash) vs a plain loop of the same strategy over float
  *     arrays (kernel: best of 5 after 2 untimed warm-up runs; floor: best of 3); and the same run without the encoding (events made, evolved and
- *     summarized, then dropped), to show the split.
+ *     summarized, then dropped), to show the split; and the encoded run by kind of tick (a plain tick of three
+ *     events against one that signals or fills), to show which ticks the time goes to.
  *  3. whole process: `warden --version` (start-up) and `warden backtest --config REF.json --json
  *     --timings` (CSV source, in memory: events folded, not encoded), split by the process itself
  *     into start-up / imports / config / read+gate / kernel / output (cold code, as a user runs it).
@@ -28,6 +29,7 @@ import type { Candle } from '../src/core/market/candle.js';
 import { arrayReader, NULL_SINK, runBacktest } from '../src/backtest/run.js';
 import { csvReader } from '../src/backtest/csv.js';
 import { encodingSink } from '../src/backtest/sinks.js';
+import type { StepSink } from '../src/runtime/step-loop.js';
 
 const BTC = resolve('data/kraken/XBTUSD_60.csv');
 const CLI = resolve('dist/src/cli/index.js');
@@ -128,6 +130,30 @@ try {
     `floor (plain loop, floats) ${loopMs.toFixed(1)} ms = ${rate(n, loopMs)} bars (${loopFills} fills); ratio ${(loopMs / kernelMs).toFixed(4)}x`);
   console.log(`kernel split: decide + evolve + summary (events made, not encoded) ${foldMs.toFixed(0)} ms = ${rate(n, foldMs)} bars; ` +
     `encoding every payload to canonical JSON ~${Math.max(0, kernelMs - foldMs).toFixed(0)} ms (${Math.round((100 * Math.max(0, kernelMs - foldMs)) / kernelMs)} %)`);
+  // where the encoded run's time goes by kind of tick: a plain tick (step.started, bar.closed,
+  // mark.recorded) against a tick that also signals or fills (governance, orders, ledger: ~10-20
+  // more events). Each tick is timed (performance.now per tick: a few ms more than the run above).
+  const byKind = await best(3, async () => {
+    const kinds = { plain: { ticks: 0, ms: 0 }, busy: { ticks: 0, ms: 0 } };
+    const enc = encodingSink();
+    let last = 0;
+    const sink: StepSink = { write: (events, cmd) => { last = events.length; return enc.write(events, cmd); } };
+    let t = performance.now();
+    await runBacktest(book, arrayReader(candles, 10_000), sink, {
+      onTick: () => {
+        const now = performance.now();
+        const k = last > 3 ? kinds.busy : kinds.plain;
+        k.ticks++;
+        k.ms += now - t;
+        t = now;
+      },
+    });
+    return kinds;
+  });
+  const { plain, busy } = byKind[1];
+  const us = (k: { ticks: number; ms: number }) => ((1000 * k.ms) / k.ticks).toFixed(1);
+  console.log(`kernel ticks: plain (3 events) ${plain.ticks} ticks, ${plain.ms.toFixed(0)} ms, ${us(plain)} us each; with a signal or fill ${busy.ticks} ticks ` +
+    `(${((100 * busy.ticks) / (plain.ticks + busy.ticks)).toFixed(1)} %), ${busy.ms.toFixed(0)} ms (${Math.round((100 * busy.ms) / (plain.ms + busy.ms))} % of the run), ${us(busy)} us each`);
 
   // 3. whole process
   const spawnMs = (args: string[]): [number, string] => {
