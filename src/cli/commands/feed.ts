@@ -2,9 +2,11 @@
  * `warden feed <kind> ...`: runs market data feeds as a process beside the runtime (on
  * PostgreSQL; on PGlite the runtime owns the store directory, so configure WARDEN_FEEDS and let
  * the runtime run them). Each kind's options build the same spec as a feeds file entry
- * (src/feeds/config.ts), so `warden feed run --config feeds.json` and the options agree.
+ * (src/feeds/config.ts), so `warden feed run --config feeds.json` and the options agree (a few
+ * keys, e.g. `rate`, exist only in the file).
  * Runs until SIGINT/SIGTERM (a batch in flight finishes first) or, with --once / a replay, until
- * done. Exit: 0 done or stopped, 65 a feed's batch was refused by the gate, 78 a bad spec.
+ * done. Exit: 0 done or stopped, 65 a feed's batch was refused by the gate, 78 a bad spec (an
+ * option's value), 64 an unknown option (commander), 70 a feed that failed otherwise.
  */
 import type { Command } from 'commander';
 import { EXIT, withStore, writeJson, type GlobalOptions } from '../context.js';

@@ -32,7 +32,7 @@ export const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));
 export function registerServe(program: Command, globals: () => GlobalOptions): void {
   program
     .command('serve')
-    .description('serve the read-only API, /metrics and the dashboard (GET only; loopback unless --allow-remote)')
+    .description('serve the read-only API, /metrics and the dashboard (GET/HEAD only; loopback unless --allow-remote)')
     .option('--port <n>', 'TCP port (0 = a free port, printed)', String(SERVE_PORT_DEFAULT))
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--allow-remote', 'allow a non-loopback --host (the API shows every book: put authentication in front)')
