@@ -59,12 +59,15 @@ test('no property test pins its own seed, and every file using fast-check takes 
   })(join(ROOT, 'src'));
   const pinned: string[] = [];
   const unseeded: string[] = [];
+  let properties = 0;
   for (const f of files) {
     const text = readFileSync(f, 'utf8');
     if (!text.includes('fast-check')) continue;
+    properties++;
     if (/\bseed:\s*\d/.test(text)) pinned.push(f.slice(ROOT.length));
     if (!text.includes('test/support/property.js')) unseeded.push(f.slice(ROOT.length));
   }
+  assert.ok(properties > 0, 'no test file uses fast-check: this check would check nothing');
   assert.deepEqual(pinned, [], 'a property pins its seed');
   assert.deepEqual(unseeded, [], 'a property file does not import test/support/property.js');
 });

@@ -11,7 +11,7 @@ import { describeEngines } from '../../test/support/engines.js';
 import { BookHarness, candlesOf, T0 } from '../../test/support/book.js';
 import { artifactsOf, encodeEvent, type BookEvent } from '../core/book/index.js';
 import { EventStore } from './event-store.js';
-import { IntegrityError } from './errors.js';
+import { ConcurrencyError, IntegrityError } from './errors.js';
 
 /** A governed run: every entry needs approval, so each signal is a directive with a policy evaluation. */
 function governedSteps(): BookEvent[][] {
@@ -57,7 +57,7 @@ describeEngines('artifacts', (ctx) => {
     const { toHex, sha256 } = await import('../core/canonical/hash.js');
     const { canonicalBytes } = await import('../core/canonical/index.js');
     const rehashed = other.map((a) => ({ ...a, hash: toHex(sha256(canonicalBytes(a.body))) }));
-    await assert.rejects(store.append(lease, seq - 1, step.map(encodeEvent), rehashed));
+    await assert.rejects(store.append(lease, seq - 1, step.map(encodeEvent), rehashed), ConcurrencyError);
     assert.equal(await store.artifact(rehashed[0]!.hash), null);
     await assert.rejects(db.query('UPDATE artifacts SET kind = $1', ['x']), /append-only/);
     await assert.rejects(db.query('DELETE FROM artifacts'), /append-only/);

@@ -32,7 +32,7 @@ test('start-up phases are spans under `startup`; a failed phase is an error span
     await runPhase(log, 'config_validated', async () => ({ value: 1 }), root);
     await assert.rejects(runPhase(log, 'schema_verified', async () => {
       throw Object.assign(new Error('Run: warden migrate'), { exitCode: 65 });
-    }, root));
+    }, root), /Run: warden migrate/);
     root.end();
     const spans = exporter.getFinishedSpans();
     const byName = new Map(spans.map((x) => [x.name, x]));

@@ -22,7 +22,7 @@ test('hand cases: sma, donchian (window ends before `end`), rsi extremes, numTex
   assert.equal(rsi([6, 5, 4, 3, 2, 1], 3), 0, 'only losses -> RSI 0');
   assert.equal(rsi([1, 2], 3), null);
   assert.equal(numText(0.1 + 0.2), '0.30000000000000004');
-  assert.throws(() => numText(NaN));
+  assert.throws(() => numText(NaN), /indicator value NaN is not finite/);
   assert.throws(() => sma([1], 0), RangeError);
 });
 
