@@ -71,7 +71,7 @@ export const VARS = {
   },
   WARDEN_HTTP_PORT: {
     schema: z.string().regex(/^\d{1,5}$/).transform(Number).refine((n) => n <= 65535),
-    meaning: 'the TCP port of /healthz and /readyz (0 = a free port chosen at start, logged in http_listening)',
+    meaning: 'the TCP port of /healthz and /readyz (0 = a free port chosen at start, logged as http_port in the config_validated and ready lines)',
     expected: 'an integer 0..65535',
   },
   WARDEN_SNAPSHOT_EVERY_EVENTS: {
