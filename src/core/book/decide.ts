@@ -9,7 +9,7 @@
  * sees the effects of the parts before it, and the state after the step is exactly the fold of its
  * events. decide(command, state) is step on a copy (the caller's state is untouched). Every step
  * begins with step.started naming its command. A command the book must refuse for a reason an
- * operator can read is answered with an event (operator.command_rejected, risk.decided deny); a
+ * operator can read is answered with an event (operator.command_rejected, a policy.evaluated BLOCK); a
  * throw (BookCommandError) means an impossible command, and nothing is written. Late data and
  * truth epochs ([F7], ./epochs.ts): a tick may carry the symbols the runtime skipped as late; a
  * late candle is its own market.late step (bar.late); epoch.advance moves TE through its gate.

@@ -341,8 +341,8 @@ function fillOrder(ctx: StepContext, o: WorkingOrder, bar: Candle, equityBefore:
  * the whole position: an exit or an operator flatten) that expires unfilled or partly filled is
  * re-placed at once as a market sell of what is held, so it works from the next bar on, again until
  * the position is flat. It continues an order already allowed, so no gate runs (as for any working
- * order, in any tier or while paused); the verdict is recorded as gate "engine", code
- * "close_remainder". Meanwhile the skill sees the remainder as a position with a working sell.
+ * order, in any tier or while paused): it is recorded as intent.created (sizing mode
+ * "close_remainder", naming the order it replaces) and order.placed, with no verdict event. Meanwhile the skill sees the remainder as a position with a working sell.
  */
 function replaceCloseRemainder(ctx: StepContext, expired: WorkingOrder): void {
   const { book, s } = ctx;

@@ -1,7 +1,7 @@
 /**
  * The decider pattern (after Emmett): state = fold(evolve, initialState, events);
  * decide(command, state) -> events. Both are deterministic; the same inputs always give the
- * same events. Errors a command can meet are events (e.g. risk.decided deny with a reason), not
+ * same events. Errors a command can meet are events (e.g. a policy.evaluated BLOCK with its reason), not
  * throws: a throw from decide means a bug or an impossible command, and nothing is written.
  *
  * Ownership: evolve may apply the event to the state IN PLACE and return it (the book's state

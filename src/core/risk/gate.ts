@@ -3,10 +3,10 @@
  *
  * Skills emit signals; the engine turns them into OrderIntents; an intent passes through a chain
  * of IntentGates, each of which allows it, resizes it (down, never up) or denies it, always with
- * machine-readable reasons. The engine records every verdict as a `risk.decided` event (gate id,
- * outcome, quantities, reasons) before any order exists. Today the chain is [riskGate]; a later
- * issue appends a policy gate and a human-approval gate (which may answer "pending") behind the
- * same interface.
+ * machine-readable reasons. The chain runs as the policy's risk check (rule = the gate id, e.g.
+ * `risk:default@1`; core/book/orders.ts riskChecks): an allow or a resize is an ALLOW (a resize
+ * with the smaller quantity), a deny a BLOCK naming its reason codes, and the verdict is recorded
+ * in `policy.evaluated` before any order exists (there is no separate risk verdict event).
  *
  * Risk rules, in order (first deny wins; resizes compound):
  *   halted tier                 -> deny  tier_halted (every order)
