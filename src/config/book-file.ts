@@ -3,12 +3,14 @@
  * entry point that takes one (warden backtest --config, the runtime's WARDEN_BOOK_CONFIG, warden
  * replay --book-config). Problems are BookFileError (exit 78) naming the file and the field.
  *
- * The JSON boundary: a small regular file (files.ts readSmallFile), valid JSON, nested at most
+ * The JSON boundary: a small regular file (files.ts readSmallFile), valid JSON (a syntax error is
+ * named file:line:column, a leading byte-order mark skipped: json-text.ts), nested at most
  * JSON_DEPTH_MAX deep, and no key named "__proto__" anywhere (JSON.parse keeps it as a key, but
  * any object copy downstream would turn it into a prototype and drop it silently).
  */
 import type { ResolvedBook } from '../core/book/index.js';
 import { readSmallFile } from './files.js';
+import { parseJsonText } from './json-text.js';
 
 /** A book config is small: refuse anything larger (and anything that is not a regular file) before reading it. */
 export const BOOK_FILE_BYTES_MAX = 1 << 20;
@@ -50,9 +52,9 @@ export async function loadBookFile(file: string, what = file): Promise<{ raw: un
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJsonText(text, `cannot read the book config ${what}`);
   } catch (e) {
-    throw new BookFileError(`cannot read the book config ${what}: not valid JSON (${(e as Error).message})`, { cause: e });
+    throw new BookFileError((e as Error).message, { cause: e });
   }
   checkJsonKeys(raw, what);
   try {

@@ -77,6 +77,16 @@ test('book config: a malformed decimal is exit 78 naming the field (never the pa
   }
 });
 
+test('book config: a leading UTF-8 byte-order mark (a Windows editor\'s) is skipped: the same book, the same config hash', async () => {
+  const plain = join(dir, 'plain.book.json');
+  const bom = join(dir, 'bom.book.json');
+  writeFileSync(plain, JSON.stringify(BOOK));
+  writeFileSync(bom, '\ufeff' + JSON.stringify(BOOK));
+  const [a, b] = [await loadBookFile(plain), await loadBookFile(bom)];
+  assert.equal(b.book.config_hash, a.book.config_hash);
+  assert.deepEqual(b.raw, a.raw);
+});
+
 test('book config: names are looked up as own keys only, never Object.prototype members', async () => {
   for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
     await bookFails((b) => ((b.fees as Record<string, unknown>).schedule = name), new RegExp(`unknown fee schedule ${name.replace(/_/g, '_')} \\(known: kraken_2025, kraken_2020\\)`));
@@ -98,5 +108,9 @@ test('book config: not a regular file, too large or not JSON: exit 78 naming the
   mkdirSync(join(dir, 'd.json'), { recursive: true });
   await assert.rejects(loadBookFile(join(dir, 'd.json')), (e: unknown) => e instanceof BookFileError && /a directory/.test(e.message));
   await bookFails(() => undefined, /not valid JSON/, '{"book_id":');
+  // where: file:line:column, also for the errors Node's JSON.parse gives no position for
+  const file = join(dir, 'book.json');
+  await bookFails(() => undefined, new RegExp(`^cannot read the book config --config ${file}:3:12: not valid JSON \\(Unexpected token`), '{\n "book_id": "x",\n "skills": True\n}');
+  await bookFails(() => undefined, new RegExp(`^cannot read the book config --config ${file}:2:1: not valid JSON \\(Expected double-quoted property name`), '{"book_id": "x",\n}');
   assert.ok(existsSync(fifo));
 });

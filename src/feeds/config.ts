@@ -16,6 +16,7 @@ import { z } from '../core/zod.js';
 import { parseOhlcvtFileName, canonicalSymbol } from '../core/market/symbols.js';
 import { parseIsoUtcMs } from '../core/market/time.js';
 import { parseInterval } from '../ingest/source.js';
+import { parseJsonText } from '../config/json-text.js';
 import type { Feed, FeedContext } from './feed.js';
 import { KRAKEN_OHLC_MINUTES } from './kraken-limits.js';
 
@@ -104,9 +105,9 @@ export function loadFeedsFile(file: string, what = file): FeedSpec[] {
     const st = statSync(file);
     if (!st.isFile()) throw new Error('not a regular file');
     if (st.size > FEEDS_FILE_BYTES_MAX) throw new Error(`${st.size} bytes (max ${FEEDS_FILE_BYTES_MAX})`);
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = parseJsonText(readFileSync(file, 'utf8'), what);
   } catch (e) {
-    throw new FeedConfigError(`cannot read the feeds file ${what}: ${(e as Error).message}`);
+    throw new FeedConfigError(`cannot read the feeds file ${(e as Error).message.startsWith(what) ? '' : `${what}: `}${(e as Error).message}`);
   }
   const top = FileSchema.safeParse(raw);
   if (!top.success) throw new FeedConfigError(`${what}: ${issues(top.error, 'feeds file')} (expected {"feeds": [ ... ]})`);

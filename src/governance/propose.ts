@@ -8,6 +8,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { CanonicalError, canonicalJson } from '../core/canonical/index.js';
 import { EXIT } from '../exit-codes.js';
+import { parseJsonText } from '../config/json-text.js';
 import { GovernanceError } from './errors.js';
 import { OPERATOR_DIRECTIVE_TYPES, PAYLOAD_BYTES_MAX, SYMBOLS_MAX, TEXT_CHARS_MAX, TIMEBOX_BARS_MAX } from './limits.js';
 
@@ -22,22 +23,13 @@ export interface ProposeOptions {
 
 const SYMBOL_RE = /^[A-Z0-9]{2,12}\/[A-Z0-9]{2,12}$/;
 
-/** "line L, column C" of a character offset in `text` (1-based). */
-function lineCol(text: string, pos: number): string {
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  return `${line}:${pos - before.lastIndexOf('\n')}`;
-}
-
 /** Parses a JSON object; `where` names its source (a file or --payload) in errors. */
 function parsePayload(text: string, where: string, exitCode: number): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonText(text, where);
   } catch (e) {
-    const m = /at position (\d+)/.exec((e as Error).message);
-    const at = m ? `${where}:${lineCol(text, Number(m[1]))}` : where;
-    throw new GovernanceError(`${at}: not valid JSON (${(e as Error).message})`, exitCode);
+    throw new GovernanceError((e as Error).message, exitCode);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new GovernanceError(`${where}: expected a JSON object, got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`, exitCode);
   try {

@@ -14,6 +14,7 @@ import { isAscii } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 import { IngestInputError } from './errors.js';
 import { intervalProblem } from './series.js';
+import { parseJsonText } from '../config/json-text.js';
 
 export const FORMATS = ['kraken-ohlcvt', 'ohlcv-csv', 'kraken-trades', 'kraken-rest-ohlc', 'kraken-rest-trades'] as const;
 export type IngestFormat = (typeof FORMATS)[number];
@@ -348,9 +349,9 @@ export function decodePayload(bytes: Buffer, name: string): { pair: string; rows
   const file = name;
   let doc: unknown;
   try {
-    doc = JSON.parse(bytes.toString('utf8'));
+    doc = parseJsonText(bytes.toString('utf8'), basename(file));
   } catch (e) {
-    throw new IngestInputError(`${basename(file)}: not valid JSON (${(e as Error).message})`);
+    throw new IngestInputError((e as Error).message);
   }
   const d = doc as { error?: unknown; result?: Record<string, unknown> };
   if (Array.isArray(d?.error) && d.error.length > 0) throw new IngestInputError(`${basename(file)}: the payload carries Kraken errors ${JSON.stringify(d.error)}`);

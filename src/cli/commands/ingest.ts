@@ -95,9 +95,16 @@ async function ingestOptions(opts: IngestCliOptions): Promise<Omit<IngestOptions
     const { readSmallFile } = await import('../../config/files.js');
     const { PAYLOAD_BYTES_MAX } = await import('../../ingest/source.js');
     const { parseAssetPairs } = await import('../../core/market/pairs.js');
+    const { parseJsonText } = await import('../../config/json-text.js');
     const text = readSmallFile(opts.pairs, PAYLOAD_BYTES_MAX, `--pairs ${opts.pairs}`, EXIT.data);
+    let doc: unknown;
     try {
-      pairs = parseAssetPairs(JSON.parse(text));
+      doc = parseJsonText(text, `--pairs ${opts.pairs}`);
+    } catch (e) {
+      throw new CliError((e as Error).message, EXIT.data);
+    }
+    try {
+      pairs = parseAssetPairs(doc);
     } catch (e) {
       throw new CliError(`--pairs ${opts.pairs}: ${(e as Error).message}`, EXIT.data);
     }

@@ -26,13 +26,13 @@ interface Opts {
 export const MANIFEST_BYTES_MAX = 256 * 1024 ** 2;
 
 /** The hours of a manifest file written by --out; errors name the file and what was expected. */
-function readManifest(path: string, format: string, readSmallFile: typeof import('../../config/files.js').readSmallFile): HourEntry[] {
+function readManifest(path: string, format: string, readSmallFile: typeof import('../../config/files.js').readSmallFile, parseJsonText: typeof import('../../config/json-text.js').parseJsonText): HourEntry[] {
   let m: { format?: unknown; hours?: unknown };
   const text = readSmallFile(path, MANIFEST_BYTES_MAX, `--compare ${path}`, EXIT.usage);
   try {
-    m = JSON.parse(text) as typeof m;
+    m = parseJsonText(text, `--compare ${path}`) as typeof m;
   } catch (e) {
-    throw new CliError(`--compare ${path}: cannot read it as JSON (${(e as Error).message})`, EXIT.usage);
+    throw new CliError((e as Error).message, EXIT.usage);
   }
   if (m === null || typeof m !== 'object' || m.format !== format || !Array.isArray(m.hours)) throw new CliError(`--compare ${path}: not a ${format} manifest (written by \`warden replay manifest --out\`)`, EXIT.usage);
   return m.hours as HourEntry[];
@@ -52,7 +52,7 @@ export function registerReplayManifest(replay: Command, globals: () => GlobalOpt
       if (opts.book !== undefined) streamOfBook(opts.book); // 64 before the store opens
       const { checkOutputPath, openAtomicWriter, readSmallFile } = await import('../../config/files.js'); // not at start-up: `--help` loads no more than it needs
       if (opts.out !== undefined) checkOutputPath(opts.out, '--out'); // before the store is opened: no work for nothing
-      const otherFirst = opts.compare !== undefined ? readManifest(opts.compare, (await import('../../replay/hours.js')).MANIFEST_FORMAT, readSmallFile) : null;
+      const otherFirst = opts.compare !== undefined ? readManifest(opts.compare, (await import('../../replay/hours.js')).MANIFEST_FORMAT, readSmallFile, (await import('../../config/json-text.js')).parseJsonText) : null;
       await withStore(globals(), 'replay manifest', async ({ db, config }) => {
         const { buildManifest, compareManifests, MANIFEST_FORMAT } = await import('../../replay/hours.js');
         const { storeInputs } = await import('../../replay/inputs.js');

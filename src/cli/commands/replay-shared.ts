@@ -28,10 +28,11 @@ export async function kernelChoice(db: Db, store: EventStore, bookConfig: string
     const { BOOK_FILE_BYTES_MAX } = await import('../../config/book-file.js');
     const { readSmallFile } = await import('../../config/files.js');
     const text = readSmallFile(path, BOOK_FILE_BYTES_MAX, `${what} ${path}`, EXIT.config);
+    const { parseJsonText } = await import('../../config/json-text.js');
     try {
-      bookId = String((JSON.parse(text) as { book_id?: unknown } | null)?.book_id);
+      bookId = String((parseJsonText(text, `${what} ${path}`) as { book_id?: unknown } | null)?.book_id);
     } catch (e) {
-      throw new CliError(`${what} ${path}: cannot read it as JSON (${(e as Error).message})`, EXIT.config);
+      throw new CliError((e as Error).message, EXIT.config);
     }
     const { tradingKernelFrom } = await import('../../runtime/book-config.js');
     given = { book_id: bookId, kernel: { name: 'trading', kernel: (await tradingKernelFrom(path, bookId, `${what} ${path}`)).kernel } };
