@@ -74,6 +74,29 @@ for (const engine of ['pglite', 'postgres'] as const) {
       const st = JSON.parse((await runCliAsync(['data', 'status', '--json'], env)).stdout) as { series: { symbol: string; interval_s: number }[] };
       assert.ok(!st.series.some((s) => s.interval_s === 60), 'no 1-minute series was written');
     });
+
+    test('a lone-CR (classic Mac) file ingests the rows an LF file does; backtest --persist on a trades file is 65 "not a candle file", nothing ingested', async () => {
+      writeFileSync(join(dir, 'cr.csv'), Q1.slice(300, 340).join('\r') + '\r');
+      const r = await runCliAsync(['ingest', '--json', '--symbol', 'ETH/USD', '--interval', '1h', join(dir, 'cr.csv')], env);
+      assert.equal(r.code, 0, r.stderr);
+      const rep = (JSON.parse(r.stdout) as { reports: { status: string; format: string; accepted: number }[] }).reports[0]!;
+      assert.deepEqual([rep.status, rep.format, rep.accepted], ['accepted', 'kraken-ohlcvt', 40]);
+
+      const series = async () => (JSON.parse((await runCliAsync(['data', 'status', '--json'], env)).stdout) as { series: unknown[] }).series;
+      const before = await series();
+      mkdirSync(join(dir, 'trades'), { recursive: true });
+      writeFileSync(join(dir, 'trades', 'XBTUSD.csv'), Q1.slice(400, 450).map((l, i) => { const f = l.split(','); return `${Number(f[0]) + i},${f[4]},0.5`; }).join('\n') + '\n');
+      const book = JSON.parse(readFileSync('config/reference.book.json', 'utf8')) as { data: { source: { paths: Record<string, string> } } };
+      book.data.source.paths = { 'BTC/USD': 'trades/XBTUSD.csv' };
+      writeFileSync(join(dir, 'trades.book.json'), JSON.stringify(book));
+      for (const persist of [[], ['--persist']]) {
+        const b = await runCliAsync(['backtest', '--config', join(dir, 'trades.book.json'), ...persist], env);
+        assert.equal(b.code, 65, `${persist.join('')}: ${b.stderr}`); // --persist said "--interval must be 1m" (exit 64): an option nobody gave
+        assert.match(b.stderr, /--config \S+trades\.book\.json: data\.source\.paths\.BTC\/USD: XBTUSD\.csv: kraken-trades is not a candle file/);
+        noStack(b.stderr);
+      }
+      assert.deepEqual(await series(), before, 'nothing ingested');
+    });
   });
 }
 
@@ -144,6 +167,52 @@ describe('store paths, profiles, output paths and --book (no store needed)', () 
     assert.equal(r.code, 65, r.stderr);
     assert.match(r.stderr, /btc\.csv:65: \[symbol\] none of the first 64 steps between consecutive candles is 60s/);
     assert.equal(r.stdout, '');
+  });
+
+  test('backtest: a lone-CR file runs as its LF twin; a file of no known format or a symbol with no file names the config and its data.source.paths entry (never "--format", an option backtest has not)', async () => {
+    const book = JSON.parse(readFileSync('config/reference.book.json', 'utf8')) as { data: { source: { paths: Record<string, string> } } };
+    const run = async (name: string, text: string | null, paths: Record<string, string> = { 'BTC/USD': name }) => {
+      if (text !== null) writeFileSync(join(dir, name), text);
+      book.data.source.paths = paths;
+      writeFileSync(join(dir, `${name}.book.json`), JSON.stringify(book));
+      return runCliAsync(['backtest', '--json', '--config', join(dir, `${name}.book.json`)], cleanEnv());
+    };
+    const fingerprint = (stdout: string) => (JSON.parse(stdout) as { summary: { fingerprint: string } }).summary.fingerprint;
+    const lf = await run('lf.csv', Q1.slice(0, 120).join('\n') + '\n');
+    const cr = await run('cr.csv', Q1.slice(0, 120).join('\r') + '\r');
+    assert.equal(lf.code, 0, lf.stderr);
+    assert.equal(cr.code, 0, cr.stderr); // was 65: "cannot tell the format from its first line (690 fields); pass --format"
+    assert.equal(fingerprint(cr.stdout), fingerprint(lf.stdout));
+
+    const tab = await run('tab.csv', Q1.slice(0, 120).map((l) => l.replaceAll(',', '\t')).join('\n') + '\n');
+    assert.equal(tab.code, 65, tab.stderr);
+    assert.match(tab.stderr, /--config \S+tab\.csv\.book\.json: data\.source\.paths\.BTC\/USD: tab\.csv: cannot tell the format from its first line \(1 comma-separated fields\); expected Kraken OHLCVT rows/);
+    assert.doesNotMatch(tab.stderr, /--format/);
+    const none = await run('none.csv', null, { 'ETH/USD': 'lf.csv' });
+    assert.equal(none.code, 78, none.stderr);
+    assert.match(none.stderr, /--config \S+none\.csv\.book\.json: data\.source\.paths has no file for BTC\/USD/);
+    for (const r of [tab, none]) {
+      noStack(r.stderr);
+      assert.equal(r.stdout, '');
+    }
+  });
+
+  test('book config: a JSON syntax error is 78 naming file:line:column; a UTF-8 byte-order mark is not one (same config hash)', async () => {
+    const text = readFileSync('config/reference.book.json', 'utf8');
+    writeFileSync(join(dir, 'comma.book.json'), text.replace('"initial_cash"', '"initial_cash",'));
+    const line = text.split('\n').findIndex((l) => l.includes('"initial_cash"')) + 1;
+    const bad = await runCliAsync(['backtest', '--config', join(dir, 'comma.book.json')], cleanEnv());
+    assert.equal(bad.code, 78, bad.stderr);
+    assert.match(bad.stderr, new RegExp(`comma\\.book\\.json:${line}:17: not valid JSON \\(Unexpected token ','\\)\\n$`)); // Node says no position for this one
+    noStack(bad.stderr);
+    const plain = text.replace('../data/kraken/', `${process.cwd()}/data/kraken/`);
+    writeFileSync(join(dir, 'plain.book.json'), plain);
+    writeFileSync(join(dir, 'bom.book.json'), '\ufeff' + plain); // was 78: "not valid JSON (Unexpected token '\ufeff', ...)"
+    const [bom, ref] = await Promise.all(['bom', 'plain'].map((n) => runCliAsync(['backtest', '--json', '--config', join(dir, `${n}.book.json`), '--to', '2014-01-01'], cleanEnv())));
+    assert.equal(bom!.code, 0, bom!.stderr);
+    const out = (r: { stdout: string }) => JSON.parse(r.stdout) as { config_hash: string; summary: { bars: number; fingerprint: string } };
+    assert.ok(out(bom!).summary.bars > 0);
+    assert.deepEqual([out(bom!).config_hash, out(bom!).summary.fingerprint], [out(ref!).config_hash, out(ref!).summary.fingerprint]);
   });
 
   test('--report / --out that cannot be written is 64 before the run, naming it; nothing is written', async () => {

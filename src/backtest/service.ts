@@ -64,15 +64,18 @@ async function sourceOf(req: BacktestRequest, db: Db | null): Promise<SeriesRead
  * ingested is a no-op; a rejected one is BatchRejectedError, exit 65, naming it and its first violation).
  */
 async function ingestSources(db: Db, req: BacktestRequest, paths: Readonly<Record<string, string>>): Promise<void> {
-  const { sourcePath } = await import('./csv.js');
+  const { sourcePath, namedSource } = await import('./csv.js');
   const { ingestFile } = await import('../ingest/ingest.js');
   const { asSeriesViolation } = await import('../ingest/errors.js');
+  const { candleFileFormat } = await import('../ingest/gated-reader.js');
   for (const symbol of req.book.symbols) {
     const file = sourcePath(paths, req.configFile, symbol);
     // the series the config reads the file as (a file named otherwise, e.g. btc.csv, is read the same
-    // way in memory; a name that names another pair or interval is refused, as there)
-    const r = await ingestFile(db, file, { symbol, interval_s: req.book.interval_s }).catch((e: unknown) => {
-      throw asSeriesViolation(file, e);
+    // way in memory; a name that names another pair or interval is refused, as there), and its
+    // format as the in-memory reader tells it (a trades or REST file is not a candle file: 65, never
+    // ingested as 1-minute candles nor refused with an ingest option's message)
+    const r = await (async () => ingestFile(db, file, { symbol, interval_s: req.book.interval_s, format: candleFileFormat(file) }))().catch((e: unknown) => {
+      throw namedSource(asSeriesViolation(file, e), symbol);
     });
     if (r.symbol !== symbol || r.interval_s !== req.book.interval_s) {
       throw new BacktestError(`${file} holds ${r.symbol} ${r.interval_s}s candles, but the config reads it as ${symbol} ${req.book.interval_s}s (data.source.paths / data.timeframe_s)`);

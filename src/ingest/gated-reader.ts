@@ -50,7 +50,7 @@ import { canonicalSymbol } from '../core/market/symbols.js';
 import { asSeriesViolation, GateViolationError, IngestInputError } from './errors.js';
 import { candleOfPlainRow, parseKrakenOhlcvtLineFull, parseOhlcvHeader, parseOhlcvLine, scanPlainKrakenOhlcvt, scanPlainKrakenOhlcvtBytes, type OhlcvColumns, type Parsed } from './parsers.js';
 import { resolveSeries, SpacingCheck } from './series.js';
-import { formatOfHead, headOfFd, openRegularFile, readLineSpans, type LineSpans } from './source.js';
+import { formatOfHead, head, headOfFd, openRegularFile, readLineSpans, type IngestFormat, type LineSpans } from './source.js';
 
 export type CandleCsvFormat = 'kraken-ohlcvt' | 'ohlcv-csv';
 
@@ -118,6 +118,26 @@ function checkOptions(file: string, opts: GatedReadOptions): number {
   return batch;
 }
 
+/** What the reader reads, said when a file's first line is neither (its callers have no --format option). */
+const READS = 'expected Kraken OHLCVT rows (time,open,high,low,close,volume,trades; no header) or an OHLCV CSV with a header row (time,open,high,low,close,volume)';
+
+/** `format` if it is a candle CSV format, else IngestInputError (65): trades or a REST payload are not candles. */
+function candleFormat(file: string, format: IngestFormat): CandleCsvFormat {
+  if (format !== 'kraken-ohlcvt' && format !== 'ohlcv-csv') {
+    throw new IngestInputError(`${basename(file)}: ${format} is not a candle file; a backtest reads kraken-ohlcvt or ohlcv-csv (ingest trades first: warden ingest)`);
+  }
+  return format;
+}
+
+/**
+ * The candle CSV format of `file` as readGatedCandles tells it (from its first bytes), for a caller
+ * that reads it otherwise (`backtest --persist` ingests it): IngestInputError (65) naming the file
+ * when it is not a candle CSV, never an ingest option's message (--format, --interval).
+ */
+export function candleFileFormat(file: string): CandleCsvFormat {
+  return candleFormat(file, formatOfHead(file, head(file, 4096), READS));
+}
+
 /**
  * Streams the candles of ONE series from a CSV file, oldest first, through the ingestion gate,
  * in batches of at most `batch_rows` (never empty), keeping those with open_time_ms in
@@ -128,16 +148,11 @@ function checkOptions(file: string, opts: GatedReadOptions): number {
  */
 export async function* readGatedCandles(file: string, opts: GatedReadOptions): AsyncGenerator<Candle[], GatedReadSummary, undefined> {
   const batchRows = checkOptions(file, opts);
-  const name = basename(file);
   const fd = openRegularFile(file);
   let blocks: AsyncGenerator<LineSpans>;
   let format: CandleCsvFormat;
   try {
-    const detected = opts.format ?? formatOfHead(file, headOfFd(fd, file));
-    if (detected !== 'kraken-ohlcvt' && detected !== 'ohlcv-csv') {
-      throw new IngestInputError(`${name}: ${detected} is not a candle file; a backtest reads kraken-ohlcvt or ohlcv-csv (ingest trades first: warden ingest)`);
-    }
-    format = detected;
+    format = candleFormat(file, opts.format ?? formatOfHead(file, headOfFd(fd, file), READS));
     try {
       resolveSeries(file, format, { symbol: opts.symbol, interval_s: opts.interval_s });
     } catch (e) {

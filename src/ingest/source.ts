@@ -58,7 +58,7 @@ export function fileSize(file: string): number {
 }
 
 /** The first `bytes` of `file`, as text (opened and read as the line reader does: a refused or failing file is an IngestInputError naming it). */
-function head(file: string, bytes = 512): string {
+export function head(file: string, bytes = 512): string {
   const fd = openRegularFile(file);
   try {
     return headOfFd(fd, file, bytes);
@@ -72,20 +72,24 @@ export function detectFormat(file: string): IngestFormat {
   return formatOfHead(file, head(file, 4096));
 }
 
-/** detectFormat on the first bytes (up to 4 KiB) of `file`, already read. */
-export function formatOfHead(file: string, headText: string): IngestFormat {
+/**
+ * detectFormat on the first bytes (up to 4 KiB) of `file`, already read. The first line ends where
+ * the line reader ends it (\n, \r\n or a lone \r). `fix` says what to do when the format cannot be
+ * told (for `warden ingest`: pass --format; a reader without that option says what it reads).
+ */
+export function formatOfHead(file: string, headText: string, fix = 'pass --format'): IngestFormat {
   const text = headText.trimStart();
   if (text === '') throw new IngestInputError(`${basename(file)}: the file is empty (no data rows)`);
   if (text.startsWith('{')) {
     // Kraken REST: OHLC rows start with an integer time, Trades rows with a price string.
     return /"result"\s*:\s*\{\s*"[^"]+"\s*:\s*\[\s*\[\s*\d/.test(text) ? 'kraken-rest-ohlc' : 'kraken-rest-trades';
   }
-  const first = text.split(/\r?\n/, 1)[0] ?? '';
+  const first = text.split(/\r\n?|\n/, 1)[0] ?? '';
   if (/[a-df-z]/i.test(first.replace(/e[+-]?\d/gi, ''))) return 'ohlcv-csv';
   const n = first.split(',').length;
   if (n === 7) return 'kraken-ohlcvt';
   if (n === 3) return 'kraken-trades';
-  throw new IngestInputError(`${basename(file)}: cannot tell the format from its first line (${n} fields); pass --format`);
+  throw new IngestInputError(`${basename(file)}: cannot tell the format from its first line (${n} comma-separated fields); ${fix}`);
 }
 
 /** Streams lines with 1-based numbers; `onBytes` gets the bytes read so far (progress). */

@@ -126,8 +126,10 @@ export async function backtestCommand(opts: BacktestCliOptions, globals: GlobalO
     if (e instanceof Error && e.name === 'BacktestError' && /^no candles/.test(e.message)) {
       e.message += ` (${book.symbols.join(', ')} at ${book.interval_s}s, --from ${opts.from ?? '(first)'} --to ${opts.to ?? '(last)'}, source ${book.config.data.source?.kind ?? 'none'})`;
     }
-    // A CSV file the config names that cannot be read as asked (missing, not a regular file): say where it was named.
-    if (e instanceof Error && e.name === 'IngestInputError') e.message = `--config ${opts.config}: data.source.paths: ${e.message}`;
+    // A CSV file the config names that cannot be read as asked (missing, not a regular file; the
+    // message names its data.source.paths entry), or a config problem found at run time: say which config.
+    if (e instanceof Error && e.name === 'IngestInputError') e.message = `--config ${opts.config}: ${e.message}`;
+    if (e instanceof Error && e.name === 'BacktestError' && e.message.startsWith('config: ')) e.message = `--config ${opts.config}: ${e.message.slice('config: '.length)}`;
     throw e;
   }
   const ran = performance.now();
