@@ -248,9 +248,11 @@ export function parseOhlcvHeader(line: string, where: string): Parsed<OhlcvColum
   return guard(() => {
     const names = line.split(',').map((s) => s.trim().toLowerCase());
     const find = (alts: string[], required: boolean): number | null => {
-      const i = names.findIndex((n) => alts.includes(n));
-      if (i < 0 && required) fail('schema', where, `header: no ${alts.join('|')} column (header is ${JSON.stringify(line)})`);
-      return i < 0 ? null : i;
+      const at = names.flatMap((n, i) => (alts.includes(n) ? [i] : []));
+      if (at.length === 0 && required) fail('schema', where, `header: no ${alts.join('|')} column (header is ${JSON.stringify(line)})`);
+      // two columns for one field (open twice, or date and time: a split timestamp): which one is meant cannot be told
+      if (at.length > 1) fail('schema', where, `header: columns ${at.map((i) => `${i + 1} (${JSON.stringify(names[i])})`).join(' and ')} both name the ${alts[0]} field; keep one (header is ${JSON.stringify(line)})`);
+      return at.length === 0 ? null : at[0]!;
     };
     return {
       time: find(['open_time', 'time', 'timestamp', 'date', 'datetime'], true)!, open: find(['open'], true)!, high: find(['high'], true)!,

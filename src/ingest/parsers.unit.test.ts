@@ -14,7 +14,7 @@ import '../../test/support/property.js';
 import { Decimal, expandExponent } from '../core/money/decimal.js';
 import { canonicalSymbol } from '../core/market/symbols.js';
 import { PLAIN_ROW_LENGTH } from '../core/market/gate.js';
-import { parseKrakenOhlcvtLine, parseKrakenOhlcvtLineFull, parseRestTradeRow, scanPlainKrakenOhlcvt, scanPlainKrakenOhlcvtBytes, secondsTextToUs, type Parsed } from './parsers.js';
+import { parseKrakenOhlcvtLine, parseKrakenOhlcvtLineFull, parseOhlcvHeader, parseRestTradeRow, scanPlainKrakenOhlcvt, scanPlainKrakenOhlcvtBytes, secondsTextToUs, type Parsed } from './parsers.js';
 import type { MarketCandle } from '../core/market/candle.js';
 
 test('exponent notation expands exactly (big.js as the oracle), incl. the 1E+1 volumes of Kraken hourly XBTUSD', () => {
@@ -110,5 +110,19 @@ test('Kraken OHLCVT rows: the fast path equals the full checks on every row of t
       assert.deepEqual(b, a, `${name}:${i + 1}`);
       assert.deepEqual(plainResult(fast), plainResult(parseKrakenOhlcvtLineFull(lines[i]!, `${name}:${i + 1}`, 'X/USD', 3600)), `${name}:${i + 1}`);
     }
+  }
+});
+
+test('an OHLCV CSV header names each field once: two columns for one field (open twice; a split date,time) are refused naming both, never one picked', () => {
+  const ok = parseOhlcvHeader('open_time,open,high,low,close,volume', 'btc.csv:1');
+  assert.ok(ok.ok && ok.value.time === 0 && ok.value.volume === 5 && ok.value.count === null);
+  for (const [header, re] of [
+    ['time,open,open,high,low,close,volume', /^header: columns 2 \("open"\) and 3 \("open"\) both name the open field; keep one/],
+    ['date,time,open,high,low,close,volume', /^header: columns 1 \("date"\) and 2 \("time"\) both name the open_time field/],
+    ['time,open,high,low,close,volume,vol', /columns 6 \("volume"\) and 7 \("vol"\) both name the volume field/],
+    ['time,open,high,low,close,volume,trades,count', /columns 7 \("trades"\) and 8 \("count"\) both name the trades field/],
+  ] as const) {
+    const r = parseOhlcvHeader(header, 'btc.csv:1');
+    assert.ok(!r.ok && r.violation.rule === 'schema' && r.violation.where === 'btc.csv:1' && re.test(r.violation.message), `${header}: ${JSON.stringify(r)}`);
   }
 });
