@@ -5,7 +5,10 @@
  * mostly do). Node 20's JSON.parse says "at position N" for some syntax errors only: an unexpected
  * token ('{a: 1}', single quotes, a comment, `True`) or a leading byte-order mark comes without a
  * position, so the offset is then found by jsonErrorOffset, a small iterative scanner of the JSON
- * grammar (RFC 8259; no recursion, so a 100k-deep document cannot overflow the stack).
+ * grammar (RFC 8259; no recursion, so a 100k-deep document cannot overflow the stack). Why not a
+ * library: jsonc-parser 3.3 (strict options) puts some errors elsewhere than JSON.parse does (the
+ * unit test's cases) and overflows the stack on a 100k-deep array; json-parse-even-better-errors
+ * reads the position out of V8's message, which is what Node 20 leaves out.
  *
  * A UTF-8 byte-order mark at the start (Windows editors write one) is skipped, as RFC 8259 section
  * 8.1 allows a parser to: the text is the same document with or without it.
