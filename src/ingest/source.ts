@@ -80,6 +80,14 @@ export function detectFormat(file: string): IngestFormat {
 export function formatOfHead(file: string, headText: string, fix = 'pass --format'): IngestFormat {
   const text = headText.trimStart();
   if (text === '') throw new IngestInputError(`${basename(file)}: the file is empty (no data rows)`);
+  // UTF-16 (Excel's "Unicode text") or a binary file: NULs between the characters, not text to show
+  if (text.includes('\u0000')) {
+    // two characters each with a NUL beside it (after a decoded byte-order mark, if any): UTF-16 LE or BE
+    const body = text.startsWith('\ufffd\ufffd') ? text.slice(2) : text;
+    const nul = (i: number) => body.charCodeAt(i) === 0;
+    const utf16 = body.length >= 4 && ((!nul(0) && nul(1) && !nul(2) && nul(3)) || (nul(0) && !nul(1) && nul(2) && !nul(3)));
+    throw new IngestInputError(`${basename(file)}:1: NUL bytes in the first bytes: ${utf16 ? 'UTF-16 text' : 'not a text file'}; expected UTF-8 (or ASCII) text${utf16 ? ': save it as UTF-8' : ''}`);
+  }
   if (text.startsWith('{')) {
     // Kraken REST: OHLC rows start with an integer time, Trades rows with a price string.
     return /"result"\s*:\s*\{\s*"[^"]+"\s*:\s*\[\s*\[\s*\d/.test(text) ? 'kraken-rest-ohlc' : 'kraken-rest-trades';

@@ -24,3 +24,15 @@ test('a first line of neither format is refused naming the file, with the caller
   assert.throws(() => formatOfHead('/x/tab.csv', tabs), (e: unknown) => e instanceof IngestInputError && e.exitCode === 65 && /^tab\.csv: cannot tell the format from its first line \(1 comma-separated fields\); pass --format$/.test(e.message));
   assert.throws(() => formatOfHead('/x/tab.csv', tabs, 'expected candles'), (e: unknown) => e instanceof IngestInputError && /fields\); expected candles$/.test(e.message));
 });
+
+test('UTF-16 text (with or without its byte-order mark) and binary files are refused as such, not shown', () => {
+  const text = ROWS.join('\n') + '\n';
+  const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]).toString('utf8'); // as head() decodes it
+  const be = Buffer.from(text, 'utf16le').swap16().toString('utf8');
+  for (const head of [le, be]) {
+    assert.throws(() => formatOfHead('/x/XBTUSD_60.csv', head), (e: unknown) => e instanceof IngestInputError && e.exitCode === 65 &&
+      /^XBTUSD_60\.csv:1: NUL bytes in the first bytes: UTF-16 text; expected UTF-8 \(or ASCII\) text: save it as UTF-8$/.test(e.message) && !e.message.includes('\u0000'));
+  }
+  const binary = Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00, 0x08, 0x00]).toString('utf8'); // a zip file's first bytes
+  assert.throws(() => formatOfHead('/x/data.csv', binary), (e: unknown) => e instanceof IngestInputError && /^data\.csv:1: NUL bytes in the first bytes: not a text file; expected UTF-8 \(or ASCII\) text$/.test(e.message));
+});
